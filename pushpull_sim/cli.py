@@ -1,0 +1,114 @@
+"""The ``pushpull`` command line.
+
+``pushpull run SCENARIO [--seed S] [--replications R] [--months M] [--out DIR] [--force]``
+
+Bad input (a scenario error, a bad option, an existing output directory) prints one line
+to standard error and exits with status 2; nothing already written is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pushpull_sim.scenario import ScenarioError, load_scenario
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _int_at_least(lo: int, name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} = {text!r}: must be an integer >= {lo}"
+            ) from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"{name} = {value}: must be an integer >= {lo}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = _Parser(
+        prog="pushpull",
+        description="Agent-based model of graduation out of extreme poverty with push and "
+        "pull support.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser(
+        "run",
+        help="run a scenario and write its outputs",
+        description="Run a scenario's replications, print the summary table and write "
+        "timeseries.parquet, households.parquet, summary.json and run.png to DIR.",
+    )
+    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument("--seed", type=_int_at_least(0, "--seed"), help="base seed")
+    run.add_argument(
+        "--replications", type=_int_at_least(1, "--replications"), help="number of replications"
+    )
+    run.add_argument("--months", type=_int_at_least(1, "--months"), help="horizon, months")
+    run.add_argument(
+        "--workers", type=_int_at_least(1, "--workers"), help="worker processes (default: cores)"
+    )
+    run.add_argument(
+        "--out", type=Path, help="output directory (default runs/<scenario>-<timestamp>)"
+    )
+    run.add_argument("--force", action="store_true", help="replace an existing output directory")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pushpull_sim.output import OutputExistsError, check_output_dir, write_run
+    from pushpull_sim.runner import run_experiment
+    from pushpull_sim.summary import build_summary, format_summary
+
+    scenario = load_scenario(args.scenario)
+    out = args.out or Path("runs") / f"{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        check_output_dir(out, args.force)
+    except (OutputExistsError, NotADirectoryError) as exc:
+        print(f"pushpull run: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    result = run_experiment(
+        scenario,
+        seed=args.seed,
+        replications=args.replications,
+        months=args.months,
+        workers=args.workers,
+    )
+    summary = build_summary(result)
+    print(format_summary(summary))
+    write_run(result, summary, out, force=args.force)
+    print(f"\nwrote {out}/: timeseries.parquet, households.parquet, summary.json, run.png")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pushpull`` console script.
+
+    Returns:
+        int: Exit status (0 success, 2 bad input).
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+    except ScenarioError as exc:
+        print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

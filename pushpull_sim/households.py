@@ -1,0 +1,154 @@
+"""Household state, held as numpy arrays with one entry per household.
+
+Every attribute of :class:`Households` listed under *State* or *Flows* is a numpy array
+of shape ``(n,)``. Stocks persist between months; flows are reset at the start of each
+month and describe that month only. Money is USD PPP (2021), per household.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# arm codes, used in the arrays and the outputs
+INELIGIBLE, CONTROL, TREATMENT = 0, 1, 2
+ARM_NAMES = {INELIGIBLE: "ineligible", CONTROL: "control", TREATMENT: "treatment"}
+
+# pathway stages (Fowler & Brand 2011, "Pathways out of Poverty")
+STAGES = (
+    "stabilise_consumption",
+    "protect_assets",
+    "acquire_assets",
+    "leverage_assets",
+    "stable_accumulation",
+)
+
+DAYS_PER_MONTH = 365.25 / 12
+
+NEVER = -1
+
+STOCKS = (
+    "assets",
+    "savings",
+    "debt",
+    "skill",
+    "confidence",
+    "reference_price",
+)
+
+FLOWS = (
+    "income_wage",
+    "income_own",
+    "income_sales",
+    "transfer_cash",
+    "transfer_in_kind",
+    "risk_sharing_in",
+    "risk_sharing_out",
+    "health_cost",
+    "consumption",
+    "asset_purchases",
+    "asset_sale_proceeds",
+    "asset_losses",
+)
+
+
+class Households:
+    """The household population.
+
+    Attributes (all numpy arrays of shape ``(n,)``):
+        Identity: ``village`` (int32), ``region`` (int32), ``size_ae`` (adult equivalents),
+            ``labour`` (working adult equivalents offered to work, incl. capacity),
+            ``ability`` (multiplier on own production, mean 1).
+        State: ``assets`` (productive assets at normal prices, USD PPP), ``savings`` (cash
+            savings, USD PPP, >= 0), ``debt`` (USD PPP), ``skill`` (technical skill, 0-1),
+            ``confidence`` (soft skills, 0-1), ``ill`` (bool, this month), ``reference_price``
+            (input price the household regards as normal, as a multiple of the commercial
+            price), ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none).
+        Flows this month: ``income_wage``, ``income_own``, ``income_sales`` (earned income by
+            source), ``transfer_cash``, ``transfer_in_kind``, ``risk_sharing_in``,
+            ``risk_sharing_out``, ``health_cost`` (paid), ``consumption``,
+            ``asset_purchases``, ``asset_sale_proceeds``, ``asset_losses`` (mortality,
+            depreciation and the discount lost in distress sales).
+        Status: ``consumption_ppd`` (USD PPP per adult equivalent per day),
+            ``income_12m``/``income_wage_12m``/``income_own_12m``/``income_sales_12m``
+            (exponentially weighted monthly means over about 12 months), ``food_security``
+            (weighted share of recent months with consumption at or above subsistence, 0-1),
+            ``last_distress_month``, ``extreme_poor``, ``poor`` (bool), ``graduated`` (bool),
+            ``first_graduation_month``, ``status_changed_month`` (int32, -1 = never),
+            ``stage`` (int8 index into :data:`STAGES`).
+        Programme: ``pmt_score``, ``eligible`` (bool), ``arm`` (int8: 0 ineligible,
+            1 control, 2 treatment), ``participant`` (bool).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = int(n)
+        z = np.zeros
+        self.village = z(n, np.int32)
+        self.region = z(n, np.int32)
+        self.size_ae = np.ones(n)
+        self.labour = z(n)
+        self.ability = np.ones(n)
+        for name in STOCKS:
+            setattr(self, name, z(n))
+        self.reference_price[:] = 1.0
+        self.ill = z(n, bool)
+        self.buyer = np.full(n, NEVER, np.int32)
+        self.agent = np.full(n, NEVER, np.int32)
+        self.lender = np.full(n, NEVER, np.int32)
+        self.savings_group = np.full(n, NEVER, np.int32)
+        for name in FLOWS:
+            setattr(self, name, z(n))
+        self.consumption_ppd = z(n)
+        self.income_12m = z(n)
+        self.income_wage_12m = z(n)
+        self.income_own_12m = z(n)
+        self.income_sales_12m = z(n)
+        self.food_security = np.ones(n)
+        self.last_distress_month = np.full(n, -10_000, np.int32)
+        self.extreme_poor = z(n, bool)
+        self.poor = z(n, bool)
+        self.graduated = z(n, bool)
+        self.first_graduation_month = np.full(n, NEVER, np.int32)
+        self.status_changed_month = np.full(n, NEVER, np.int32)
+        self.stage = z(n, np.int8)
+        self.pmt_score = z(n)
+        self.eligible = z(n, bool)
+        self.arm = z(n, np.int8)
+        self.participant = z(n, bool)
+        # stocks at the start of the month, for the accounting check
+        self.assets_start = z(n)
+        self.savings_start = z(n)
+
+    def begin_month(self) -> None:
+        """Reset this month's flows and remember the opening stocks."""
+        for name in FLOWS:
+            getattr(self, name).fill(0.0)
+        np.copyto(self.assets_start, self.assets)
+        np.copyto(self.savings_start, self.savings)
+
+    @property
+    def income(self) -> np.ndarray:
+        """Earned income this month (wage + own production + sales), USD PPP, shape (n,)."""
+        return self.income_wage + self.income_own + self.income_sales
+
+    def accounting_residual(self) -> np.ndarray:
+        """Per-household gap in this month's accounts, USD PPP, shape ``(n,)``.
+
+        ``income + transfers (cash and in kind) + net risk sharing`` minus
+        ``consumption + Δsavings + Δassets + costs`` (health costs and asset losses). Zero up
+        to floating-point error when no money appears or vanishes.
+        """
+        inflow = (
+            self.income
+            + self.transfer_cash
+            + self.transfer_in_kind
+            + self.risk_sharing_in
+            - self.risk_sharing_out
+        )
+        outflow = (
+            self.consumption
+            + (self.savings - self.savings_start)
+            + (self.assets - self.assets_start)
+            + self.health_cost
+            + self.asset_losses
+        )
+        return inflow - outflow

@@ -1,0 +1,27 @@
+"""Push interventions: pluggable objects with one lifecycle, registered by name.
+
+Scenario files list interventions by their registered ``type``::
+
+    [[programme.interventions]]
+    type = "asset_transfer"
+    value_usd_ppp = 800.0
+
+Importing this package registers the built-in interventions.
+"""
+
+from pushpull_sim.interventions.base import (
+    REGISTRY,
+    Intervention,
+    InterventionParams,
+    register,
+)
+from pushpull_sim.interventions.transfers import AssetTransfer, ConsumptionSupport
+
+__all__ = [
+    "REGISTRY",
+    "AssetTransfer",
+    "ConsumptionSupport",
+    "Intervention",
+    "InterventionParams",
+    "register",
+]

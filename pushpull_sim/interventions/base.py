@@ -1,0 +1,118 @@
+"""The lifecycle every push intervention shares, and the registry of intervention types."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+REGISTRY: dict[str, type[Intervention]] = {}
+
+
+def register(cls: type[Intervention]) -> type[Intervention]:
+    """Class decorator: make an intervention available to scenario files by its ``name``.
+
+    Raises:
+        ValueError: If another class already uses the name.
+    """
+    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
+        raise ValueError(f"intervention type {cls.name!r} is already registered")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+class InterventionParams(BaseModel):
+    """Parameters every intervention declares. Unknown keys are errors.
+
+    Attributes:
+        type: The registered intervention name.
+        start_month: First delivery, months after the programme starts (1 = the programme's
+            first month).
+        duration_months: Months over which deliveries happen.
+        every_months: Delivery frequency, months.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    start_month: int = Field(1, ge=1, description="Months after programme start. Assumption.")
+    duration_months: int = Field(1, ge=1, le=1200, description="Delivery window, months.")
+    every_months: int = Field(1, ge=1, le=120, description="Delivery frequency, months.")
+
+
+class Intervention:
+    """Base class of push interventions.
+
+    Lifecycle, driven by the model: ``__init__`` (declare state) -> :meth:`setup` (once,
+    after targeting) -> :meth:`step` (every month of the programme window, after shocks and
+    risk sharing) -> :meth:`finalize` (once, at the end of the run).
+
+    Subclasses set ``name`` and ``Params`` and implement :meth:`deliver` and
+    :meth:`unit_cost_per_household`; they draw randomness only from ``self.rng``, their own
+    named stream ``"push.<name>"``.
+
+    Args:
+        params: Validated parameters.
+        model: The model the intervention acts in.
+    """
+
+    name: ClassVar[str] = "intervention"
+    Params: ClassVar[type[InterventionParams]] = InterventionParams
+
+    def __init__(self, params: InterventionParams, model: GraduationModel) -> None:
+        self.params = params
+        self.model = model
+        self.rng = model.streams.get(f"push.{self.name}")
+        self.cost_usd_ppp = 0.0
+        self.households_reached = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def setup(self, model: GraduationModel) -> None:
+        """Prepare after targeting (default: nothing)."""
+
+    def step(self, model: GraduationModel) -> None:
+        """Deliver this month if the schedule says so."""
+        if self.is_delivery_month(model.programme_month):
+            ids = self.eligible(model)
+            if ids.size:
+                self.deliver(model, ids)
+
+    def finalize(self, model: GraduationModel) -> None:
+        """Close the books at the end of the run (default: nothing)."""
+
+    # -- hooks ------------------------------------------------------------------------------
+    def eligible(self, model: GraduationModel) -> np.ndarray:
+        """Household ids this intervention serves: by default the programme's participants.
+
+        Returns:
+            numpy.ndarray: int64 ids, shape ``(k,)``.
+        """
+        return model.participant_ids
+
+    def is_delivery_month(self, programme_month: int) -> bool:
+        """Whether ``programme_month`` (1 = first programme month) is a delivery month."""
+        p = self.params
+        offset = programme_month - p.start_month
+        return 0 <= offset < p.duration_months and offset % p.every_months == 0
+
+    def deliveries(self) -> int:
+        """Number of deliveries the schedule makes."""
+        p = self.params
+        return (p.duration_months - 1) // p.every_months + 1
+
+    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
+        """Deliver to households ``ids`` this month. Must call :meth:`charge`."""
+        raise NotImplementedError
+
+    def unit_cost_per_household(self) -> float:
+        """Planned total cost of serving one household over the schedule, USD PPP."""
+        raise NotImplementedError
+
+    def charge(self, model: GraduationModel, amount_usd_ppp: float) -> None:
+        """Record a delivery cost this month against the push budget."""
+        self.cost_usd_ppp += amount_usd_ppp
+        model.charge_cost(self.name, amount_usd_ppp)

@@ -1,0 +1,88 @@
+"""Transfers: the productive asset transfer and monthly consumption support."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+
+class AssetTransferParams(InterventionParams):
+    """Parameters of the productive asset transfer (in kind, once)."""
+
+    type: Literal["asset_transfer"] = "asset_transfer"
+    value_usd_ppp: float = Field(
+        800.0,
+        ge=0,
+        description="Value of the asset bundle, USD PPP. Source: Bandiera et al. 2017, about "
+        "USD 560 in 2007 PPP, scaled by US CPI 2007->2021 (x1.43, assumption).",
+    )
+    delivery_cost_usd_ppp: float = Field(
+        150.0,
+        ge=0,
+        description="Procurement and delivery cost per household, USD PPP. Assumption.",
+    )
+
+
+@register
+class AssetTransfer(Intervention):
+    """Productive asset transfer: a one-off, in-kind addition to productive assets.
+
+    The value enters the household's ``assets`` and is booked as an in-kind transfer, so
+    household accounts balance. Cost per household = value + delivery cost.
+    """
+
+    name = "asset_transfer"
+    Params = AssetTransferParams
+
+    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
+        value = self.params.value_usd_ppp
+        model.hh.assets[ids] += value
+        model.hh.transfer_in_kind[ids] += value
+        self.households_reached += int(ids.size)
+        self.charge(model, ids.size * (value + self.params.delivery_cost_usd_ppp))
+
+    def unit_cost_per_household(self) -> float:
+        return self.deliveries() * (self.params.value_usd_ppp + self.params.delivery_cost_usd_ppp)
+
+
+class ConsumptionSupportParams(InterventionParams):
+    """Parameters of monthly consumption support (cash)."""
+
+    type: Literal["consumption_support"] = "consumption_support"
+    duration_months: int = Field(
+        9,
+        ge=1,
+        le=1200,
+        description="Months of support. Source: Bandiera et al. 2017, about 40 weeks.",
+    )
+    amount_usd_ppp_per_month: float = Field(
+        40.0, ge=0, description="Cash paid per month, USD PPP. Assumption."
+    )
+    delivery_cost_usd_ppp: float = Field(
+        3.0, ge=0, description="Delivery cost per payment, USD PPP. Assumption."
+    )
+
+
+@register
+class ConsumptionSupport(Intervention):
+    """Monthly consumption support: cash paid to participants for a set number of months."""
+
+    name = "consumption_support"
+    Params = ConsumptionSupportParams
+
+    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
+        amount = self.params.amount_usd_ppp_per_month
+        model.hh.transfer_cash[ids] += amount
+        self.households_reached = max(self.households_reached, int(ids.size))
+        self.charge(model, ids.size * (amount + self.params.delivery_cost_usd_ppp))
+
+    def unit_cost_per_household(self) -> float:
+        p = self.params
+        return self.deliveries() * (p.amount_usd_ppp_per_month + p.delivery_cost_usd_ppp)

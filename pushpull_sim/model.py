@@ -1,0 +1,493 @@
+"""GraduationModel: households, their village network, shocks and a push programme."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import mesa
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pushpull_sim.households import (
+    ARM_NAMES,
+    CONTROL,
+    DAYS_PER_MONTH,
+    INELIGIBLE,
+    NEVER,
+    STAGES,
+    TREATMENT,
+    Households,
+)
+from pushpull_sim.interventions import REGISTRY, Intervention
+from pushpull_sim.livelihood import marginal_product, own_production, own_time_share
+from pushpull_sim.network import build_network
+from pushpull_sim.rct import assign
+from pushpull_sim.recording import Recorder
+from pushpull_sim.rng import RandomStreams
+from pushpull_sim.scenario import Scenario
+from pushpull_sim.targeting import proxy_means_test
+
+
+class GraduationModel(mesa.Model):
+    """An agent-based model of graduation out of extreme poverty.
+
+    Households are numpy arrays (:class:`~pushpull_sim.households.Households`), not Python
+    objects; interventions are objects with one lifecycle
+    (:class:`~pushpull_sim.interventions.Intervention`). One call of :meth:`step` simulates
+    one month. Month 0 is the baseline survey, taken after ``population.burn_in_months``
+    months simulated without any programme; the programme acts in months
+    ``programme.start_month + 1 .. programme.end_month``.
+
+    Monthly step, in this order (the code of :meth:`_simulate_month` follows it):
+
+    1. **begin month**: advance the month counter; reset the month's flows.
+    2. **shocks**: illness (income loss and a health cost), livestock mortality (per animal,
+       with regional disease outbreaks; technical skill lowers it), asset depreciation, and
+       covariate drought by region (lower yields, casual labour demand and asset prices).
+    3. **risk sharing**: households hit by illness receive informal transfers from network
+       neighbours with cash above their buffer.
+    4. **push interventions**: each intervention of the programme steps (its schedule
+       decides whether it delivers this month) and charges its cost.
+    5. **produce and earn**: casual wage work with the labour own production does not
+       absorb; own production from productive assets (S-shaped or concave).
+    6. **consume, save, invest**: pay health costs; sell assets at a discount if cash falls
+       short of the distress floor; consume subsistence plus a share of the surplus; keep a
+       precautionary buffer; invest above it when assets' marginal return beats the hurdle,
+       otherwise spend part of the excess.
+    7. **status**: consumption per adult equivalent per day, poverty status, income and
+       food-security averages, graduation (BRAC-style criteria) and pathway stage.
+    8. **record**: monthly aggregates by arm; the household panel at chosen months.
+
+    Args:
+        scenario: A validated :class:`~pushpull_sim.scenario.Scenario`.
+        seed: Base seed; defaults to ``scenario.run.seed``.
+        replication: Replication index (selects independent random streams).
+        record: Whether to record outputs (turn off for pure speed measurements).
+
+    Attributes:
+        params: The scenario (named ``params`` because ``mesa.Model.scenario`` is Mesa's own).
+        month: Current month (0 = baseline survey; negative during burn-in).
+        hh: Household arrays, each of shape ``(n,)``.
+        network: Social network, ``scipy.sparse.csr_array`` of shape ``(n, n)``.
+        interventions: The programme's interventions, in scenario order.
+        participant_ids: Ids of households the programme serves, shape ``(k,)``.
+        streams: Named random streams.
+        targeting: PMT result (scores, eligibility, inclusion and exclusion errors).
+        costs: Programme cost by component, ``{name: array of shape (months + 1,)}``, USD PPP.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        replication: int = 0,
+        record: bool = True,
+    ) -> None:
+        seed = scenario.run.seed if seed is None else int(seed)
+        self.streams = RandomStreams(seed, replication)
+        super().__init__(rng=self.streams.integer_seed("mesa"))
+        self.params = scenario
+        self.seed = seed
+        self.replication = replication
+        sc = scenario
+        pop = sc.population
+        self.horizon = sc.run.months
+        self.month = -pop.burn_in_months
+        self.n_regions = -(-pop.villages // pop.villages_per_region)
+        self.wage = np.full(pop.villages, sc.livelihood.wage_usd_ppp_per_day)
+        self.drought_months_left = np.zeros(self.n_regions, np.int32)
+        self.outbreak = np.zeros(self.n_regions, bool)
+        self.costs: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.horizon + 1))
+        self._distress_sold = np.zeros(pop.households, bool)
+
+        self.hh = self._init_households()
+        hh = self.hh
+        self.network = build_network(hh.village, hh.assets + hh.savings, sc.network, self.streams)
+        self.degree = np.asarray(self.network.sum(axis=1)).ravel()
+
+        # burn-in: months before the baseline survey, no programme
+        self.interventions: list[Intervention] = []
+        self.participant_ids = np.zeros(0, np.int64)
+        self._initialised_averages = False
+        while self.month < 0:
+            self._simulate_month()
+        if pop.burn_in_months == 0:
+            self._update_status(np.zeros(hh.n, bool))
+
+        self._target_and_assign()
+        self.interventions = [REGISTRY[p.type](p, self) for p in sc.programme.interventions]
+        self._serve_within_budget()
+        for iv in self.interventions:
+            iv.setup(self)
+
+        self.recorder = Recorder(self) if record else None
+        if self.recorder is not None:
+            self.recorder.record(self)
+
+    # ------------------------------------------------------------------ construction
+    def _init_households(self) -> Households:
+        pop = self.params.population
+        rng = self.streams.get("population")
+        n = pop.households
+        hh = Households(n)
+        sizes = np.full(pop.villages, n // pop.villages)
+        sizes[: n % pop.villages] += 1
+        hh.village[:] = np.repeat(np.arange(pop.villages, dtype=np.int32), sizes)
+        hh.region[:] = hh.village // pop.villages_per_region
+        mean_extra = max(pop.household_size_ae_mean - 1.0, 1e-9)
+        hh.size_ae[:] = 1.0 + rng.gamma(4.0, mean_extra / 4.0, n)
+        capacity = np.exp(pop.labour_capacity_sigma * rng.standard_normal(n))
+        hh.labour[:] = hh.size_ae * pop.adults_per_ae * capacity
+        hh.ability[:] = np.exp(
+            pop.ability_sigma * rng.standard_normal(n) - 0.5 * pop.ability_sigma**2
+        )
+        has_assets = rng.random(n) >= pop.asset_free_share
+        assets = pop.initial_assets_median_usd_ppp * np.exp(
+            pop.initial_assets_sigma * rng.standard_normal(n)
+        )
+        hh.assets[:] = np.where(has_assets, assets, 0.0)
+        need = self._need(hh)
+        hh.savings[:] = pop.initial_savings_months * need * np.exp(rng.standard_normal(n))
+        hh.confidence[:] = 0.5
+        return hh
+
+    def _need(self, hh: Households) -> np.ndarray:
+        """Monthly subsistence need, USD PPP, shape (n,)."""
+        return self.params.behaviour.subsistence_usd_ppp_per_ae_day * hh.size_ae * DAYS_PER_MONTH
+
+    def _target_and_assign(self) -> None:
+        sc = self.params
+        hh = self.hh
+        self.targeting = proxy_means_test(
+            hh.assets,
+            hh.savings,
+            hh.income_12m,
+            hh.size_ae,
+            hh.consumption_ppd,
+            sc.programme.eligible_share,
+            sc.programme.pmt_noise_sd,
+            self.streams.get("targeting"),
+        )
+        hh.pmt_score[:] = self.targeting.score
+        hh.eligible[:] = self.targeting.eligible
+        treat = assign(
+            hh.eligible, hh.village, sc.rct.unit, sc.rct.treatment_share, self.streams.get("rct")
+        )
+        hh.arm[:] = np.where(treat, TREATMENT, np.where(hh.eligible, CONTROL, INELIGIBLE))
+
+    def _serve_within_budget(self) -> None:
+        """Choose participants: treatment-arm households who take up, poorest PMT score
+        first, as many as the budget covers."""
+        prog = self.params.programme
+        hh = self.hh
+        takes_up = self.streams.get("programme.take_up").random(hh.n) < prog.take_up
+        offered = np.flatnonzero((hh.arm == TREATMENT) & takes_up)
+        offered = offered[np.argsort(hh.pmt_score[offered], kind="stable")]
+        self.unit_cost_usd_ppp = float(
+            sum(iv.unit_cost_per_household() for iv in self.interventions)
+        )
+        if not self.interventions:
+            offered = offered[:0]
+        elif self.unit_cost_usd_ppp > 0:
+            affordable = int(
+                (prog.budget_usd_ppp - prog.fixed_cost_usd_ppp) // self.unit_cost_usd_ppp
+            )
+            offered = offered[: max(affordable, 0)]
+        self.participant_ids = np.sort(offered)
+        hh.participant[self.participant_ids] = True
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def programme_month(self) -> int:
+        """Months since the programme started (1 = its first month; <= 0 before)."""
+        return self.month - self.params.programme.start_month
+
+    @property
+    def programme_active(self) -> bool:
+        """Whether the current month lies in the programme window."""
+        p = self.params.programme
+        return p.start_month < self.month <= p.end_month
+
+    def charge_cost(self, component: str, amount_usd_ppp: float) -> None:
+        """Book a programme cost for the current month.
+
+        Args:
+            component: Cost line, e.g. an intervention's name.
+            amount_usd_ppp: Amount, USD PPP (>= 0).
+        """
+        if 0 <= self.month <= self.horizon:
+            self.costs[component][self.month] += amount_usd_ppp
+
+    @property
+    def total_cost_usd_ppp(self) -> float:
+        """Programme cost so far, all components, USD PPP."""
+        return float(sum(v.sum() for v in self.costs.values()))
+
+    def step(self) -> None:
+        """Simulate one month (see the class docstring for the order)."""
+        self._simulate_month()
+        if self.recorder is not None:
+            self.recorder.record(self)
+        if self.month >= self.horizon:
+            self.running = False
+
+    def run(self, months: int | None = None) -> GraduationModel:
+        """Step until ``months`` (default: the horizon) and finalise.
+
+        Returns:
+            GraduationModel: ``self``, for chaining.
+        """
+        end = self.horizon if months is None else min(int(months), self.horizon)
+        while self.month < end:
+            self.step()
+        if self.month >= self.horizon:
+            self.finalize()
+        return self
+
+    def finalize(self) -> None:
+        """Close every intervention's books (idempotent)."""
+        if getattr(self, "_finalized", False):
+            return
+        for iv in self.interventions:
+            iv.finalize(self)
+        self._finalized = True
+
+    def timeseries(self) -> pd.DataFrame:
+        """Monthly aggregates: one row per month x arm (see :mod:`pushpull_sim.recording`)."""
+        if self.recorder is None:
+            raise RuntimeError("this model was built with record=False")
+        return self.recorder.timeseries()
+
+    def household_panel(self) -> pd.DataFrame:
+        """Household panel: one row per household x recorded month."""
+        if self.recorder is None:
+            raise RuntimeError("this model was built with record=False")
+        return self.recorder.panel()
+
+    # ------------------------------------------------------------------ the month
+    def _simulate_month(self) -> None:
+        self.month += 1
+        self.hh.begin_month()
+        health_demand = self._shocks()
+        self._risk_sharing(health_demand)
+        if self.programme_active:
+            self._push()
+        self._produce_and_earn()
+        sold = self._consume_save_invest(health_demand)
+        self._update_status(sold)
+
+    def _shocks(self) -> np.ndarray:
+        """Draw this month's shocks; apply asset losses. Returns health-cost demand (n,)."""
+        sc, hh = self.params.shocks, self.hh
+        n = hh.n
+        # illness
+        rng = self.streams.get("shocks.illness")
+        hh.ill[:] = rng.random(n) < sc.illness_prob_monthly
+        sigma = sc.health_cost_sigma
+        mu = np.log(max(sc.health_cost_mean_usd_ppp, 1e-12)) - 0.5 * sigma**2
+        cost = rng.lognormal(mu, sigma, n)
+        health_demand = np.where(hh.ill, cost, 0.0) if sc.health_cost_mean_usd_ppp > 0 else 0 * cost
+        # drought by region (covariate)
+        rng = self.streams.get("shocks.drought")
+        start = rng.random(self.n_regions) < 1.0 - (1.0 - sc.drought_prob_yearly) ** (1 / 12)
+        self.drought_months_left = np.maximum(self.drought_months_left - 1, 0)
+        self.drought_months_left[(self.drought_months_left == 0) & start] = (
+            sc.drought_duration_months
+        )
+        # livestock mortality, with regional outbreaks
+        rng = self.streams.get("shocks.livestock")
+        self.outbreak = rng.random(self.n_regions) < sc.outbreak_prob_monthly
+        u = rng.random(n)
+        p = sc.livestock_mortality_monthly * (1.0 - sc.skill_mortality_reduction * hh.skill)
+        p = np.minimum(
+            p * np.where(self.outbreak[hh.region], sc.outbreak_mortality_multiplier, 1.0), 1.0
+        )
+        units = np.ceil(hh.assets / sc.livestock_unit_value_usd_ppp)
+        has = units > 0
+        died = np.zeros(n)
+        died[has] = np.maximum(stats.binom.ppf(u[has], units[has], p[has]), 0.0)
+        mortality = np.where(has, hh.assets * died / np.where(has, units, 1.0), 0.0)
+        depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
+        loss = mortality + depreciation
+        hh.assets -= loss
+        hh.asset_losses += loss
+        return health_demand
+
+    def _risk_sharing(self, health_demand: np.ndarray) -> None:
+        """Informal transfers from neighbours with cash above their buffer to ill households."""
+        hh = self.hh
+        share = self.params.network.risk_sharing_share
+        if share == 0 or self.network.nnz == 0:
+            return
+        expected_loss = self.params.shocks.illness_income_loss * hh.income_12m
+        gap = np.where(hh.ill, np.maximum(health_demand + expected_loss - hh.savings, 0.0), 0.0)
+        needy = (gap > 0).astype(float)
+        if not needy.any():
+            return
+        buffer = self.params.behaviour.precautionary_buffer_months * self._need(hh)
+        offer = np.where(hh.ill, 0.0, share * np.maximum(hh.savings - buffer, 0.0))
+        adj = self.network
+        k = adj.T @ needy  # needy neighbours of each giver
+        per_link = np.divide(offer, k, out=np.zeros_like(offer), where=k > 0)
+        raw = needy * (adj @ per_link)
+        scale = np.divide(gap, raw, out=np.zeros_like(raw), where=raw > 0)
+        scale = np.minimum(scale, 1.0)
+        received = raw * scale
+        given = per_link * (adj.T @ (needy * scale))
+        hh.savings += received - given
+        np.maximum(hh.savings, 0.0, out=hh.savings)  # guard float dust only
+        hh.risk_sharing_in += received
+        hh.risk_sharing_out += given
+
+    def _push(self) -> None:
+        prog = self.params.programme
+        window = prog.end_month - prog.start_month
+        if prog.fixed_cost_usd_ppp and window > 0:
+            self.charge_cost("fixed", prog.fixed_cost_usd_ppp / window)
+        for iv in self.interventions:
+            iv.step(self)
+
+    def _produce_and_earn(self) -> None:
+        sc, hh = self.params, self.hh
+        lv, sh = sc.livelihood, sc.shocks
+        drought = self.drought_months_left[hh.region] > 0
+        ill_factor = 1.0 - sh.illness_income_loss * hh.ill
+        days = (
+            hh.labour
+            * lv.labour_days_per_month
+            * (1.0 - own_time_share(hh.assets, lv))
+            * lv.employment_rate
+            * (1.0 - sh.drought_wage_loss * drought)
+        )
+        hh.income_wage[:] = days * self.wage[hh.village] * ill_factor
+        hh.income_own[:] = (
+            own_production(hh.assets, lv)
+            * hh.ability
+            * (1.0 + lv.skill_productivity_gain * hh.skill)
+            * (1.0 - sh.drought_yield_loss * drought)
+            * ill_factor
+        )
+
+    def _consume_save_invest(self, health_demand: np.ndarray) -> np.ndarray:
+        """Returns the mask of households that sold assets in distress this month."""
+        sc, hh = self.params, self.hh
+        bh = sc.behaviour
+        need = self._need(hh)
+        disposable = hh.income + hh.transfer_cash
+        cash = hh.savings + disposable
+        # distress sale: only to keep consumption at the floor and pay for health
+        drought = self.drought_months_left[hh.region] > 0
+        price = (1.0 - bh.distress_sale_discount) * (
+            1.0 - sc.shocks.drought_asset_price_drop * drought
+        )
+        short = np.maximum(bh.distress_floor_share * need + health_demand - cash, 0.0)
+        sell = np.minimum(hh.assets, short / price)
+        proceeds = sell * price
+        hh.assets -= sell
+        hh.asset_sale_proceeds += proceeds
+        hh.asset_losses += sell - proceeds
+        cash += proceeds
+        # health costs first, then consumption
+        paid = np.minimum(health_demand, cash)
+        hh.health_cost += paid
+        cash -= paid
+        disposable -= paid
+        # do productive assets beat the hurdle at the margin?
+        lv = sc.livelihood
+        mpk = (
+            marginal_product(hh.assets, lv)
+            * hh.ability
+            * (1.0 + lv.skill_productivity_gain * hh.skill)
+        )
+        expected_loss = lv.depreciation_monthly + sc.shocks.livestock_mortality_monthly
+        worth_it = mpk - expected_loss > bh.investment_hurdle_monthly
+        mpc = np.where(worth_it, bh.mpc_when_investing, bh.mpc_above_subsistence)
+        target = need + mpc * np.maximum(disposable - need, 0.0)
+        consumption = np.minimum(cash, target)
+        cash -= consumption
+        # savings above the buffer: invest when assets beat the hurdle, else spend some
+        buffer = bh.precautionary_buffer_months * need
+        excess = np.maximum(cash - buffer, 0.0) * bh.investment_share
+        invest = np.where(worth_it, excess, 0.0)
+        consumption += np.where(worth_it, 0.0, excess)
+        cash -= excess
+        hh.assets += invest
+        hh.asset_purchases += invest
+        hh.consumption += consumption
+        hh.savings[:] = cash
+        return sell > 1e-9
+
+    def _update_status(self, sold: np.ndarray) -> None:
+        sc, hh = self.params, self.hh
+        month = self.month
+        need = self._need(hh)
+        hh.consumption_ppd[:] = hh.consumption / (hh.size_ae * DAYS_PER_MONTH)
+        hh.last_distress_month[sold] = month
+        if not self._initialised_averages:
+            hh.income_12m[:] = hh.income
+            hh.income_wage_12m[:] = hh.income_wage
+            hh.income_own_12m[:] = hh.income_own
+            hh.income_sales_12m[:] = hh.income_sales
+            hh.food_security[:] = hh.consumption >= need * (1 - 1e-12)
+            self._initialised_averages = True
+        else:
+            w = 1.0 / 12.0
+            hh.income_12m += w * (hh.income - hh.income_12m)
+            hh.income_wage_12m += w * (hh.income_wage - hh.income_wage_12m)
+            hh.income_own_12m += w * (hh.income_own - hh.income_own_12m)
+            hh.income_sales_12m += w * (hh.income_sales - hh.income_sales_12m)
+            hh.food_security += (1.0 / 6.0) * (
+                (hh.consumption >= need * (1 - 1e-12)) - hh.food_security
+            )
+        pv = sc.poverty
+        cpd = hh.consumption_ppd
+        if pv.definition == "international":
+            hh.extreme_poor[:] = cpd < pv.extreme_line_usd_ppp_per_day
+        else:  # the seed's definition: bottom half of the nationally poor, or under $1/day
+            below = cpd < pv.national_line_usd_ppp_per_day
+            half = np.median(cpd[below]) if below.any() else -np.inf
+            hh.extreme_poor[:] = (cpd < pv.dollar_a_day_usd_ppp) | (below & (cpd <= half))
+        hh.poor[:] = cpd < pv.poverty_line_usd_ppp_per_day
+
+        g = sc.graduation
+        line = (
+            pv.extreme_line_usd_ppp_per_day
+            if g.consumption_line == "extreme"
+            else pv.poverty_line_usd_ppp_per_day
+        )
+        total = np.maximum(hh.income_12m, 1e-12)
+        sources = (
+            (hh.income_wage_12m >= g.income_source_min_share * total).astype(np.int8)
+            + (hh.income_own_12m >= g.income_source_min_share * total)
+            + (hh.income_sales_12m >= g.income_source_min_share * total)
+        ) * (hh.income_12m > 0)
+        recent_distress = month - hh.last_distress_month < g.no_distress_sale_months
+        graduated = (
+            (cpd >= line)
+            & (hh.assets >= g.min_assets_usd_ppp)
+            & (hh.savings >= g.min_savings_usd_ppp)
+            & (sources >= g.min_income_sources)
+            & ~recent_distress
+        )
+        changed = graduated != hh.graduated
+        hh.status_changed_month[changed] = month
+        first = graduated & (hh.first_graduation_month == NEVER) & (month > 0)
+        hh.first_graduation_month[first] = month
+        hh.graduated[:] = graduated
+
+        buffer = sc.behaviour.precautionary_buffer_months * need
+        threshold = sc.livelihood.asset_threshold_usd_ppp
+        hh.stage[:] = np.select(
+            [
+                (hh.consumption < need * (1 - 1e-12)) | (month - hh.last_distress_month < 3),
+                hh.savings < buffer,
+                hh.assets < threshold,
+                (cpd < pv.poverty_line_usd_ppp_per_day) | (month - hh.last_distress_month < 12),
+            ],
+            [0, 1, 2, 3],
+            default=len(STAGES) - 1,
+        ).astype(np.int8)
+
+
+__all__ = ["GraduationModel", "ARM_NAMES"]

@@ -1,0 +1,204 @@
+"""Declared outputs: monthly aggregates by arm, and the household panel at chosen months.
+
+Monthly aggregates (``timeseries``) have one row per month x arm, where arm is one of
+``all``, ``ineligible``, ``control``, ``treatment``. Columns (money in USD PPP 2021):
+
+===============================  =======================================================
+column                           meaning
+===============================  =======================================================
+month                            0 = baseline survey; programme months start at 1
+arm                              all / ineligible / control / treatment
+households                       number of households in the arm
+extreme_poverty_headcount        share below the extreme line (or the seed's definition)
+poverty_headcount                share below the poverty line
+graduated_share                  share meeting every graduation criterion this month
+consumption_ppd_mean             consumption per adult equivalent per day, mean
+consumption_mean                 household consumption per month, mean
+assets_mean, assets_p10/p50/p90  productive assets: mean and percentiles
+savings_mean, debt_mean          cash savings and debt, mean
+income_mean                      earned income this month (wage + own + sales), mean
+income_wage_mean                 casual wage income, mean
+income_own_mean                  own-production income, mean
+income_sales_mean                income from sales to buyers, mean
+transfers_mean                   programme transfers this month (cash + in kind), mean
+risk_sharing_in_mean             informal transfers received, mean
+food_security_mean               food-security index (0-1), mean
+distress_sale_share              share selling assets in distress this month
+ill_share                        share with an illness this month
+stage_<name>                     share at each pathway stage (Fowler & Brand 2011)
+gini_consumption                 Gini coefficient of consumption per adult equivalent
+programme_cost_usd_ppp           programme cost booked this month (all costs are booked
+                                 to the treatment arm and to ``all``)
+===============================  =======================================================
+
+The household panel has one row per household x recorded month, with the columns of
+:data:`PANEL_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from pushpull_sim.households import ARM_NAMES, STAGES, TREATMENT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+ARMS = ("all", "ineligible", "control", "treatment")
+
+#: Mean-type reporters: column -> function of the households returning an (n,) array.
+MEAN_REPORTERS = {
+    "extreme_poverty_headcount": lambda h: h.extreme_poor,
+    "poverty_headcount": lambda h: h.poor,
+    "graduated_share": lambda h: h.graduated,
+    "consumption_ppd_mean": lambda h: h.consumption_ppd,
+    "consumption_mean": lambda h: h.consumption,
+    "assets_mean": lambda h: h.assets,
+    "savings_mean": lambda h: h.savings,
+    "debt_mean": lambda h: h.debt,
+    "income_mean": lambda h: h.income,
+    "income_wage_mean": lambda h: h.income_wage,
+    "income_own_mean": lambda h: h.income_own,
+    "income_sales_mean": lambda h: h.income_sales,
+    "transfers_mean": lambda h: h.transfer_cash + h.transfer_in_kind,
+    "risk_sharing_in_mean": lambda h: h.risk_sharing_in,
+    "food_security_mean": lambda h: h.food_security,
+    "distress_sale_share": lambda h: h.asset_sale_proceeds > 0,
+    "ill_share": lambda h: h.ill,
+}
+
+#: Household panel columns.
+PANEL_COLUMNS = (
+    "village",
+    "region",
+    "eligible",
+    "participant",
+    "pmt_score",
+    "size_ae",
+    "assets",
+    "savings",
+    "debt",
+    "consumption",
+    "consumption_ppd",
+    "income_wage",
+    "income_own",
+    "income_sales",
+    "income_12m",
+    "transfer_cash",
+    "transfer_in_kind",
+    "food_security",
+    "skill",
+    "confidence",
+    "ill",
+    "reference_price",
+    "extreme_poor",
+    "poor",
+    "graduated",
+    "first_graduation_month",
+    "stage",
+)
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal); NaN for an empty array."""
+    if x.size == 0:
+        return float("nan")
+    s = np.sort(x)
+    total = s.sum()
+    if total <= 0:
+        return 0.0
+    ranks = np.arange(1, s.size + 1)
+    return float((2.0 * (ranks * s).sum() / (s.size * total)) - (s.size + 1) / s.size)
+
+
+class Recorder:
+    """Collects the declared outputs of one model run.
+
+    Args:
+        model: The model to record (its ``scenario.output.household_months`` and ITT months
+            decide when the household panel is taken).
+    """
+
+    def __init__(self, model: GraduationModel) -> None:
+        sc = model.params
+        itt = [sc.programme.start_month + m for m in sc.rct.itt_months]
+        months = set(sc.output.household_months) | set(itt) | {0}
+        self.panel_months = sorted(m for m in months if 0 <= m <= model.horizon)
+        self._rows: list[np.ndarray] = []
+        self._months: list[int] = []
+        self._panels: list[pd.DataFrame] = []
+        self.columns = (
+            ["households", *MEAN_REPORTERS, "assets_p10", "assets_p50", "assets_p90"]
+            + [f"stage_{s}" for s in STAGES]
+            + ["gini_consumption", "programme_cost_usd_ppp"]
+        )
+
+    def record(self, model: GraduationModel) -> None:
+        """Record the current month (called by the model after each step)."""
+        hh = model.hh
+        arm = hh.arm.astype(np.intp)
+        counts = np.bincount(arm, minlength=3).astype(float)
+        n_all = float(hh.n)
+        block = np.full((len(ARMS), len(self.columns)), np.nan)
+        block[0, 0] = n_all
+        block[1:, 0] = counts
+        safe = np.maximum(counts, 1.0)
+        for j, fn in enumerate(MEAN_REPORTERS.values(), start=1):
+            v = np.asarray(fn(hh), dtype=float)
+            block[0, j] = v.mean()
+            block[1:, j] = np.bincount(arm, weights=v, minlength=3) / safe
+        j = 1 + len(MEAN_REPORTERS)
+        groups = [slice(None)] + [arm == a for a in range(3)]
+        stage = hh.stage.astype(np.intp)
+        for g, sel in enumerate(groups):
+            a = hh.assets[sel]
+            if a.size:
+                block[g, j : j + 3] = np.percentile(a, [10, 50, 90])
+                block[g, j + 3 : j + 3 + len(STAGES)] = (
+                    np.bincount(stage[sel], minlength=len(STAGES)) / a.size
+                )
+                block[g, j + 3 + len(STAGES)] = gini(hh.consumption_ppd[sel])
+        cost = 0.0
+        if 0 <= model.month <= model.horizon:
+            cost = float(sum(v[model.month] for v in model.costs.values()))
+        block[:, -1] = 0.0
+        block[0, -1] = cost
+        block[1 + TREATMENT, -1] = cost
+        self._rows.append(block)
+        self._months.append(model.month)
+        if model.month in self.panel_months:
+            self._panels.append(self._panel_now(model))
+
+    def _panel_now(self, model: GraduationModel) -> pd.DataFrame:
+        hh = model.hh
+        data: dict[str, np.ndarray] = {
+            "month": np.full(hh.n, model.month, np.int32),
+            "household_id": np.arange(hh.n, dtype=np.int64),
+            "arm": pd.Categorical.from_codes(hh.arm, list(ARM_NAMES.values())),
+        }
+        for col in PANEL_COLUMNS:
+            if col == "stage":
+                data[col] = pd.Categorical.from_codes(hh.stage, list(STAGES))
+            else:
+                data[col] = getattr(hh, col).copy()
+        return pd.DataFrame(data)
+
+    def timeseries(self) -> pd.DataFrame:
+        """All recorded months as a tidy table (one row per month x arm)."""
+        if not self._rows:
+            return pd.DataFrame(columns=["month", "arm", *self.columns])
+        values = np.concatenate(self._rows)
+        df = pd.DataFrame(values, columns=self.columns)
+        df.insert(0, "arm", pd.Categorical(np.tile(ARMS, len(self._rows)), categories=ARMS))
+        df.insert(0, "month", np.repeat(np.asarray(self._months, np.int32), len(ARMS)))
+        df["households"] = df["households"].astype(np.int64)
+        return df
+
+    def panel(self) -> pd.DataFrame:
+        """The household panel recorded so far."""
+        if not self._panels:
+            return pd.DataFrame()
+        return pd.concat(self._panels, ignore_index=True)

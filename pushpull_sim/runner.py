@@ -1,0 +1,163 @@
+"""Run a scenario's replications (in parallel on local cores) and collect tidy results.
+
+Replication ``r`` of seed ``s`` always uses the same random streams, whatever the number
+of worker processes, so results do not depend on how the work is spread.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pushpull_sim.model import GraduationModel
+from pushpull_sim.rct import itt_table
+from pushpull_sim.scenario import Scenario, scenario_from_dict
+
+
+@dataclass
+class ReplicationResult:
+    """What one replication returns.
+
+    Attributes:
+        replication: Replication index.
+        timeseries: Monthly aggregates (see :mod:`pushpull_sim.recording`).
+        panel: Household panel at the recorded months.
+        itt: ITT estimates (see :func:`pushpull_sim.rct.itt_table`).
+        costs: Programme cost by component over the run, USD PPP.
+        info: Scalars: participants, unit cost, targeting errors.
+    """
+
+    replication: int
+    timeseries: pd.DataFrame
+    panel: pd.DataFrame
+    itt: pd.DataFrame
+    costs: dict[str, float]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> ReplicationResult:
+    """Build and run one replication to the scenario's horizon.
+
+    Args:
+        scenario: A scenario, or its plain-data form (picklable across processes).
+        seed: Base seed.
+        replication: Replication index.
+
+    Returns:
+        ReplicationResult: Tidy outputs, each table tagged with ``replication``.
+    """
+    if isinstance(scenario, dict):
+        scenario = scenario_from_dict(scenario)
+    model = GraduationModel(scenario, seed=seed, replication=replication)
+    model.run()
+    ts = model.timeseries()
+    panel = model.household_panel()
+    start = scenario.programme.start_month
+    itt_months = [start + m for m in scenario.rct.itt_months if start + m <= model.horizon]
+    itt = itt_table(panel, itt_months, 0, cluster_by_village=scenario.rct.unit == "village")
+    if not itt.empty:
+        itt.insert(2, "months_after_start", itt["month"] - start)
+    for df in (ts, panel, itt):
+        df.insert(0, "replication", np.int32(replication))
+    costs = {k: float(v.sum()) for k, v in sorted(model.costs.items())}
+    info = {
+        "participants": int(model.participant_ids.size),
+        "eligible": int(model.hh.eligible.sum()),
+        "treatment_arm": int((model.hh.arm == 2).sum()),
+        "control_arm": int((model.hh.arm == 1).sum()),
+        "unit_cost_usd_ppp": float(model.unit_cost_usd_ppp),
+        "inclusion_error": model.targeting.inclusion_error,
+        "exclusion_error": model.targeting.exclusion_error,
+        "participants_graduated": _participants_graduated(model),
+    }
+    return ReplicationResult(replication, ts, panel, itt, costs, info)
+
+
+def _participants_graduated(model: GraduationModel) -> dict[str, int]:
+    """Participants graduated at the end of the programme, recorded from the panel."""
+    panel = model.household_panel()
+    end = model.params.programme.end_month
+    out = {}
+    for m in sorted(panel["month"].unique()):
+        if m >= end:
+            at = panel[(panel["month"] == m) & panel["participant"]]
+            out[str(int(m))] = int(at["graduated"].sum())
+    return out
+
+
+@dataclass
+class ExperimentResult:
+    """All replications of one scenario.
+
+    Attributes:
+        scenario: The scenario run (with any overrides applied).
+        seed: Base seed.
+        replications: One :class:`ReplicationResult` per replication, in index order.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: list[ReplicationResult]
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per replication x month x arm."""
+        return pd.concat([r.timeseries for r in self.replications], ignore_index=True)
+
+    def households(self) -> pd.DataFrame:
+        """One row per replication x recorded month x household."""
+        return pd.concat([r.panel for r in self.replications], ignore_index=True)
+
+    def itt(self) -> pd.DataFrame:
+        """One row per replication x outcome x month."""
+        return pd.concat([r.itt for r in self.replications], ignore_index=True)
+
+
+def run_experiment(
+    scenario: Scenario,
+    seed: int | None = None,
+    replications: int | None = None,
+    months: int | None = None,
+    workers: int | None = None,
+) -> ExperimentResult:
+    """Run every replication of a scenario.
+
+    Args:
+        scenario: The scenario.
+        seed: Base seed (default ``scenario.run.seed``).
+        replications: Number of replications (default ``scenario.run.replications``).
+        months: Horizon override, months (default ``scenario.run.months``).
+        workers: Worker processes (default: one per core, at most one per replication;
+            1 runs in this process).
+
+    Returns:
+        ExperimentResult: Results in replication order; identical for any ``workers``.
+
+    Raises:
+        ScenarioError: If the overrides make the scenario invalid.
+    """
+    overrides: dict[str, Any] = {}
+    if months is not None:
+        overrides["months"] = months
+    if seed is not None:
+        overrides["seed"] = seed
+    if replications is not None:
+        overrides["replications"] = replications
+    if overrides:
+        scenario = scenario.with_overrides(run=overrides)
+    seed = scenario.run.seed
+    reps = scenario.run.replications
+    if workers is None:
+        workers = min(reps, os.cpu_count() or 1)
+    data = scenario.to_dict()
+    if workers <= 1 or reps == 1:
+        results = [run_replication(data, seed, r) for r in range(reps)]
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            results = list(pool.map(run_replication, [data] * reps, [seed] * reps, range(reps)))
+    return ExperimentResult(scenario, seed, results)

@@ -1,0 +1,704 @@
+"""Scenarios: every parameter of a run, declared once, grouped by concern, validated.
+
+A scenario is data. It is written as a TOML file, validated on load, and
+round-trips (load -> :func:`dump_scenario` -> load gives the same scenario). Each
+parameter declares its unit and its source, or the word "assumption".
+
+Money is in USD at 2021 purchasing-power parity (USD PPP), per household unless the
+name says otherwise; time is in months.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from pushpull_sim.interventions import REGISTRY
+
+
+class ScenarioError(ValueError):
+    """A scenario could not be loaded. The message is one line naming the file, the key,
+    the value and what is allowed."""
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class RunSettings(_Group):
+    """How a scenario is run (overridable from the command line)."""
+
+    months: int = Field(120, ge=1, le=1200, description="Horizon, months. Brief §2 default.")
+    seed: int = Field(20260101, ge=0, lt=2**63, description="Base seed. Assumption.")
+    replications: int = Field(4, ge=1, le=10_000, description="Replications. Assumption.")
+
+
+class Population(_Group):
+    """Households and villages at baseline."""
+
+    households: int = Field(2000, ge=10, le=10_000_000, description="Number of households.")
+    villages: int = Field(20, ge=1, description="Number of villages. Assumption.")
+    villages_per_region: int = Field(
+        5, ge=1, description="Villages per region (the scale of drought and outbreaks). Assumption."
+    )
+    household_size_ae_mean: float = Field(
+        3.2,
+        gt=0,
+        le=20,
+        description="Mean household size, adult equivalents. Assumption (rural Bangladesh "
+        "ultra-poor households are small, often female-headed; Bandiera et al. 2017).",
+    )
+    adults_per_ae: float = Field(
+        0.55, gt=0, le=1, description="Working adults per adult equivalent. Assumption."
+    )
+    initial_assets_median_usd_ppp: float = Field(
+        1200.0, ge=0, description="Median productive assets at baseline, USD PPP. Assumption."
+    )
+    initial_assets_sigma: float = Field(
+        1.2, ge=0, le=5, description="Log-sd of baseline productive assets. Assumption."
+    )
+    asset_free_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of households with no productive assets at baseline. Assumption.",
+    )
+    burn_in_months: int = Field(
+        24,
+        ge=0,
+        le=600,
+        description="Months simulated before the baseline survey (month 0), so baseline is "
+        "not an arbitrary draw. Assumption.",
+    )
+    initial_savings_months: float = Field(
+        0.3,
+        ge=0,
+        description="Baseline cash savings, in months of subsistence need (median). Assumption.",
+    )
+    ability_sigma: float = Field(
+        0.4,
+        ge=0,
+        le=3,
+        description="Log-sd of entrepreneurial ability, a multiplier on own production; "
+        "heterogeneous returns to the same asset (Bandiera et al. 2017). Assumption.",
+    )
+    labour_capacity_sigma: float = Field(
+        0.5, ge=0, le=3, description="Log-sd of labour capacity across households. Assumption."
+    )
+
+
+class Livelihood(_Group):
+    """Casual wage work and own production (the poverty-trap technology)."""
+
+    production: Literal["s_shaped", "concave"] = Field(
+        "s_shaped",
+        description="Return to productive assets: S-shaped around a threshold (poverty trap) "
+        "or concave (no trap). Kraay & McKenzie 2014 and Karlan et al. 2026 debate which holds.",
+    )
+    asset_threshold_usd_ppp: float = Field(
+        600.0,
+        gt=0,
+        description="Scale threshold of the S-shaped return, USD PPP. Assumption (about one "
+        "cow; Balboni et al. 2022 estimate a threshold near the BRAC transfer's value).",
+    )
+    threshold_width_usd_ppp: float = Field(
+        90.0, gt=0, description="Width of the S-curve's rise, USD PPP. Assumption."
+    )
+    return_low_monthly: float = Field(
+        0.004,
+        ge=0,
+        le=1,
+        description="Net monthly return per USD of assets far below the threshold. Assumption.",
+    )
+    return_high_monthly: float = Field(
+        0.07,
+        ge=0,
+        le=1,
+        description="Net monthly return per USD of assets above the threshold. Assumption "
+        "(livestock returns of 40-70 %/yr at scale; Bandiera et al. 2017 livestock income).",
+    )
+    asset_saturation_usd_ppp: float = Field(
+        5000.0,
+        gt=0,
+        description="Asset scale at which household labour caps own production, USD PPP. "
+        "Assumption.",
+    )
+    concave_alpha: float = Field(
+        0.5, gt=0, lt=1, description="Curvature of the concave (no-trap) variant. Assumption."
+    )
+    depreciation_monthly: float = Field(
+        0.004, ge=0, le=1, description="Monthly depreciation of productive assets. Assumption."
+    )
+    wage_usd_ppp_per_day: float = Field(
+        12.0,
+        ge=0,
+        description="Casual daily wage, USD PPP. Assumption (rural Bangladesh casual labour).",
+    )
+    labour_days_per_month: float = Field(
+        22.0, ge=0, le=31, description="Days a working adult offers per month. Assumption."
+    )
+    employment_rate: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of offered casual days that find work (seasonal rationing). Assumption.",
+    )
+    skill_productivity_gain: float = Field(
+        0.3,
+        ge=0,
+        le=5,
+        description="Proportional gain in own production at full technical skill. Assumption.",
+    )
+    full_time_assets_usd_ppp: float = Field(
+        12000.0,
+        gt=0,
+        description="Assets at which own production absorbs all household labour, USD PPP. "
+        "Assumption.",
+    )
+
+
+class Behaviour(_Group):
+    """Consumption, saving and investment rules."""
+
+    subsistence_usd_ppp_per_ae_day: float = Field(
+        1.5,
+        ge=0,
+        description="Subsistence need per adult equivalent per day, USD PPP. Assumption "
+        "(half the USD 3.00 line).",
+    )
+    mpc_above_subsistence: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Share of cash on hand above subsistence consumed each month. Assumption "
+        "(buffer-stock saving; Deaton 1991).",
+    )
+    mpc_when_investing: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the surplus consumed when productive assets beat the investment "
+        "hurdle (higher returns, more saving: the Euler-equation logic). Assumption.",
+    )
+    precautionary_buffer_months: float = Field(
+        0.5,
+        ge=0,
+        description="Cash kept aside before investing, months of subsistence need. Assumption.",
+    )
+    investment_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of savings above the buffer invested per month when worth it. "
+        "Assumption.",
+    )
+    investment_hurdle_monthly: float = Field(
+        0.01,
+        ge=0,
+        description="Marginal net monthly return an asset must beat to be bought. Assumption.",
+    )
+    distress_floor_share: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Households sell assets in distress only to keep consumption at this share "
+        "of subsistence need (the very poor cut consumption to protect assets; Zimmerman & "
+        "Carter 2003). Assumption.",
+    )
+    distress_sale_discount: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="Discount on assets sold in distress. Assumption (Fafchamps, Udry & "
+        "Czukas 1998 report sharp livestock price falls in bad years).",
+    )
+
+
+class Shocks(_Group):
+    """Idiosyncratic and covariate shocks."""
+
+    illness_prob_monthly: float = Field(
+        0.03, ge=0, le=1, description="Monthly probability of a serious illness. Assumption."
+    )
+    illness_income_loss: float = Field(
+        0.5, ge=0, le=1, description="Share of the month's earned income lost when ill. Assumption."
+    )
+    health_cost_mean_usd_ppp: float = Field(
+        60.0, ge=0, description="Mean out-of-pocket cost of an illness, USD PPP. Assumption."
+    )
+    health_cost_sigma: float = Field(
+        0.8, ge=0, le=5, description="Log-sd of illness costs. Assumption."
+    )
+    skill_mortality_reduction: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Proportional cut in livestock mortality at full technical skill. Assumption.",
+    )
+    livestock_mortality_monthly: float = Field(
+        0.005,
+        ge=0,
+        le=1,
+        description="Monthly death probability per animal. Assumption (about 6 %/yr).",
+    )
+    livestock_unit_value_usd_ppp: float = Field(
+        150.0, gt=0, description="Value of one animal unit, USD PPP. Assumption."
+    )
+    outbreak_prob_monthly: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Monthly probability of a disease outbreak in a region. Assumption.",
+    )
+    outbreak_mortality_multiplier: float = Field(
+        8.0, ge=1, description="Mortality multiplier during an outbreak. Assumption."
+    )
+    drought_prob_yearly: float = Field(
+        0.1, ge=0, le=1, description="Yearly probability of a drought in a region. Assumption."
+    )
+    drought_duration_months: int = Field(
+        4, ge=1, le=24, description="Length of a drought, months. Assumption."
+    )
+    drought_yield_loss: float = Field(
+        0.4, ge=0, le=1, description="Share of own production lost in drought. Assumption."
+    )
+    drought_wage_loss: float = Field(
+        0.2, ge=0, le=1, description="Share of casual labour demand lost in drought. Assumption."
+    )
+    drought_asset_price_drop: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="Extra fall in the price of assets sold during drought. Assumption.",
+    )
+
+
+class Network(_Group):
+    """The social network: villages with wealth homophily, a few cross-village ties."""
+
+    mean_degree: int = Field(
+        6, ge=2, le=100, description="Mean ties within a village (even). Assumption."
+    )
+    rewiring_prob: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Share of ties rewired at random within the village; 0 = ties only to "
+        "neighbours in the wealth ranking (full homophily). Assumption.",
+    )
+    cross_village_ties_per_household: float = Field(
+        0.05, ge=0, le=10, description="Mean ties to other villages per household. Assumption."
+    )
+    risk_sharing_share: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Share of a household's cash above its buffer offered to neighbours in "
+        "need. Assumption (informal insurance is partial; Townsend 1994).",
+    )
+
+    @field_validator("mean_degree")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        if v % 2:
+            raise PydanticCustomError("even", "must be an even integer >= 2")
+        return v
+
+
+class Poverty(_Group):
+    """Poverty lines and the definition of the very poor."""
+
+    definition: Literal["international", "seed"] = Field(
+        "international",
+        description="'international': extreme poor = below the extreme line. 'seed': the "
+        "LEO call's definition, bottom 50 % of those below the national line, or under "
+        "the dollar-a-day line.",
+    )
+    extreme_line_usd_ppp_per_day: float = Field(
+        3.00,
+        gt=0,
+        description="Extreme-poverty line per person per day, 2021 USD PPP. Source: World Bank "
+        "international poverty line, adopted June 2025.",
+    )
+    poverty_line_usd_ppp_per_day: float = Field(
+        4.20,
+        gt=0,
+        description="Poverty line per person per day, 2021 USD PPP. Source: World Bank "
+        "lower-middle-income line, June 2025.",
+    )
+    national_line_usd_ppp_per_day: float = Field(
+        3.40,
+        gt=0,
+        description="National poverty line per person per day, USD PPP, for the 'seed' "
+        "definition. Assumption (set per country).",
+    )
+    dollar_a_day_usd_ppp: float = Field(
+        1.00,
+        gt=0,
+        description="The seed's 'under USD 1 a day PPP' line. Source: USAID LEO call (2014).",
+    )
+
+
+class Graduation(_Group):
+    """BRAC-style graduation criteria, all of which must hold."""
+
+    consumption_line: Literal["extreme", "poverty"] = Field(
+        "extreme", description="Which line consumption per adult equivalent must exceed."
+    )
+    min_assets_usd_ppp: float = Field(
+        400.0, ge=0, description="Minimum productive assets, USD PPP. Assumption."
+    )
+    min_savings_usd_ppp: float = Field(
+        30.0, ge=0, description="Minimum cash savings, USD PPP. Assumption."
+    )
+    min_income_sources: int = Field(
+        2, ge=0, le=4, description="Minimum income sources (BRAC criterion: two or more)."
+    )
+    income_source_min_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Share of earned income a source must provide to count. Assumption.",
+    )
+    no_distress_sale_months: int = Field(
+        6, ge=0, le=120, description="No distress sale in the last N months. Assumption."
+    )
+
+
+class Programme(_Group):
+    """The push implementer: targeting, budget, window and the interventions it delivers."""
+
+    start_month: int = Field(0, ge=0, description="The programme acts in months start+1..end.")
+    end_month: int = Field(36, ge=0, description="Last month of the project. Brief §2 default.")
+    budget_usd_ppp: float = Field(
+        1.0e9, ge=0, description="Total push budget, USD PPP (participants served poorest first)."
+    )
+    fixed_cost_usd_ppp: float = Field(
+        0.0, ge=0, description="Fixed programme cost (set-up, staff), USD PPP. Assumption."
+    )
+    eligible_share: float = Field(
+        0.2,
+        gt=0,
+        le=1,
+        description="Share of households the proxy means test declares eligible. Assumption.",
+    )
+    pmt_noise_sd: float = Field(
+        0.35,
+        ge=0,
+        le=10,
+        description="Noise in the proxy means test, SD of the log score. Assumption "
+        "(PMTs misclassify many; Brown, Ravallion & van de Walle 2018).",
+    )
+    take_up: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="Share of households offered the programme who take it up. Assumption "
+        "(Banerjee et al. 2015 report high take-up).",
+    )
+    interventions: list[Any] = Field(
+        default_factory=list, description="Push interventions, each a table with a 'type'."
+    )
+
+    @field_validator("interventions", mode="before")
+    @classmethod
+    def _build_interventions(cls, v: Any) -> list[Any]:
+        if not isinstance(v, list):
+            raise PydanticCustomError("list_type", "must be a list of intervention tables")
+        out = []
+        for i, item in enumerate(v):
+            if isinstance(item, BaseModel):
+                out.append(item)
+                continue
+            if not isinstance(item, dict):
+                raise PydanticCustomError(
+                    "intervention",
+                    "{where} = {value}: must be a table with a 'type' key",
+                    {"where": f"interventions[{i}]", "value": repr(item)},
+                )
+            kind = item.get("type")
+            if kind not in REGISTRY:
+                raise PydanticCustomError(
+                    "intervention",
+                    "{where} = {value}: unknown intervention; allowed: {allowed}",
+                    {
+                        "where": f"interventions[{i}].type",
+                        "value": repr(kind),
+                        "allowed": ", ".join(sorted(REGISTRY)),
+                    },
+                )
+            try:
+                out.append(REGISTRY[kind].Params.model_validate(item))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                key = ".".join(str(p) for p in err["loc"])
+                raise PydanticCustomError(
+                    "intervention",
+                    "{where} = {value}: {allowed}",
+                    {
+                        "where": f"interventions[{i}].{key}",
+                        "value": _show(err.get("input")),
+                        "allowed": _allowed(err, REGISTRY[kind].Params),
+                    },
+                ) from None
+        return out
+
+    @model_validator(mode="after")
+    def _window(self) -> Programme:
+        if self.end_month < self.start_month:
+            raise PydanticCustomError(
+                "window",
+                "end_month = {end}: must be >= start_month ({start})",
+                {"end": self.end_month, "start": self.start_month},
+            )
+        return self
+
+
+class RCT(_Group):
+    """The virtual randomised controlled trial."""
+
+    unit: Literal["household", "village"] = Field(
+        "household", description="Unit of randomisation (Bandiera et al. 2017 randomised by area)."
+    )
+    treatment_share: float = Field(
+        0.5, gt=0, lt=1, description="Share of eligible units assigned to treatment."
+    )
+    itt_months: list[int] = Field(
+        [24, 36],
+        description="Months after programme start at which ITT effects are estimated "
+        "(Banerjee et al. 2015 report 24 and 36).",
+    )
+
+    @field_validator("itt_months")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if not v or any(m < 1 for m in v):
+            raise PydanticCustomError("itt_months", "must be a non-empty list of months >= 1")
+        return sorted(set(v))
+
+
+class Output(_Group):
+    """What is recorded."""
+
+    household_months: list[int] = Field(
+        [0, 12, 24, 36, 60, 120],
+        description="Months at which the household panel is recorded (0 = baseline survey).",
+    )
+
+    @field_validator("household_months")
+    @classmethod
+    def _nonneg(cls, v: list[int]) -> list[int]:
+        if any(m < 0 for m in v):
+            raise PydanticCustomError("months", "must be a list of months >= 0")
+        return sorted(set(v))
+
+
+class Scenario(_Group):
+    """A complete scenario.
+
+    Attributes:
+        name: Short name, used in run directory names.
+        description: Free text.
+        run, population, livelihood, behaviour, shocks, network, poverty, graduation,
+        programme, rct, output: Parameter groups (see each class).
+
+    Raises:
+        pydantic.ValidationError: On construction from Python with bad values; use
+            :func:`load_scenario` / :func:`scenario_from_dict` for one-line errors.
+    """
+
+    name: str = Field("scenario", min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    run: RunSettings = RunSettings()
+    population: Population = Population()
+    livelihood: Livelihood = Livelihood()
+    behaviour: Behaviour = Behaviour()
+    shocks: Shocks = Shocks()
+    network: Network = Network()
+    poverty: Poverty = Poverty()
+    graduation: Graduation = Graduation()
+    programme: Programme = Programme()
+    rct: RCT = RCT()
+    output: Output = Output()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        p = self.population
+        if p.villages > p.households:
+            raise PydanticCustomError(
+                "villages",
+                "population.villages = {v}: must be <= population.households ({h})",
+                {"v": p.villages, "h": p.households},
+            )
+        if self.network.mean_degree >= p.households // p.villages:
+            raise PydanticCustomError(
+                "degree",
+                "network.mean_degree = {d}: must be < households per village ({n})",
+                {"d": self.network.mean_degree, "n": p.households // p.villages},
+            )
+        return self
+
+    def with_overrides(self, **groups: dict[str, Any]) -> Scenario:
+        """Return a copy with some parameters replaced (a variant = base + small update).
+
+        Args:
+            **groups: ``group_name={"param": value, ...}``, or ``name=...``.
+
+        Returns:
+            Scenario: A new, validated scenario.
+
+        Raises:
+            ScenarioError: If the result is invalid.
+        """
+        data = self.to_dict()
+        for group, values in groups.items():
+            if isinstance(values, dict) and isinstance(data.get(group), dict):
+                data[group].update(values)
+            else:
+                data[group] = values
+        return scenario_from_dict(data, source="<overrides>")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scenario as plain data (TOML-ready)."""
+        return self.model_dump(mode="json")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{...}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed(err: dict[str, Any], model: type[BaseModel] | None) -> str:
+    """Turn one pydantic error into 'what is allowed'."""
+    kind = err["type"]
+    if kind == "extra_forbidden" and model is not None:
+        return "unknown key; allowed: " + ", ".join(model.model_fields)
+    ctx = err.get("ctx") or {}
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        op = {
+            "greater_than_equal": ">=",
+            "greater_than": ">",
+            "less_than_equal": "<=",
+            "less_than": "<",
+        }[kind]
+        bound = next(iter(ctx.values()))
+        return f"must be {op} {bound}"
+    msg = err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def _submodel(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of ``loc`` (for listing allowed keys)."""
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        ann = getattr(field, "annotation", None) if field else None
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            return None
+    return model
+
+
+def format_error(source: str, exc: ValidationError) -> str:
+    """Render the first error of a validation failure as one line.
+
+    Args:
+        source: The scenario file's path (or a label).
+        exc: The validation error.
+
+    Returns:
+        str: ``"<source>: <key> = <value>: <what is allowed>"``.
+    """
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    if err["type"] == "intervention":
+        ctx = err["ctx"]
+        return (
+            f"{source}: programme.{ctx['where']} = {ctx['value']}: {ctx.get('allowed', '')}"
+            if "allowed" in ctx
+            else f"{source}: programme.{err['msg']}"
+        )
+    if err["type"] in {"villages", "degree", "window"}:
+        prefix = "programme." if err["type"] == "window" else ""
+        return f"{source}: {prefix}{err['msg']}"
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    value = _show(err.get("input"))
+    return f"{source}: {key} = {value}: {_allowed(err, _submodel(loc))}"
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
+    """Validate plain data into a :class:`Scenario`.
+
+    Args:
+        data: Nested mapping as read from TOML.
+        source: Label used in error messages (normally the file path).
+
+    Returns:
+        Scenario: The validated scenario.
+
+    Raises:
+        ScenarioError: One line naming the source, the key, the value and what is allowed.
+    """
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(format_error(source, exc)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a TOML scenario file.
+
+    Args:
+        path: Path to a ``.toml`` file.
+
+    Returns:
+        Scenario: The validated scenario. If the file gives no ``name``, the file's stem is
+        used.
+
+    Raises:
+        ScenarioError: Missing or unreadable file, malformed TOML, unknown key, wrong type
+            or out-of-range value; the message is one line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    data.setdefault("name", path.stem)
+    return scenario_from_dict(data, source=str(path))
+
+
+def dump_scenario(scenario: Scenario, path: str | Path | None = None) -> str:
+    """Write a scenario as TOML.
+
+    Args:
+        scenario: The scenario to write.
+        path: Optional file to write to.
+
+    Returns:
+        str: The TOML text (every parameter, explicit).
+    """
+    text = tomli_w.dumps(scenario.to_dict())
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text

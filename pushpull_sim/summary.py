@@ -1,0 +1,238 @@
+"""The run summary: the figures a researcher holds against a trial, as data and as a table.
+
+All figures are means over replications. ITT standard errors are the mean within-trial
+(sampling) standard errors; ``mc_sd`` is the spread of the estimate across replications.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pushpull_sim.rct import ITT_OUTCOMES, PUBLISHED_ITT_SD
+from pushpull_sim.runner import ExperimentResult
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe value: NaN and inf become None; numpy scalars become Python numbers."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return None if not math.isfinite(x) else round(x, 10)
+    return x
+
+
+def _months_of_interest(result: ExperimentResult) -> list[int]:
+    sc = result.scenario
+    end = sc.programme.end_month
+    months = {0, end, end + 24, end + 60, sc.run.months}
+    return sorted(m for m in months if 0 <= m <= sc.run.months)
+
+
+def build_summary(result: ExperimentResult) -> dict[str, Any]:
+    """Compute the run summary.
+
+    Args:
+        result: All replications of a scenario.
+
+    Returns:
+        dict: JSON-ready summary with keys ``scenario``, ``seed``, ``replications``,
+        ``months``, ``households``, ``programme``, ``targeting``, ``headcount``,
+        ``graduation``, ``itt`` (outcome -> months after start -> estimates), ``cost`` and
+        the headline ``cost_per_treated_household_usd_ppp`` and
+        ``cost_per_graduate_usd_ppp`` (None where undefined).
+    """
+    sc = result.scenario
+    ts = result.timeseries()
+    mean_ts = ts.groupby(["month", "arm"], observed=True).mean(numeric_only=True)
+    months = _months_of_interest(result)
+    end = sc.programme.end_month
+    arms = ["treatment", "control", "ineligible", "all"]
+
+    def at(col: str, month: int, arm: str) -> float | None:
+        try:
+            return float(mean_ts.loc[(month, arm), col])
+        except KeyError:
+            return None
+
+    headcount = {
+        key: {arm: {str(m): at(col, m, arm) for m in months} for arm in arms}
+        for key, col in (
+            ("extreme_poverty", "extreme_poverty_headcount"),
+            ("poverty", "poverty_headcount"),
+        )
+    }
+    graduation: dict[str, Any] = {
+        arm: {str(m): at("graduated_share", m, arm) for m in months} for arm in arms
+    }
+    for label, k in (("sustained_2y", 24), ("sustained_5y", 60)):
+        m = end + k
+        graduation[label] = {
+            "month": m,
+            "treatment": at("graduated_share", m, "treatment") if m <= sc.run.months else None,
+            "control": at("graduated_share", m, "control") if m <= sc.run.months else None,
+        }
+
+    itt_all = result.itt()
+    itt: dict[str, dict[str, Any]] = {}
+    if not itt_all.empty:
+        for outcome in ITT_OUTCOMES:
+            rows = itt_all[itt_all["outcome"] == outcome]
+            itt[outcome] = {}
+            for m_after, g in rows.groupby("months_after_start"):
+                est = g.mean(numeric_only=True)
+                itt[outcome][str(int(m_after))] = {
+                    "month": int(est["month"]),
+                    "effect": est["effect"],
+                    "se": est["se"],
+                    "effect_sd": est["effect_sd"],
+                    "se_sd": est["se_sd"],
+                    "effect_pct": est["effect_pct"],
+                    "se_pct": est["se_pct"],
+                    "control_mean": est["control_mean"],
+                    "control_sd": est["control_sd"],
+                    "n_treatment": est["n_treatment"],
+                    "n_control": est["n_control"],
+                    "mc_sd_effect_sd": float(g["effect_sd"].std(ddof=1)) if len(g) > 1 else None,
+                    "published_sd": PUBLISHED_ITT_SD.get(outcome, {}).get(int(m_after)),
+                }
+
+    reps = result.replications
+    total = float(np.mean([sum(r.costs.values()) for r in reps]))
+    components = sorted({k for r in reps for k in r.costs})
+    by_component = {k: float(np.mean([r.costs.get(k, 0.0) for r in reps])) for k in components}
+    participants = float(np.mean([r.info["participants"] for r in reps]))
+    grads = [r.info["participants_graduated"].get(str(end)) for r in reps]
+    grads_at_end = float(np.mean(grads)) if all(g is not None for g in grads) else None
+    treat_n = float(np.mean([r.info["treatment_arm"] for r in reps]))
+    g_t, g_c = at("graduated_share", end, "treatment"), at("graduated_share", end, "control")
+    extra_grads = (g_t - g_c) * treat_n if g_t is not None and g_c is not None else None
+    cost = {
+        "budget_usd_ppp": sc.programme.budget_usd_ppp,
+        "total_usd_ppp": total,
+        "by_component_usd_ppp": by_component,
+        "participants": participants,
+        "unit_cost_per_household_usd_ppp": float(
+            np.mean([r.info["unit_cost_usd_ppp"] for r in reps])
+        ),
+        "participants_graduated_at_end": grads_at_end,
+        "cost_per_graduate_usd_ppp": total / grads_at_end if grads_at_end else None,
+        "additional_graduates_at_end": extra_grads,
+        "cost_per_additional_graduate_usd_ppp": total / extra_grads
+        if extra_grads and extra_grads > 0
+        else None,
+    }
+    summary = {
+        "scenario": sc.name,
+        "description": sc.description,
+        "seed": result.seed,
+        "replications": len(reps),
+        "months": sc.run.months,
+        "households": sc.population.households,
+        "programme": {
+            "start_month": sc.programme.start_month,
+            "end_month": end,
+            "interventions": [p.type for p in sc.programme.interventions],
+        },
+        "targeting": {
+            "eligible": float(np.mean([r.info["eligible"] for r in reps])),
+            "treatment_arm": treat_n,
+            "control_arm": float(np.mean([r.info["control_arm"] for r in reps])),
+            "inclusion_error": float(np.mean([r.info["inclusion_error"] for r in reps])),
+            "exclusion_error": float(np.mean([r.info["exclusion_error"] for r in reps])),
+        },
+        "headcount": headcount,
+        "graduation": graduation,
+        "itt": itt,
+        "cost": cost,
+        "cost_per_treated_household_usd_ppp": total / participants if participants else None,
+        "cost_per_graduate_usd_ppp": cost["cost_per_graduate_usd_ppp"],
+        "gini_consumption": {str(m): at("gini_consumption", m, "all") for m in months},
+    }
+    return _clean(summary)
+
+
+def _f(x: Any, fmt: str = "{:.3f}") -> str:
+    return "n/a" if x is None else fmt.format(x)
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    """Render a summary (from :func:`build_summary`) as a plain-text table."""
+    lines: list[str] = []
+    add = lines.append
+    add(
+        f"pushpull_sim: {s['scenario']}  (seed {s['seed']}, {s['replications']} replication(s), "
+        f"{s['households']} households, {s['months']} months)"
+    )
+    prog = s["programme"]
+    ivs = ", ".join(prog["interventions"]) or "none"
+    add(f"programme months {prog['start_month'] + 1}-{prog['end_month']}: {ivs}")
+    t = s["targeting"]
+    add(
+        f"targeting: {t['eligible']:.0f} eligible ({t['treatment_arm']:.0f} treatment, "
+        f"{t['control_arm']:.0f} control); PMT inclusion error {t['inclusion_error']:.2f}, "
+        f"exclusion error {t['exclusion_error']:.2f}"
+    )
+    months = list(next(iter(s["headcount"]["extreme_poverty"].values())).keys())
+    head = "".join(f"{'month ' + m:>11}" for m in months)
+    add("")
+    add(f"{'Headcount (share of households)':<40}{head}")
+    for key, label in (("extreme_poverty", "extreme poor"), ("poverty", "poor")):
+        for arm in ("treatment", "control", "ineligible", "all"):
+            vals = "".join(f"{_f(s['headcount'][key][arm][m]):>11}" for m in months)
+            add(f"  {label:<14}{arm:<24}{vals}")
+    add(f"{'Graduated (share meeting all criteria)':<40}{head}")
+    for arm in ("treatment", "control"):
+        vals = "".join(f"{_f(s['graduation'][arm][m]):>11}" for m in months)
+        add(f"  {arm:<38}{vals}")
+    if s["itt"]:
+        add("")
+        add("Intent-to-treat effects, eligible households (ANCOVA; SE in brackets)")
+        add(
+            f"  {'outcome':<15}{'months':>7}{'effect':>12}{'(SE)':>10}{'SD units':>10}{'(SE)':>8}"
+            f"{'%':>9}{'(SE)':>8}{'published SD':>14}"
+        )
+        for outcome, by_month in s["itt"].items():
+            for m, e in by_month.items():
+                add(
+                    f"  {outcome:<15}{m:>7}{_f(e['effect'], '{:.2f}'):>12}"
+                    f"{'(' + _f(e['se'], '{:.2f}') + ')':>10}{_f(e['effect_sd']):>10}"
+                    f"{'(' + _f(e['se_sd']) + ')':>8}{_f(e['effect_pct'], '{:.1f}'):>9}"
+                    f"{'(' + _f(e['se_pct'], '{:.1f}') + ')':>8}{_f(e['published_sd']):>14}"
+                )
+        add("  published SD: Banerjee et al. 2015 (Science), six-country pooled ITT.")
+    c = s["cost"]
+    add("")
+    add("Programme cost (USD PPP)")
+    budget = f"(budget {c['budget_usd_ppp']:,.0f})"
+    add(f"  total                       {c['total_usd_ppp']:>14,.0f}   {budget}")
+    for k, v in c["by_component_usd_ppp"].items():
+        add(f"    {k:<26}{v:>14,.0f}")
+    add(f"  participants                {c['participants']:>14,.0f}")
+    add(
+        f"  per treated household       {_f(s['cost_per_treated_household_usd_ppp'], '{:>14,.0f}')}"
+    )
+    add(f"  per graduate (participants) {_f(s['cost_per_graduate_usd_ppp'], '{:>14,.0f}')}")
+    add(
+        "  per additional graduate     "
+        f"{_f(c['cost_per_additional_graduate_usd_ppp'], '{:>14,.0f}')}"
+    )
+    return "\n".join(lines)
+
+
+def itt_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    """The summary's ITT block as a table (one row per outcome x month)."""
+    rows = [
+        {"outcome": o, "months_after_start": int(m), **e}
+        for o, by_m in summary["itt"].items()
+        for m, e in by_m.items()
+    ]
+    return pd.DataFrame(rows)
