@@ -40,7 +40,12 @@ class _Group(BaseModel):
 class RunSettings(_Group):
     """How a scenario is run (overridable from the command line)."""
 
-    months: int = Field(120, ge=1, le=1200, description="Horizon, months. Brief §2 default.")
+    months: int = Field(
+        120,
+        ge=1,
+        le=1200,
+        description="Horizon, months. Source: model brief §2 default (10 years).",
+    )
     seed: int = Field(20260101, ge=0, lt=2**63, description="Base seed. Assumption.")
     replications: int = Field(4, ge=1, le=10_000, description="Replications. Assumption.")
 
@@ -48,7 +53,9 @@ class RunSettings(_Group):
 class Population(_Group):
     """Households and villages at baseline."""
 
-    households: int = Field(2000, ge=10, le=10_000_000, description="Number of households.")
+    households: int = Field(
+        2000, ge=10, le=10_000_000, description="Number of households. Assumption (model scale)."
+    )
     villages: int = Field(20, ge=1, description="Number of villages. Assumption.")
     villages_per_region: int = Field(
         5, ge=1, description="Villages per region (the scale of drought and outbreaks). Assumption."
@@ -105,7 +112,8 @@ class Livelihood(_Group):
     production: Literal["s_shaped", "concave"] = Field(
         "s_shaped",
         description="Return to productive assets: S-shaped around a threshold (poverty trap) "
-        "or concave (no trap). Kraay & McKenzie 2014 and Karlan et al. 2026 debate which holds.",
+        "or concave (no trap); Kraay & McKenzie 2014 and Karlan et al. 2026 debate which holds. "
+        "Default S-shaped: assumption.",
     )
     asset_threshold_usd_ppp: float = Field(
         600.0,
@@ -324,7 +332,7 @@ class Poverty(_Group):
         "international",
         description="'international': extreme poor = below the extreme line. 'seed': the "
         "LEO call's definition, bottom 50 % of those below the national line, or under "
-        "the dollar-a-day line.",
+        "the dollar-a-day line. Default: the international line (Source: brief §2).",
     )
     extreme_line_usd_ppp_per_day: float = Field(
         3.00,
@@ -355,7 +363,8 @@ class Graduation(_Group):
     """BRAC-style graduation criteria, all of which must hold."""
 
     consumption_line: Literal["extreme", "poverty"] = Field(
-        "extreme", description="Which line consumption per adult equivalent must exceed."
+        "extreme",
+        description="Which line consumption per adult equivalent must exceed. Assumption.",
     )
     min_assets_usd_ppp: float = Field(
         400.0, ge=0, description="Minimum productive assets, USD PPP. Assumption."
@@ -364,7 +373,10 @@ class Graduation(_Group):
         30.0, ge=0, description="Minimum cash savings, USD PPP. Assumption."
     )
     min_income_sources: int = Field(
-        2, ge=0, le=4, description="Minimum income sources (BRAC criterion: two or more)."
+        2,
+        ge=0,
+        le=4,
+        description="Minimum income sources. Source: BRAC graduation criteria (two or more).",
     )
     income_source_min_share: float = Field(
         0.1,
@@ -380,10 +392,19 @@ class Graduation(_Group):
 class Programme(_Group):
     """The push implementer: targeting, budget, window and the interventions it delivers."""
 
-    start_month: int = Field(0, ge=0, description="The programme acts in months start+1..end.")
-    end_month: int = Field(36, ge=0, description="Last month of the project. Brief §2 default.")
+    start_month: int = Field(
+        0,
+        ge=0,
+        description="The programme acts in months start+1..end. Source: brief §2 (months 0-36).",
+    )
+    end_month: int = Field(
+        36, ge=0, description="Last month of the project. Source: brief §2 default."
+    )
     budget_usd_ppp: float = Field(
-        1.0e9, ge=0, description="Total push budget, USD PPP (participants served poorest first)."
+        1.0e9,
+        ge=0,
+        description="Total push budget, USD PPP (participants served poorest first). Assumption: not "
+        "binding by default.",
     )
     fixed_cost_usd_ppp: float = Field(
         0.0, ge=0, description="Fixed programme cost (set-up, staff), USD PPP. Assumption."
@@ -470,15 +491,17 @@ class RCT(_Group):
     """The virtual randomised controlled trial."""
 
     unit: Literal["household", "village"] = Field(
-        "household", description="Unit of randomisation (Bandiera et al. 2017 randomised by area)."
+        "household",
+        description="Unit of randomisation. Assumption (household); Source for village: Bandiera et "
+        "al. 2017 randomised by area.",
     )
     treatment_share: float = Field(
-        0.5, gt=0, lt=1, description="Share of eligible units assigned to treatment."
+        0.5, gt=0, lt=1, description="Share of eligible units assigned to treatment. Assumption."
     )
     itt_months: list[int] = Field(
         [24, 36],
         description="Months after programme start at which ITT effects are estimated "
-        "(Banerjee et al. 2015 report 24 and 36).",
+        "(Source: Banerjee et al. 2015 report 24 and 36).",
     )
 
     @field_validator("itt_months")
@@ -494,7 +517,7 @@ class Output(_Group):
 
     household_months: list[int] = Field(
         [0, 12, 24, 36, 60, 120],
-        description="Months at which the household panel is recorded (0 = baseline survey).",
+        description="Months at which the household panel is recorded (0 = baseline survey). Assumption.",
     )
 
     @field_validator("household_months")

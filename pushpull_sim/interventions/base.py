@@ -40,8 +40,12 @@ class InterventionParams(BaseModel):
 
     type: str
     start_month: int = Field(1, ge=1, description="Months after programme start. Assumption.")
-    duration_months: int = Field(1, ge=1, le=1200, description="Delivery window, months.")
-    every_months: int = Field(1, ge=1, le=120, description="Delivery frequency, months.")
+    duration_months: int = Field(
+        1, ge=1, le=1200, description="Delivery window, months. Assumption (one delivery)."
+    )
+    every_months: int = Field(
+        1, ge=1, le=120, description="Delivery frequency, months. Assumption (monthly)."
+    )
 
 
 class Intervention:

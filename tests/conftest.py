@@ -1,0 +1,42 @@
+"""Shared fixtures: small, fast scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pushpull_sim.scenario import Scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+def small(**groups) -> Scenario:
+    """A small scenario (400 households, 4 villages, 48 months) with optional overrides."""
+    data = {
+        "name": "small",
+        "run": {"months": 48, "seed": 7, "replications": 1},
+        "population": {"households": 400, "villages": 4, "villages_per_region": 2,
+                       "burn_in_months": 12},
+        "programme": {
+            "end_month": 24,
+            "interventions": [
+                {"type": "asset_transfer", "value_usd_ppp": 800.0},
+                {"type": "consumption_support", "duration_months": 6},
+            ],
+        },
+        "rct": {"itt_months": [24]},
+        "output": {"household_months": [0, 24, 48]},
+    }
+    for key, value in groups.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return scenario_from_dict(data)
+
+
+@pytest.fixture
+def small_scenario() -> Scenario:
+    return small()
