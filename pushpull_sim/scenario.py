@@ -403,8 +403,8 @@ class Programme(_Group):
     budget_usd_ppp: float = Field(
         1.0e9,
         ge=0,
-        description="Total push budget, USD PPP (participants served poorest first). Assumption: not "
-        "binding by default.",
+        description="Total push budget, USD PPP (participants served poorest first). "
+        "Assumption: not binding by default.",
     )
     fixed_cost_usd_ppp: float = Field(
         0.0, ge=0, description="Fixed programme cost (set-up, staff), USD PPP. Assumption."
@@ -492,8 +492,8 @@ class RCT(_Group):
 
     unit: Literal["household", "village"] = Field(
         "household",
-        description="Unit of randomisation. Assumption (household); Source for village: Bandiera et "
-        "al. 2017 randomised by area.",
+        description="Unit of randomisation. Assumption (household); Source for village: "
+        "Bandiera et al. 2017 randomised by area.",
     )
     treatment_share: float = Field(
         0.5, gt=0, lt=1, description="Share of eligible units assigned to treatment. Assumption."
@@ -517,7 +517,8 @@ class Output(_Group):
 
     household_months: list[int] = Field(
         [0, 12, 24, 36, 60, 120],
-        description="Months at which the household panel is recorded (0 = baseline survey). Assumption.",
+        description="Months at which the household panel is recorded (0 = baseline survey). "
+        "Assumption.",
     )
 
     @field_validator("household_months")

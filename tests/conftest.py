@@ -17,8 +17,12 @@ def small(**groups) -> Scenario:
     data = {
         "name": "small",
         "run": {"months": 48, "seed": 7, "replications": 1},
-        "population": {"households": 400, "villages": 4, "villages_per_region": 2,
-                       "burn_in_months": 12},
+        "population": {
+            "households": 400,
+            "villages": 4,
+            "villages_per_region": 2,
+            "burn_in_months": 12,
+        },
         "programme": {
             "end_month": 24,
             "interventions": [

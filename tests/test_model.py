@@ -108,12 +108,22 @@ def test_common_random_numbers_across_programmes():
 def test_programme_with_nothing_to_deliver_leaves_every_number_identical():
     a = GraduationModel(small(programme={"interventions": []})).run()
     b = GraduationModel(
-        small(programme={"interventions": [{"type": "consumption_support",
-                                            "amount_usd_ppp_per_month": 0.0,
-                                            "delivery_cost_usd_ppp": 0.0}]})
+        small(
+            programme={
+                "interventions": [
+                    {
+                        "type": "consumption_support",
+                        "amount_usd_ppp_per_month": 0.0,
+                        "delivery_cost_usd_ppp": 0.0,
+                    }
+                ]
+            }
+        )
     ).run()
     ta, tb = a.timeseries(), b.timeseries()
-    np.testing.assert_array_equal(ta.drop(columns="arm").to_numpy(), tb.drop(columns="arm").to_numpy())
+    np.testing.assert_array_equal(
+        ta.drop(columns="arm").to_numpy(), tb.drop(columns="arm").to_numpy()
+    )
 
 
 def test_same_seed_same_numbers_different_seed_different():

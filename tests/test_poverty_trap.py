@@ -14,12 +14,20 @@ HORIZON = 120
 def trap_scenario(production: str, transfer: float = 1000.0, **extra):
     return small(
         run={"months": HORIZON, "seed": 11, "replications": 1},
-        population={"households": 1200, "villages": 6, "villages_per_region": 3,
-                    "burn_in_months": 12},
+        population={
+            "households": 1200,
+            "villages": 6,
+            "villages_per_region": 3,
+            "burn_in_months": 12,
+        },
         livelihood={"production": production, **extra},
-        programme={"end_month": 1, "eligible_share": 0.4,
-                   "interventions": [{"type": "asset_transfer", "value_usd_ppp": transfer,
-                                      "delivery_cost_usd_ppp": 0.0}]},
+        programme={
+            "end_month": 1,
+            "eligible_share": 0.4,
+            "interventions": [
+                {"type": "asset_transfer", "value_usd_ppp": transfer, "delivery_cost_usd_ppp": 0.0}
+            ],
+        },
         rct={"itt_months": [1]},
         output={"household_months": [0, HORIZON]},
     )
@@ -31,8 +39,7 @@ def arm_assets(model, month):
     threshold = model.params.livelihood.asset_threshold_usd_ppp
     far_below = p.loc[(p["month"] == 0) & (p["assets"] < threshold / 4), "household_id"]
     p = p[(p["month"] == month) & p["household_id"].isin(far_below)]
-    return (p[p["arm"] == "treatment"]["assets"].mean(),
-            p[p["arm"] == "control"]["assets"].mean())
+    return (p[p["arm"] == "treatment"]["assets"].mean(), p[p["arm"] == "control"]["assets"].mean())
 
 
 def test_s_curve_shape():

@@ -35,8 +35,11 @@ def error_of(tmp_path, text):
 def test_every_default_parameter_names_a_source_or_says_assumption():
     from pushpull_sim.interventions import REGISTRY
 
-    models = [Scenario.model_fields[g].annotation for g in Scenario.model_fields
-              if g not in {"name", "description"}]
+    models = [
+        Scenario.model_fields[g].annotation
+        for g in Scenario.model_fields
+        if g not in {"name", "description"}
+    ]
     models += [cls.Params for cls in REGISTRY.values()]
     missing = []
     for model in models:
@@ -147,7 +150,8 @@ def test_cli_reports_one_line_exit_2_no_traceback(tmp_path, text, needle):
     path = write(tmp_path, text)
     proc = subprocess.run(
         [sys.executable, "-m", "pushpull_sim.cli", "run", str(path), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
@@ -162,8 +166,9 @@ def test_cli_missing_file_and_bad_option(tmp_path):
         (["run", str(SCENARIOS / "baseline.toml"), "--seed", "-4"], "--seed = -4"),
         (["run", str(SCENARIOS / "baseline.toml"), "--replications", "x"], "--replications"),
     ):
-        proc = subprocess.run([sys.executable, "-m", "pushpull_sim.cli", *args],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pushpull_sim.cli", *args], capture_output=True, text=True
+        )
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1 and needle in proc.stderr
