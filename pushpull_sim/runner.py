@@ -7,6 +7,8 @@ of worker processes, so results do not depend on how the work is spread.
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -158,6 +160,14 @@ def run_experiment(
     if workers <= 1 or reps == 1:
         results = [run_replication(data, seed, r) for r in range(reps)]
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            results = list(pool.map(run_replication, [data] * reps, [seed] * reps, range(reps)))
+        # fork on Linux: fast, and works from scripts without a __main__ guard and from
+        # notebooks; spawn elsewhere (fork is unsafe on macOS)
+        # (the only threads here are BLAS pools, which re-initialise after fork)
+        method = "fork" if sys.platform == "linux" else "spawn"
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
+            )
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+                results = list(pool.map(run_replication, [data] * reps, [seed] * reps, range(reps)))
     return ExperimentResult(scenario, seed, results)

@@ -102,7 +102,7 @@ class Population(_Group):
         "heterogeneous returns to the same asset (Bandiera et al. 2017). Assumption.",
     )
     labour_capacity_sigma: float = Field(
-        0.5, ge=0, le=3, description="Log-sd of labour capacity across households. Assumption."
+        0.45, ge=0, le=3, description="Log-sd of labour capacity across households. Assumption."
     )
 
 
@@ -158,7 +158,7 @@ class Livelihood(_Group):
         22.0, ge=0, le=31, description="Days a working adult offers per month. Assumption."
     )
     employment_rate: float = Field(
-        0.5,
+        0.65,
         ge=0,
         le=1,
         description="Share of offered casual days that find work (seasonal rationing). Assumption.",
@@ -194,7 +194,7 @@ class Behaviour(_Group):
         "(buffer-stock saving; Deaton 1991).",
     )
     mpc_when_investing: float = Field(
-        0.5,
+        0.65,
         ge=0,
         le=1,
         description="Share of the surplus consumed when productive assets beat the investment "
