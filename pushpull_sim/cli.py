@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based model of graduation out of extreme poverty with push and "
         "pull support.",
     )
+    from pushpull_sim import __version__
+
+    parser.add_argument("--version", action="version", version=f"pushpull_sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser(
         "run",
@@ -52,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a scenario's replications, print the summary table and write "
         "timeseries.parquet, households.parquet, summary.json and run.png to DIR.",
     )
-    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario TOML file")
     run.add_argument("--seed", type=_int_at_least(0, "--seed"), help="base seed")
     run.add_argument(
         "--replications", type=_int_at_least(1, "--replications"), help="number of replications"
@@ -62,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=_int_at_least(1, "--workers"), help="worker processes (default: cores)"
     )
     run.add_argument(
-        "--out", type=Path, help="output directory (default runs/<scenario>-<timestamp>)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output directory (default runs/<scenario>-<timestamp>)",
     )
     run.add_argument("--force", action="store_true", help="replace an existing output directory")
     return parser

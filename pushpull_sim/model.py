@@ -51,10 +51,11 @@ class GraduationModel(mesa.Model):
        decides whether it delivers this month) and charges its cost.
     5. **produce and earn**: casual wage work with the labour own production does not
        absorb; own production from productive assets (S-shaped or concave).
-    6. **consume, save, invest**: pay health costs; sell assets at a discount if cash falls
-       short of the distress floor; consume subsistence plus a share of the surplus; keep a
-       precautionary buffer; invest above it when assets' marginal return beats the hurdle,
-       otherwise spend part of the excess.
+    6. **consume, save, invest**: sell assets at a discount if cash falls short of the
+       distress floor plus health costs; pay health costs from cash above the floor;
+       consume subsistence plus a share of the surplus (a smaller share when assets'
+       marginal return beats the hurdle); keep a precautionary buffer; invest above it when
+       assets beat the hurdle, otherwise spend part of the excess.
     7. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria) and pathway stage.
     8. **record**: monthly aggregates by arm; the household panel at chosen months.
@@ -146,7 +147,7 @@ class GraduationModel(mesa.Model):
         assets = pop.initial_assets_median_usd_ppp * np.exp(
             pop.initial_assets_sigma * rng.standard_normal(n)
         )
-        hh.assets[:] = np.where(has_assets, assets, 0.0)
+        hh.assets[:] = np.where(has_assets, np.minimum(assets, pop.initial_assets_max_usd_ppp), 0.0)
         need = self._need(hh)
         hh.savings[:] = pop.initial_savings_months * need * np.exp(rng.standard_normal(n))
         hh.confidence[:] = 0.5
@@ -189,7 +190,7 @@ class GraduationModel(mesa.Model):
         )
         if not self.interventions:
             offered = offered[:0]
-        elif self.unit_cost_usd_ppp > 0:
+        elif self.unit_cost_usd_ppp > 0 and prog.budget_usd_ppp is not None:
             affordable = int(
                 (prog.budget_usd_ppp - prog.fixed_cost_usd_ppp) // self.unit_cost_usd_ppp
             )
@@ -388,8 +389,10 @@ class GraduationModel(mesa.Model):
         hh.asset_sale_proceeds += proceeds
         hh.asset_losses += sell - proceeds
         cash += proceeds
-        # health costs first, then consumption
-        paid = np.minimum(health_demand, cash)
+        # health costs from cash above the consumption floor (the rest of the care is
+        # forgone), then consumption
+        floor = bh.distress_floor_share * need
+        paid = np.minimum(health_demand, np.maximum(cash - floor, 0.0))
         hh.health_cost += paid
         cash -= paid
         disposable -= paid
@@ -451,11 +454,11 @@ class GraduationModel(mesa.Model):
         hh.poor[:] = cpd < pv.poverty_line_usd_ppp_per_day
 
         g = sc.graduation
-        line = (
-            pv.extreme_line_usd_ppp_per_day
-            if g.consumption_line == "extreme"
-            else pv.poverty_line_usd_ppp_per_day
-        )
+        line = {
+            "extreme": pv.extreme_line_usd_ppp_per_day,
+            "poverty": pv.poverty_line_usd_ppp_per_day,
+            "subsistence": sc.behaviour.subsistence_usd_ppp_per_ae_day * (1 - 1e-12),
+        }[g.consumption_line]
         total = np.maximum(hh.income_12m, 1e-12)
         sources = (
             (hh.income_wage_12m >= g.income_source_min_share * total).astype(np.int8)

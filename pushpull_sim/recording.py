@@ -118,14 +118,16 @@ class Recorder:
     """Collects the declared outputs of one model run.
 
     Args:
-        model: The model to record (its ``scenario.output.household_months`` and ITT months
-            decide when the household panel is taken).
+        model: The model to record. The household panel is taken at baseline (month 0),
+            at ``output.household_months``, at the ITT months, and at the end of the
+            programme and 2 and 5 years after it (within the horizon).
     """
 
     def __init__(self, model: GraduationModel) -> None:
         sc = model.params
         itt = [sc.programme.start_month + m for m in sc.rct.itt_months]
-        months = set(sc.output.household_months) | set(itt) | {0}
+        end = sc.programme.end_month
+        months = set(sc.output.household_months) | set(itt) | {0, end, end + 24, end + 60}
         self.panel_months = sorted(m for m in months if 0 <= m <= model.horizon)
         self._rows: list[np.ndarray] = []
         self._months: list[int] = []

@@ -77,12 +77,13 @@ def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> R
         "inclusion_error": model.targeting.inclusion_error,
         "exclusion_error": model.targeting.exclusion_error,
         "participants_graduated": _participants_graduated(model),
+        "retention": _retention(model),
     }
     return ReplicationResult(replication, ts, panel, itt, costs, info)
 
 
 def _participants_graduated(model: GraduationModel) -> dict[str, int]:
-    """Participants graduated at the end of the programme, recorded from the panel."""
+    """Participants graduated at each recorded month from the end of the programme on."""
     panel = model.household_panel()
     end = model.params.programme.end_month
     out = {}
@@ -90,6 +91,25 @@ def _participants_graduated(model: GraduationModel) -> dict[str, int]:
         if m >= end:
             at = panel[(panel["month"] == m) & panel["participant"]]
             out[str(int(m))] = int(at["graduated"].sum())
+    return out
+
+
+def _retention(model: GraduationModel) -> dict[str, dict[str, float | None]]:
+    """Of the households graduated at the end of the programme, the share still graduated
+    2 and 5 years later, by arm (None where undefined or beyond the horizon)."""
+    panel = model.household_panel()
+    end = model.params.programme.end_month
+    at_end = panel[panel["month"] == end].set_index("household_id")
+    out: dict[str, dict[str, float | None]] = {}
+    for label, k in (("2y", 24), ("5y", 60)):
+        later = panel[panel["month"] == end + k].set_index("household_id")
+        out[label] = {}
+        for arm in ("treatment", "control"):
+            grads = at_end.index[(at_end["arm"] == arm) & at_end["graduated"]]
+            if later.empty or at_end.empty or grads.size == 0:
+                out[label][arm] = None
+            else:
+                out[label][arm] = float(later.loc[grads, "graduated"].mean())
     return out
 
 

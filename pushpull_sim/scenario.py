@@ -44,7 +44,8 @@ class RunSettings(_Group):
         120,
         ge=1,
         le=1200,
-        description="Horizon, months. Source: model brief §2 default (10 years).",
+        description="Horizon, months. Assumption: 10 years, to see what lasts after a "
+        "3-year project.",
     )
     seed: int = Field(20260101, ge=0, lt=2**63, description="Base seed. Assumption.")
     replications: int = Field(4, ge=1, le=10_000, description="Replications. Assumption.")
@@ -75,6 +76,12 @@ class Population(_Group):
     )
     initial_assets_sigma: float = Field(
         1.2, ge=0, le=5, description="Log-sd of baseline productive assets. Assumption."
+    )
+    initial_assets_max_usd_ppp: float = Field(
+        20000.0,
+        gt=0,
+        description="Cap on baseline productive assets (trims the lognormal tail), USD PPP. "
+        "Assumption.",
     )
     asset_free_share: float = Field(
         0.2,
@@ -134,8 +141,9 @@ class Livelihood(_Group):
         0.07,
         ge=0,
         le=1,
-        description="Net monthly return per USD of assets above the threshold. Assumption "
-        "(livestock returns of 40-70 %/yr at scale; Bandiera et al. 2017 livestock income).",
+        description="Net monthly return per USD of assets above the threshold, household "
+        "labour included (0.07 = 84 %/yr). Assumption: livestock rearing at scale earns far "
+        "more than casual labour (Bandiera et al. 2017).",
     )
     asset_saturation_usd_ppp: float = Field(
         5000.0,
@@ -332,7 +340,8 @@ class Poverty(_Group):
         "international",
         description="'international': extreme poor = below the extreme line. 'seed': the "
         "LEO call's definition, bottom 50 % of those below the national line, or under "
-        "the dollar-a-day line. Default: the international line (Source: brief §2).",
+        "the dollar-a-day line. Default: the international line (Source: World Bank, June "
+        "2025).",
     )
     extreme_line_usd_ppp_per_day: float = Field(
         3.00,
@@ -362,9 +371,11 @@ class Poverty(_Group):
 class Graduation(_Group):
     """BRAC-style graduation criteria, all of which must hold."""
 
-    consumption_line: Literal["extreme", "poverty"] = Field(
+    consumption_line: Literal["extreme", "poverty", "subsistence"] = Field(
         "extreme",
-        description="Which line consumption per adult equivalent must exceed. Assumption.",
+        description="Which line consumption per adult equivalent must reach: the extreme or "
+        "poverty line, or the subsistence need (closer to BRAC's own food-security "
+        "criterion, so graduation rates are higher). Assumption.",
     )
     min_assets_usd_ppp: float = Field(
         400.0, ge=0, description="Minimum productive assets, USD PPP. Assumption."
@@ -395,16 +406,19 @@ class Programme(_Group):
     start_month: int = Field(
         0,
         ge=0,
-        description="The programme acts in months start+1..end. Source: brief §2 (months 0-36).",
+        description="The programme acts in months start+1..end. Assumption (starts at baseline).",
     )
     end_month: int = Field(
-        36, ge=0, description="Last month of the project. Source: brief §2 default."
+        36,
+        ge=0,
+        description="Last month of the project. Assumption: a 3-year project, as in "
+        "Banerjee et al. 2015 (24- and 36-month follow-ups).",
     )
-    budget_usd_ppp: float = Field(
-        1.0e9,
+    budget_usd_ppp: float | None = Field(
+        None,
         ge=0,
         description="Total push budget, USD PPP (participants served poorest first). "
-        "Assumption: not binding by default.",
+        "None (omit the key) = no limit. Assumption: no limit by default.",
     )
     fixed_cost_usd_ppp: float = Field(
         0.0, ge=0, description="Fixed programme cost (set-up, staff), USD PPP. Assumption."
@@ -595,8 +609,8 @@ class Scenario(_Group):
         return scenario_from_dict(data, source="<overrides>")
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the scenario as plain data (TOML-ready)."""
-        return self.model_dump(mode="json")
+        """Return the scenario as plain data (TOML-ready; unset optional values omitted)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 def _show(value: Any) -> str:

@@ -73,12 +73,21 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
     graduation: dict[str, Any] = {
         arm: {str(m): at("graduated_share", m, arm) for m in months} for arm in arms
     }
-    for label, k in (("sustained_2y", 24), ("sustained_5y", 60)):
+    reps = result.replications
+    for label, k in (("2y", 24), ("5y", 60)):
         m = end + k
-        graduation[label] = {
+        inside = m <= sc.run.months
+        kept = {}
+        for arm in ("treatment", "control"):
+            vals = [r.info["retention"][label][arm] for r in reps]
+            vals = [v for v in vals if v is not None]
+            kept[arm] = float(np.mean(vals)) if vals and inside else None
+        graduation[f"sustained_{label}"] = {
             "month": m,
-            "treatment": at("graduated_share", m, "treatment") if m <= sc.run.months else None,
-            "control": at("graduated_share", m, "control") if m <= sc.run.months else None,
+            "treatment": at("graduated_share", m, "treatment") if inside else None,
+            "control": at("graduated_share", m, "control") if inside else None,
+            "retained_treatment": kept["treatment"],
+            "retained_control": kept["control"],
         }
 
     itt_all = result.itt()
@@ -105,7 +114,6 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
                     "published_sd": PUBLISHED_ITT_SD.get(outcome, {}).get(int(m_after)),
                 }
 
-    reps = result.replications
     total = float(np.mean([sum(r.costs.values()) for r in reps]))
     components = sorted({k for r in reps for k in r.costs})
     by_component = {k: float(np.mean([r.costs.get(k, 0.0) for r in reps])) for k in components}
@@ -117,6 +125,7 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
     extra_grads = (g_t - g_c) * treat_n if g_t is not None and g_c is not None else None
     cost = {
         "budget_usd_ppp": sc.programme.budget_usd_ppp,
+        "end_month": end,
         "total_usd_ppp": total,
         "by_component_usd_ppp": by_component,
         "participants": participants,
@@ -182,8 +191,12 @@ def format_summary(s: dict[str, Any]) -> str:
         f"exclusion error {t['exclusion_error']:.2f}"
     )
     months = list(next(iter(s["headcount"]["extreme_poverty"].values())).keys())
+    end = prog["end_month"]
+    tags = {0: "baseline", end: "end", end + 24: "end+2y", end + 60: "end+5y"}
     head = "".join(f"{'month ' + m:>11}" for m in months)
+    tag_line = "".join(f"{tags.get(int(m), 'horizon'):>11}" for m in months)
     add("")
+    add(f"{'':<40}{tag_line}")
     add(f"{'Headcount (share of households)':<40}{head}")
     for key, label in (("extreme_poverty", "extreme poor"), ("poverty", "poor")):
         for arm in ("treatment", "control", "ineligible", "all"):
@@ -193,6 +206,14 @@ def format_summary(s: dict[str, Any]) -> str:
     for arm in ("treatment", "control"):
         vals = "".join(f"{_f(s['graduation'][arm][m]):>11}" for m in months)
         add(f"  {arm:<38}{vals}")
+    for label in ("2y", "5y"):
+        g = s["graduation"][f"sustained_{label}"]
+        if g["retained_treatment"] is not None:
+            add(
+                f"  graduates at the end still graduated {label} later: treatment "
+                f"{_f(g['retained_treatment'], '{:.2f}')}, control "
+                f"{_f(g['retained_control'], '{:.2f}')}"
+            )
     if s["itt"]:
         add("")
         add("Intent-to-treat effects, eligible households (ANCOVA; SE in brackets)")
@@ -212,18 +233,20 @@ def format_summary(s: dict[str, Any]) -> str:
     c = s["cost"]
     add("")
     add("Programme cost (USD PPP)")
-    budget = f"(budget {c['budget_usd_ppp']:,.0f})"
-    add(f"  total                       {c['total_usd_ppp']:>14,.0f}   {budget}")
+    budget = c["budget_usd_ppp"]
+    budget = "(no budget limit)" if budget is None else f"(budget {budget:,.0f})"
+    money = "{:>14,.0f}"
+    add(f"  total                                {c['total_usd_ppp']:>14,.0f}   {budget}")
     for k, v in c["by_component_usd_ppp"].items():
-        add(f"    {k:<26}{v:>14,.0f}")
-    add(f"  participants                {c['participants']:>14,.0f}")
+        add(f"    {k:<35}{v:>14,.0f}")
+    add(f"  participants (households served)     {c['participants']:>14,.0f}")
+    per_participant = _f(s["cost_per_treated_household_usd_ppp"], money)
+    add(f"  per participant                      {per_participant}")
+    per_graduate = _f(s["cost_per_graduate_usd_ppp"], money)
+    add(f"  per participant graduated at month {end:<3}{per_graduate}")
     add(
-        f"  per treated household       {_f(s['cost_per_treated_household_usd_ppp'], '{:>14,.0f}')}"
-    )
-    add(f"  per graduate (participants) {_f(s['cost_per_graduate_usd_ppp'], '{:>14,.0f}')}")
-    add(
-        "  per additional graduate     "
-        f"{_f(c['cost_per_additional_graduate_usd_ppp'], '{:>14,.0f}')}"
+        f"  per additional graduate at month {end:<5}"
+        f"{_f(c['cost_per_additional_graduate_usd_ppp'], money)}"
     )
     return "\n".join(lines)
 

@@ -46,7 +46,7 @@ def test_run_writes_four_files_and_prints_the_itt_table(small_file, tmp_path, ca
     )
     assert code == 0
     assert "Intent-to-treat effects" in stdout and "consumption" in stdout
-    assert "per treated household" in stdout
+    assert "per participant" in stdout and "no budget limit" in stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 2 * 41 * 4  # replications x months (0..40) x arms

@@ -150,3 +150,12 @@ def test_no_money_appears_or_vanishes(illness, discount, mpc, share, production,
         scale = 1.0 + np.abs(hh.income) + hh.assets + hh.savings + hh.transfer_in_kind
         assert np.all(np.abs(hh.accounting_residual()) <= 1e-9 * scale)
         assert hh.assets.min() >= 0 and hh.savings.min() >= 0
+
+
+def test_graduation_line_choice_orders_graduation_rates():
+    rates = {}
+    for line in ("subsistence", "extreme", "poverty"):
+        m = GraduationModel(small(graduation={"consumption_line": line})).run()
+        rates[line] = m.hh.graduated.mean()
+    assert rates["subsistence"] > rates["extreme"] >= rates["poverty"]
+    assert rates["subsistence"] > 0.05

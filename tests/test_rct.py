@@ -76,3 +76,9 @@ def test_programme_raises_assets_consumption_and_income_at_24_months():
     assert itt["income"]["24"]["effect"] > 0
     assert itt["assets"]["24"]["published_sd"] == 0.258
     assert itt["savings"]["24"]["published_sd"] is None
+    sustained = s["graduation"]["sustained_2y"]
+    assert sustained["month"] == 48
+    assert 0.0 < sustained["retained_treatment"] <= 1.0
+    assert sustained["treatment"] > sustained["control"]
+    assert s["graduation"]["sustained_5y"]["treatment"] is None  # beyond the horizon
+    assert s["cost_per_treated_household_usd_ppp"] == pytest.approx(800 + 150 + 6 * 43)
