@@ -2,14 +2,19 @@
 
 ``pushpull run SCENARIO [--seed S] [--replications R] [--months M] [--out DIR] [--force]``
 
-Bad input (a scenario error, a bad option, an existing output directory) prints one line
-to standard error and exits with status 2; nothing already written is touched.
+Bad input (a scenario error, a bad option, an output directory that exists or cannot be
+written) prints one line to standard error and exits with status 2; nothing already
+written is touched. The output directory is checked before the simulation starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,19 +25,20 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
+        message = re.sub(r"^argument (\S+?)(?:/\S+)?: = ", r"\1 = ", message)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _int_at_least(lo: int, name: str):
+def _int_in(lo: int, hi: int):
+    """argparse type: an integer in [lo, hi], with a one-line message naming the option."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} = {text!r}: must be an integer >= {lo}"
-            ) from None
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"{name} = {value}: must be an integer >= {lo}")
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"= {text}: must be an integer from {lo} to {hi}")
         return value
 
     return parse
@@ -56,14 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
         "timeseries.parquet, households.parquet, summary.json and run.png to DIR.",
     )
     run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario TOML file")
-    run.add_argument("--seed", type=_int_at_least(0, "--seed"), help="base seed")
+    run.add_argument("--seed", type=_int_in(0, 2**63 - 1), help="base seed")
     run.add_argument(
-        "--replications", type=_int_at_least(1, "--replications"), help="number of replications"
+        "--replications",
+        type=_int_in(1, 10_000),
+        help="number of replications",
     )
-    run.add_argument("--months", type=_int_at_least(1, "--months"), help="horizon, months")
-    run.add_argument(
-        "--workers", type=_int_at_least(1, "--workers"), help="worker processes (default: cores)"
-    )
+    run.add_argument("--months", type=_int_in(1, 1200), help="horizon, months")
+    run.add_argument("--workers", type=_int_in(1, 1024), help="worker processes (default: cores)")
     run.add_argument(
         "--out",
         type=Path,
@@ -75,29 +81,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pushpull_sim.output import OutputExistsError, check_output_dir, write_run
+    from pushpull_sim.output import OutputError, prepare_output, write_run
     from pushpull_sim.runner import run_experiment
     from pushpull_sim.summary import build_summary, format_summary
 
     scenario = load_scenario(args.scenario)
     out = args.out or Path("runs") / f"{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
-        check_output_dir(out, args.force)
-    except (OutputExistsError, NotADirectoryError) as exc:
-        print(f"pushpull run: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    result = run_experiment(
-        scenario,
-        seed=args.seed,
-        replications=args.replications,
-        months=args.months,
-        workers=args.workers,
-    )
-    summary = build_summary(result)
-    print(format_summary(summary))
-    write_run(result, summary, out, force=args.force)
+        result = run_experiment(
+            scenario,
+            seed=args.seed,
+            replications=args.replications,
+            months=args.months,
+            workers=args.workers,
+        )
+        summary = build_summary(result)
+        print(format_summary(summary))
+        write_run(result, summary, out, force=args.force, tmp=tmp)
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists() and not _kept(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
     print(f"\nwrote {out}/: timeseries.parquet, households.parquet, summary.json, run.png")
     return 0
+
+
+def _kept(tmp: Path) -> bool:
+    """A finished temporary directory is kept when its target appeared meanwhile."""
+    return all((tmp / name).exists() for name in ("summary.json", "run.png"))
+
+
+def _terminate(signum, frame) -> None:  # SIGTERM: unwind so temporary files are removed
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,11 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         int: Exit status (0 success, 2 bad input).
     """
+    from pushpull_sim.output import OutputError
+
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.command == "run":
             return _cmd_run(args)
-    except ScenarioError as exc:
+    except (ScenarioError, OutputError) as exc:
         print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_USAGE

@@ -28,6 +28,9 @@ from pushpull_sim.rng import RandomStreams
 from pushpull_sim.scenario import Scenario
 from pushpull_sim.targeting import proxy_means_test
 
+#: Largest herd, in animal units, for which deaths are drawn animal by animal.
+MAX_HERD = 10_000
+
 
 class GraduationModel(mesa.Model):
     """An agent-based model of graduation out of extreme poverty.
@@ -304,7 +307,9 @@ class GraduationModel(mesa.Model):
         p = np.minimum(
             p * np.where(self.outbreak[hh.region], sc.outbreak_mortality_multiplier, 1.0), 1.0
         )
-        units = np.ceil(hh.assets / sc.livestock_unit_value_usd_ppp)
+        # animals at risk; herds above MAX_HERD are treated as MAX_HERD equal shares, which
+        # keeps the binomial inverse fast and finite at any scale
+        units = np.minimum(np.ceil(hh.assets / sc.livestock_unit_value_usd_ppp), MAX_HERD)
         has = units > 0
         died = np.zeros(n)
         died[has] = np.maximum(stats.binom.ppf(u[has], units[has], p[has]), 0.0)

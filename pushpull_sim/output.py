@@ -1,15 +1,21 @@
 """Writing a run directory: tables, summary and figure, without ever losing earlier work.
 
-Files are written to a temporary sibling directory first and moved into place only when
-all of them are complete, so an interrupted or failed run leaves any existing directory
-untouched; an existing run is replaced only with ``force=True``.
+The target is checked, and a private temporary directory created beside it, *before*
+the simulation starts, so a bad ``--out`` costs nothing. Files are written to that
+temporary directory and moved into place only when all of them are complete. An
+existing, non-empty directory is replaced only with ``force``; one that appears while
+the run is going (another run to the same place) is never replaced without ``force``:
+this run's results are then left in the temporary directory and its path is reported.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +25,81 @@ from pushpull_sim.runner import ExperimentResult
 RUN_FILES = ("timeseries.parquet", "households.parquet", "summary.json", "run.png")
 
 
-class OutputExistsError(FileExistsError):
-    """The output directory exists and holds files; pass ``force`` to replace it."""
+class OutputError(Exception):
+    """The run directory cannot be written as asked. The message is one line."""
 
 
-def check_output_dir(out: Path, force: bool) -> None:
-    """Refuse to write over an existing, non-empty directory unless forced.
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def prepare_output(out: Path, force: bool) -> Path:
+    """Check the target directory and create the temporary directory beside it.
+
+    Args:
+        out: Target run directory.
+        force: Whether an existing, non-empty ``out`` may be replaced.
+
+    Returns:
+        pathlib.Path: The temporary directory to write into (hidden, beside ``out``).
 
     Raises:
-        OutputExistsError: If ``out`` exists and is non-empty and ``force`` is false.
-        NotADirectoryError: If ``out`` exists and is a file.
+        OutputError: ``out`` names no directory (``.``, ``..``, empty), is a symbolic link,
+            is or contains the current directory, is a file, exists and is non-empty
+            without ``force``, or its parent cannot be created or written.
     """
+    out = Path(out)
+    if out.name in ("", ".", ".."):
+        raise OutputError(f"--out {str(out) or repr('')}: must name a directory to create")
+    if out.is_symlink():
+        raise OutputError(f"--out {out}: is a symbolic link; give the directory itself")
+    resolved = out.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise OutputError(f"--out {out}: is the current directory or one of its parents")
     if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"--out {out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputExistsError(
+        raise OutputError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and not _is_empty_dir(out) and not force:
+        raise OutputError(
             f"--out {out}: directory exists and is not empty; pass --force to replace it"
         )
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write in {parent}: {exc.strerror}") from None
 
 
-def write_run(result: ExperimentResult, summary: dict[str, Any], out: Path, force: bool) -> Path:
+def _commit(tmp: Path, out: Path, force: bool) -> None:
+    """Move the finished temporary directory to ``out``."""
+    if out.exists() and not _is_empty_dir(out):
+        if not force:
+            raise OutputError(
+                f"--out {out}: appeared while this run was going; its results are in {tmp}"
+            )
+        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old)
+        return
+    try:
+        os.rename(tmp, out)  # atomic; replaces only a missing or empty directory
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise OutputError(
+                f"--out {out}: appeared while this run was going; its results are in {tmp}"
+            ) from None
+        raise
+
+
+def write_run(
+    result: ExperimentResult,
+    summary: dict[str, Any],
+    out: Path,
+    force: bool,
+    tmp: Path | None = None,
+) -> Path:
     """Write ``timeseries.parquet``, ``households.parquet``, ``summary.json``, ``run.png``.
 
     Args:
@@ -46,33 +107,26 @@ def write_run(result: ExperimentResult, summary: dict[str, Any], out: Path, forc
         summary: Its summary (from :func:`pushpull_sim.summary.build_summary`).
         out: Target directory.
         force: Replace an existing non-empty directory.
+        tmp: Temporary directory from :func:`prepare_output` (created here if None).
 
     Returns:
         pathlib.Path: ``out``.
 
     Raises:
-        OutputExistsError: As :func:`check_output_dir`.
+        OutputError: As :func:`prepare_output`, or if ``out`` appeared meanwhile (the
+            results are then kept in ``tmp``).
+        OSError: If writing fails (``tmp`` is removed; ``out`` is untouched).
     """
     out = Path(out)
-    check_output_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    tmp = prepare_output(out, force) if tmp is None else tmp
     try:
         ts = result.timeseries()
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         result.households().to_parquet(tmp / "households.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         plot_run(ts, tmp / "run.png", title=f"{result.scenario.name} (seed {result.seed})")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _commit(tmp, out, force)
     return out

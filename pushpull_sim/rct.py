@@ -10,6 +10,8 @@ heteroskedasticity-robust (HC1), clustered by village when villages were randomi
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -105,10 +107,13 @@ def itt_effect(
         cols.append(np.asarray(baseline, dtype=float))
     x = np.column_stack(cols)
     fit = sm.OLS(np.asarray(y, dtype=float), x)
-    if clusters is not None and np.unique(clusters).size > 1:
-        res = fit.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(clusters)[0]})
-    else:
-        res = fit.fit(cov_type="HC1")
+    with warnings.catch_warnings():
+        # tiny or degenerate samples: report NaN standard errors, not a page of warnings
+        warnings.simplefilter("ignore")
+        if clusters is not None and np.unique(clusters).size > 1:
+            res = fit.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(clusters)[0]})
+        else:
+            res = fit.fit(cov_type="HC1")
     b = float(res.params[1])
     se = float(res.bse[1])
     yc = y[treated == 0]

@@ -147,7 +147,7 @@ class Recorder:
         block = np.full((len(ARMS), len(self.columns)), np.nan)
         block[0, 0] = n_all
         block[1:, 0] = counts
-        safe = np.maximum(counts, 1.0)
+        safe = np.where(counts > 0, counts, np.nan)  # an empty arm has no mean
         for j, fn in enumerate(MEAN_REPORTERS.values(), start=1):
             v = np.asarray(fn(hh), dtype=float)
             block[0, j] = v.mean()

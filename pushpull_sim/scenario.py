@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pushpull_sim.interventions import REGISTRY
+from pushpull_sim.interventions.base import MAX_VALUE  # bound of open-ended parameters
 
 
 class ScenarioError(ValueError):
@@ -34,7 +35,9 @@ class ScenarioError(ValueError):
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
 
 class RunSettings(_Group):
@@ -57,9 +60,12 @@ class Population(_Group):
     households: int = Field(
         2000, ge=10, le=10_000_000, description="Number of households. Assumption (model scale)."
     )
-    villages: int = Field(20, ge=1, description="Number of villages. Assumption.")
+    villages: int = Field(20, ge=1, le=MAX_VALUE, description="Number of villages. Assumption.")
     villages_per_region: int = Field(
-        5, ge=1, description="Villages per region (the scale of drought and outbreaks). Assumption."
+        5,
+        ge=1,
+        le=MAX_VALUE,
+        description="Villages per region (the scale of drought and outbreaks). Assumption.",
     )
     household_size_ae_mean: float = Field(
         3.2,
@@ -72,7 +78,10 @@ class Population(_Group):
         0.55, gt=0, le=1, description="Working adults per adult equivalent. Assumption."
     )
     initial_assets_median_usd_ppp: float = Field(
-        1200.0, ge=0, description="Median productive assets at baseline, USD PPP. Assumption."
+        1200.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Median productive assets at baseline, USD PPP. Assumption.",
     )
     initial_assets_sigma: float = Field(
         1.2, ge=0, le=5, description="Log-sd of baseline productive assets. Assumption."
@@ -80,6 +89,7 @@ class Population(_Group):
     initial_assets_max_usd_ppp: float = Field(
         20000.0,
         gt=0,
+        le=MAX_VALUE,
         description="Cap on baseline productive assets (trims the lognormal tail), USD PPP. "
         "Assumption.",
     )
@@ -99,6 +109,7 @@ class Population(_Group):
     initial_savings_months: float = Field(
         0.3,
         ge=0,
+        le=MAX_VALUE,
         description="Baseline cash savings, in months of subsistence need (median). Assumption.",
     )
     ability_sigma: float = Field(
@@ -124,12 +135,13 @@ class Livelihood(_Group):
     )
     asset_threshold_usd_ppp: float = Field(
         600.0,
-        gt=0,
+        ge=1.0,
+        le=MAX_VALUE,
         description="Scale threshold of the S-shaped return, USD PPP. Assumption (about one "
         "cow; Balboni et al. 2022 estimate a threshold near the BRAC transfer's value).",
     )
     threshold_width_usd_ppp: float = Field(
-        90.0, gt=0, description="Width of the S-curve's rise, USD PPP. Assumption."
+        90.0, ge=1.0, le=MAX_VALUE, description="Width of the S-curve's rise, USD PPP. Assumption."
     )
     return_low_monthly: float = Field(
         0.004,
@@ -147,7 +159,8 @@ class Livelihood(_Group):
     )
     asset_saturation_usd_ppp: float = Field(
         5000.0,
-        gt=0,
+        ge=1.0,
+        le=MAX_VALUE,
         description="Asset scale at which household labour caps own production, USD PPP. "
         "Assumption.",
     )
@@ -160,6 +173,7 @@ class Livelihood(_Group):
     wage_usd_ppp_per_day: float = Field(
         12.0,
         ge=0,
+        le=MAX_VALUE,
         description="Casual daily wage, USD PPP. Assumption (rural Bangladesh casual labour).",
     )
     labour_days_per_month: float = Field(
@@ -179,7 +193,8 @@ class Livelihood(_Group):
     )
     full_time_assets_usd_ppp: float = Field(
         12000.0,
-        gt=0,
+        ge=1.0,
+        le=MAX_VALUE,
         description="Assets at which own production absorbs all household labour, USD PPP. "
         "Assumption.",
     )
@@ -191,6 +206,7 @@ class Behaviour(_Group):
     subsistence_usd_ppp_per_ae_day: float = Field(
         1.5,
         ge=0,
+        le=MAX_VALUE,
         description="Subsistence need per adult equivalent per day, USD PPP. Assumption "
         "(half the USD 3.00 line).",
     )
@@ -211,6 +227,7 @@ class Behaviour(_Group):
     precautionary_buffer_months: float = Field(
         0.5,
         ge=0,
+        le=MAX_VALUE,
         description="Cash kept aside before investing, months of subsistence need. Assumption.",
     )
     investment_share: float = Field(
@@ -223,6 +240,7 @@ class Behaviour(_Group):
     investment_hurdle_monthly: float = Field(
         0.01,
         ge=0,
+        le=MAX_VALUE,
         description="Marginal net monthly return an asset must beat to be bought. Assumption.",
     )
     distress_floor_share: float = Field(
@@ -252,7 +270,10 @@ class Shocks(_Group):
         0.5, ge=0, le=1, description="Share of the month's earned income lost when ill. Assumption."
     )
     health_cost_mean_usd_ppp: float = Field(
-        60.0, ge=0, description="Mean out-of-pocket cost of an illness, USD PPP. Assumption."
+        60.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Mean out-of-pocket cost of an illness, USD PPP. Assumption.",
     )
     health_cost_sigma: float = Field(
         0.8, ge=0, le=5, description="Log-sd of illness costs. Assumption."
@@ -270,7 +291,7 @@ class Shocks(_Group):
         description="Monthly death probability per animal. Assumption (about 6 %/yr).",
     )
     livestock_unit_value_usd_ppp: float = Field(
-        150.0, gt=0, description="Value of one animal unit, USD PPP. Assumption."
+        150.0, ge=1.0, le=MAX_VALUE, description="Value of one animal unit, USD PPP. Assumption."
     )
     outbreak_prob_monthly: float = Field(
         0.01,
@@ -279,7 +300,7 @@ class Shocks(_Group):
         description="Monthly probability of a disease outbreak in a region. Assumption.",
     )
     outbreak_mortality_multiplier: float = Field(
-        8.0, ge=1, description="Mortality multiplier during an outbreak. Assumption."
+        8.0, ge=1, le=MAX_VALUE, description="Mortality multiplier during an outbreak. Assumption."
     )
     drought_prob_yearly: float = Field(
         0.1, ge=0, le=1, description="Yearly probability of a drought in a region. Assumption."
@@ -346,24 +367,28 @@ class Poverty(_Group):
     extreme_line_usd_ppp_per_day: float = Field(
         3.00,
         gt=0,
+        le=MAX_VALUE,
         description="Extreme-poverty line per person per day, 2021 USD PPP. Source: World Bank "
         "international poverty line, adopted June 2025.",
     )
     poverty_line_usd_ppp_per_day: float = Field(
         4.20,
         gt=0,
+        le=MAX_VALUE,
         description="Poverty line per person per day, 2021 USD PPP. Source: World Bank "
         "lower-middle-income line, June 2025.",
     )
     national_line_usd_ppp_per_day: float = Field(
         3.40,
         gt=0,
+        le=MAX_VALUE,
         description="National poverty line per person per day, USD PPP, for the 'seed' "
         "definition. Assumption (set per country).",
     )
     dollar_a_day_usd_ppp: float = Field(
         1.00,
         gt=0,
+        le=MAX_VALUE,
         description="The seed's 'under USD 1 a day PPP' line. Source: USAID LEO call (2014).",
     )
 
@@ -378,10 +403,10 @@ class Graduation(_Group):
         "criterion, so graduation rates are higher). Assumption.",
     )
     min_assets_usd_ppp: float = Field(
-        400.0, ge=0, description="Minimum productive assets, USD PPP. Assumption."
+        400.0, ge=0, le=MAX_VALUE, description="Minimum productive assets, USD PPP. Assumption."
     )
     min_savings_usd_ppp: float = Field(
-        30.0, ge=0, description="Minimum cash savings, USD PPP. Assumption."
+        30.0, ge=0, le=MAX_VALUE, description="Minimum cash savings, USD PPP. Assumption."
     )
     min_income_sources: int = Field(
         2,
@@ -406,22 +431,28 @@ class Programme(_Group):
     start_month: int = Field(
         0,
         ge=0,
+        le=MAX_VALUE,
         description="The programme acts in months start+1..end. Assumption (starts at baseline).",
     )
     end_month: int = Field(
         36,
         ge=0,
+        le=MAX_VALUE,
         description="Last month of the project. Assumption: a 3-year project, as in "
         "Banerjee et al. 2015 (24- and 36-month follow-ups).",
     )
     budget_usd_ppp: float | None = Field(
         None,
         ge=0,
+        le=MAX_VALUE,
         description="Total push budget, USD PPP (participants served poorest first). "
         "None (omit the key) = no limit. Assumption: no limit by default.",
     )
     fixed_cost_usd_ppp: float = Field(
-        0.0, ge=0, description="Fixed programme cost (set-up, staff), USD PPP. Assumption."
+        0.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Fixed programme cost (set-up, staff), USD PPP. Assumption.",
     )
     eligible_share: float = Field(
         0.2,
@@ -461,17 +492,32 @@ class Programme(_Group):
                 raise PydanticCustomError(
                     "intervention",
                     "{where} = {value}: must be a table with a 'type' key",
-                    {"where": f"interventions[{i}]", "value": repr(item)},
+                    {
+                        "where": f"interventions[{i}]",
+                        "value": _show(item),
+                        "allowed": "must be a table with a 'type' key",
+                    },
                 )
             kind = item.get("type")
-            if kind not in REGISTRY:
+            allowed = ", ".join(sorted(REGISTRY))
+            if "type" not in item:
                 raise PydanticCustomError(
                     "intervention",
-                    "{where} = {value}: unknown intervention; allowed: {allowed}",
+                    "{where}: missing",
                     {
                         "where": f"interventions[{i}].type",
-                        "value": repr(kind),
-                        "allowed": ", ".join(sorted(REGISTRY)),
+                        "value": "(missing)",
+                        "allowed": f"every intervention needs a type; allowed: {allowed}",
+                    },
+                )
+            if not isinstance(kind, str) or kind not in REGISTRY:
+                raise PydanticCustomError(
+                    "intervention",
+                    "{where} = {value}: unknown intervention type",
+                    {
+                        "where": f"interventions[{i}].type",
+                        "value": _show(kind),
+                        "allowed": f"unknown intervention type; allowed: {allowed}",
                     },
                 )
             try:
@@ -613,6 +659,11 @@ class Scenario(_Group):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+def _show_key(part: Any) -> str:
+    text = str(part)
+    return text if text.isprintable() else repr(text)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "{...}"
@@ -667,15 +718,11 @@ def format_error(source: str, exc: ValidationError) -> str:
     loc = tuple(err["loc"])
     if err["type"] == "intervention":
         ctx = err["ctx"]
-        return (
-            f"{source}: programme.{ctx['where']} = {ctx['value']}: {ctx.get('allowed', '')}"
-            if "allowed" in ctx
-            else f"{source}: programme.{err['msg']}"
-        )
+        return f"{source}: programme.{ctx['where']} = {ctx['value']}: {ctx['allowed']}"
     if err["type"] in {"villages", "degree", "window"}:
         prefix = "programme." if err["type"] == "window" else ""
         return f"{source}: {prefix}{err['msg']}"
-    key = ".".join(str(p) for p in loc) or "(top level)"
+    key = ".".join(_show_key(p) for p in loc) or "(top level)"
     value = _show(err.get("input"))
     return f"{source}: {key} = {value}: {_allowed(err, _submodel(loc))}"
 
@@ -714,10 +761,13 @@ def load_scenario(path: str | Path) -> Scenario:
             or out-of-range value; the message is one line.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a directory, not a scenario file")
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: accept files saved with a byte-order mark
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -140,6 +140,7 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         else None,
     }
     summary = {
+        "notes": _notes(result, treat_n),
         "scenario": sc.name,
         "description": sc.description,
         "seed": result.seed,
@@ -167,6 +168,39 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "gini_consumption": {str(m): at("gini_consumption", m, "all") for m in months},
     }
     return _clean(summary)
+
+
+def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
+    """Plain-language notes on what the summary cannot show, and why."""
+    sc = result.scenario
+    months, start, end = sc.run.months, sc.programme.start_month, sc.programme.end_month
+    notes = []
+    beyond = [m for m in sc.rct.itt_months if start + m > months]
+    if beyond:
+        notes.append(
+            f"no ITT at {', '.join(map(str, beyond))} months after the start: beyond the "
+            f"{months}-month horizon"
+        )
+    if end > months:
+        notes.append(
+            f"the {months}-month horizon ends before the programme (month {end}): "
+            "end-of-programme figures are n/a"
+        )
+    dropped = [m for m in sc.output.household_months if m > months]
+    if dropped:
+        notes.append(
+            f"household panel months {', '.join(map(str, dropped))} are beyond the horizon "
+            "and were not recorded"
+        )
+    control_n = float(np.mean([r.info["control_arm"] for r in result.replications]))
+    for n, arm in ((treat_n, "treatment"), (control_n, "control")):
+        if n == 0:
+            notes.append(
+                f"no household was assigned to {arm} (rct.unit = '{sc.rct.unit}', "
+                f"{sc.population.villages} village(s), treatment share "
+                f"{sc.rct.treatment_share}): no ITT"
+            )
+    return notes
 
 
 def _f(x: Any, fmt: str = "{:.3f}") -> str:
@@ -248,6 +282,11 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  per additional graduate at month {end:<5}"
         f"{_f(c['cost_per_additional_graduate_usd_ppp'], money)}"
     )
+    if s["notes"]:
+        add("")
+        add("Notes")
+        for note in s["notes"]:
+            add(f"  - {note}")
     return "\n".join(lines)
 
 

@@ -163,7 +163,8 @@ def test_cli_reports_one_line_exit_2_no_traceback(tmp_path, text, needle):
 def test_cli_missing_file_and_bad_option(tmp_path):
     for args, needle in (
         (["run", str(tmp_path / "none.toml")], "no such scenario file"),
-        (["run", str(SCENARIOS / "baseline.toml"), "--seed", "-4"], "--seed = -4"),
+        (["run", str(SCENARIOS / "baseline.toml"), "--seed", "-4"], "--seed = -4: must be"),
+        (["run", str(SCENARIOS / "baseline.toml"), "--months", "5000"], "--months = 5000"),
         (["run", str(SCENARIOS / "baseline.toml"), "--replications", "x"], "--replications"),
     ):
         proc = subprocess.run(

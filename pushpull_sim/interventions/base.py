@@ -12,6 +12,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 REGISTRY: dict[str, type[Intervention]] = {}
 
+#: Upper bound of money amounts (USD PPP), as in :mod:`pushpull_sim.scenario`.
+MAX_VALUE = 1.0e9
+
 
 def register(cls: type[Intervention]) -> type[Intervention]:
     """Class decorator: make an intervention available to scenario files by its ``name``.
@@ -36,7 +39,7 @@ class InterventionParams(BaseModel):
         every_months: Delivery frequency, months.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     type: str
     start_month: int = Field(1, ge=1, description="Months after programme start. Assumption.")

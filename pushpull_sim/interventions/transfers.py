@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+from pushpull_sim.interventions.base import MAX_VALUE, Intervention, InterventionParams, register
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
@@ -20,12 +20,14 @@ class AssetTransferParams(InterventionParams):
     value_usd_ppp: float = Field(
         800.0,
         ge=0,
+        le=MAX_VALUE,
         description="Value of the asset bundle, USD PPP. Source: Bandiera et al. 2017, about "
         "USD 560 in 2007 PPP, scaled by US CPI 2007->2021 (x1.43, assumption).",
     )
     delivery_cost_usd_ppp: float = Field(
         150.0,
         ge=0,
+        le=MAX_VALUE,
         description="Procurement and delivery cost per household, USD PPP. Assumption.",
     )
 
@@ -63,10 +65,10 @@ class ConsumptionSupportParams(InterventionParams):
         description="Months of support. Source: Bandiera et al. 2017, about 40 weeks.",
     )
     amount_usd_ppp_per_month: float = Field(
-        40.0, ge=0, description="Cash paid per month, USD PPP. Assumption."
+        40.0, ge=0, le=MAX_VALUE, description="Cash paid per month, USD PPP. Assumption."
     )
     delivery_cost_usd_ppp: float = Field(
-        3.0, ge=0, description="Delivery cost per payment, USD PPP. Assumption."
+        3.0, ge=0, le=MAX_VALUE, description="Delivery cost per payment, USD PPP. Assumption."
     )
 
 
