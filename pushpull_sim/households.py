@@ -29,11 +29,18 @@ NEVER = -1
 STOCKS = (
     "assets",
     "savings",
+    "vsla_share",
     "debt",
     "skill",
     "confidence",
+    "quality",
     "reference_price",
+    "health_cover",
 )
+
+#: Kinds of productive asset (the household's main own-account activity).
+LIVESTOCK, ENTERPRISE = 0, 1
+ASSET_KINDS = ("livestock", "enterprise")
 
 FLOWS = (
     "income_wage",
@@ -48,6 +55,13 @@ FLOWS = (
     "asset_purchases",
     "asset_sale_proceeds",
     "asset_losses",
+    "input_discount",
+    "input_cost",
+    "input_use",
+    "input_subsidy",
+    "interest_paid",
+    "financial_income",
+    "debt_written_off",
 )
 
 
@@ -58,16 +72,26 @@ class Households:
         Identity: ``village`` (int32), ``region`` (int32), ``size_ae`` (adult equivalents),
             ``labour`` (working adult equivalents offered to work, incl. capacity),
             ``ability`` (multiplier on own production, mean 1).
-        State: ``assets`` (productive assets at normal prices, USD PPP), ``savings`` (cash
-            savings, USD PPP, >= 0), ``debt`` (USD PPP), ``skill`` (technical skill, 0-1),
-            ``confidence`` (soft skills, 0-1), ``ill`` (bool, this month), ``reference_price``
-            (input price the household regards as normal, as a multiple of the commercial
-            price), ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none).
+        State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
+            (int8: 0 livestock, 1 small enterprise), ``savings`` (cash savings, USD PPP,
+            >= 0), ``vsla_share`` (contributions held in a savings group, USD PPP),
+            ``debt`` (USD PPP), ``skill`` (technical skill, 0-1), ``confidence`` (soft
+            skills, 0-1), ``quality`` (share of output meeting buyers' standards, 0-1),
+            ``ill`` (bool, this month), ``health_cover`` (share of illness costs a linked
+            health scheme pays, 0-1), ``social_protection`` (bool, enrolled in a scheme that
+            pays in bad months), ``reference_price`` (input price the household regards
+            as normal, as a multiple of the commercial price),
+            ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none).
         Flows this month: ``income_wage``, ``income_own``, ``income_sales`` (earned income by
             source), ``transfer_cash``, ``transfer_in_kind``, ``risk_sharing_in``,
             ``risk_sharing_out``, ``health_cost`` (paid), ``consumption``,
             ``asset_purchases``, ``asset_sale_proceeds``, ``asset_losses`` (mortality,
-            depreciation and the discount lost in distress sales).
+            depreciation and the discount lost in distress sales), ``input_discount``
+            (voucher discount on inputs this month, 0-1, set by a subsidy), ``input_use`` (share of
+            the full input requirement bought, 0-1), ``input_cost`` (inputs at the
+            commercial price), ``input_subsidy`` (part of that paid by a voucher; also
+            counted in ``transfer_in_kind``), ``interest_paid``, ``financial_income``
+            (savings-group profit and social-fund grants, net), ``debt_written_off``.
         Status: ``consumption_ppd`` (USD PPP per adult equivalent per day),
             ``income_12m``/``income_wage_12m``/``income_own_12m``/``income_sales_12m``
             (exponentially weighted monthly means over about 12 months), ``food_security``
@@ -90,6 +114,8 @@ class Households:
         for name in STOCKS:
             setattr(self, name, z(n))
         self.reference_price[:] = 1.0
+        self.asset_kind = z(n, np.int8)
+        self.social_protection = z(n, bool)
         self.ill = z(n, bool)
         self.buyer = np.full(n, NEVER, np.int32)
         self.agent = np.full(n, NEVER, np.int32)
@@ -117,6 +143,8 @@ class Households:
         # stocks at the start of the month, for the accounting check
         self.assets_start = z(n)
         self.savings_start = z(n)
+        self.vsla_share_start = z(n)
+        self.debt_start = z(n)
 
     def begin_month(self) -> None:
         """Reset this month's flows and remember the opening stocks."""
@@ -124,18 +152,27 @@ class Households:
             getattr(self, name).fill(0.0)
         np.copyto(self.assets_start, self.assets)
         np.copyto(self.savings_start, self.savings)
+        np.copyto(self.vsla_share_start, self.vsla_share)
+        np.copyto(self.debt_start, self.debt)
 
     @property
     def income(self) -> np.ndarray:
         """Earned income this month (wage + own production + sales), USD PPP, shape (n,)."""
         return self.income_wage + self.income_own + self.income_sales
 
+    @property
+    def net_worth(self) -> np.ndarray:
+        """Cash savings + savings-group share + productive assets - debt, USD PPP, (n,)."""
+        return self.savings + self.vsla_share + self.assets - self.debt
+
     def accounting_residual(self) -> np.ndarray:
         """Per-household gap in this month's accounts, USD PPP, shape ``(n,)``.
 
-        ``income + transfers (cash and in kind) + net risk sharing`` minus
-        ``consumption + Δsavings + Δassets + costs`` (health costs and asset losses). Zero up
-        to floating-point error when no money appears or vanishes.
+        ``income + transfers (cash and in kind) + net risk sharing + financial income +
+        debt written off`` minus ``consumption + Δ(net worth) + costs`` (health costs, asset
+        losses, interest paid), where net worth = savings + savings-group share + assets -
+        debt. Zero up to floating-point error when no money appears or vanishes. Loans and
+        their repayment move cash and debt together, so they do not enter.
         """
         inflow = (
             self.income
@@ -143,12 +180,15 @@ class Households:
             + self.transfer_in_kind
             + self.risk_sharing_in
             - self.risk_sharing_out
+            + self.financial_income
+            + self.debt_written_off
         )
+        start = self.savings_start + self.vsla_share_start + self.assets_start - self.debt_start
         outflow = (
             self.consumption
-            + (self.savings - self.savings_start)
-            + (self.assets - self.assets_start)
+            + (self.net_worth - start)
             + self.health_cost
             + self.asset_losses
+            + self.interest_paid
         )
         return inflow - outflow

@@ -15,26 +15,90 @@ Two technologies, chosen by ``livelihood.production``:
   upper branch at the threshold and with the highest marginal returns at the bottom.
 
 The threshold is debated (Kraay & McKenzie 2014; Balboni et al. 2022; Karlan et al. 2026),
-which is why both are offered. All functions are vectorised over households.
+which is why both are offered. All functions are vectorised over households, and their
+parameters may be scalars or per-household arrays: :func:`technology` builds the arrays
+for a population in which some households run livestock and others a small enterprise.
+
+``f`` is output *net* of inputs bought at the commercial price at full use; the
+production stage of the model splits it into gross output and the input bill, so that
+households who buy fewer inputs (a low reference price after a subsidy) lose output.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from pushpull_sim.scenario import Livelihood
+from pushpull_sim.households import ENTERPRISE
+from pushpull_sim.scenario import Livelihood, Scenario
+
+
+@dataclass(frozen=True)
+class Technology:
+    """Per-household production parameters (each array of shape ``(n,)``).
+
+    Attributes mirror :class:`~pushpull_sim.scenario.Livelihood` where they share a name;
+    ``mortality_monthly`` is the per-unit loss probability, ``unit_value_usd_ppp`` the
+    value of one unit (animal or stock), ``outbreak_exposed`` whether regional disease
+    outbreaks apply (livestock only).
+    """
+
+    production: str
+    concave_alpha: float
+    asset_threshold_usd_ppp: np.ndarray
+    threshold_width_usd_ppp: np.ndarray
+    return_low_monthly: np.ndarray
+    return_high_monthly: np.ndarray
+    asset_saturation_usd_ppp: np.ndarray
+    input_share: np.ndarray
+    mortality_monthly: np.ndarray
+    unit_value_usd_ppp: np.ndarray
+    outbreak_exposed: np.ndarray
+
+
+def technology(asset_kind: np.ndarray, sc: Scenario) -> Technology:
+    """Build per-household production parameters from each household's asset kind.
+
+    Args:
+        asset_kind: int8 kind per household (0 livestock, 1 enterprise), shape ``(n,)``.
+        sc: The scenario (livestock from ``livelihood`` and ``shocks``, enterprise from
+            ``enterprise``).
+
+    Returns:
+        Technology: Arrays of shape ``(n,)``.
+    """
+    lv, en, sh = sc.livelihood, sc.enterprise, sc.shocks
+    ent = asset_kind == ENTERPRISE
+
+    def pick(livestock: float, enterprise: float) -> np.ndarray:
+        return np.where(ent, enterprise, livestock)
+
+    return Technology(
+        production=lv.production,
+        concave_alpha=lv.concave_alpha,
+        asset_threshold_usd_ppp=pick(lv.asset_threshold_usd_ppp, en.asset_threshold_usd_ppp),
+        threshold_width_usd_ppp=pick(lv.threshold_width_usd_ppp, en.threshold_width_usd_ppp),
+        return_low_monthly=pick(lv.return_low_monthly, en.return_low_monthly),
+        return_high_monthly=pick(lv.return_high_monthly, en.return_high_monthly),
+        asset_saturation_usd_ppp=pick(lv.asset_saturation_usd_ppp, en.asset_saturation_usd_ppp),
+        input_share=pick(lv.input_share, en.input_share),
+        mortality_monthly=pick(sh.livestock_mortality_monthly, en.failure_monthly),
+        unit_value_usd_ppp=pick(sh.livestock_unit_value_usd_ppp, en.unit_value_usd_ppp),
+        outbreak_exposed=~ent,
+    )
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def own_production(assets: np.ndarray, p: Livelihood) -> np.ndarray:
+def own_production(assets: np.ndarray, p: Livelihood | Technology) -> np.ndarray:
     """Monthly net output of own production before shocks and skill effects.
 
     Args:
         assets: Productive assets, USD PPP, shape ``(n,)``, non-negative.
-        p: Livelihood parameters.
+        p: Livelihood parameters, or per-household :class:`Technology`.
 
     Returns:
         numpy.ndarray: Net output, USD PPP per month, shape ``(n,)``.
@@ -49,12 +113,12 @@ def own_production(assets: np.ndarray, p: Livelihood) -> np.ndarray:
     return rho * sat * -np.expm1(-assets / sat)
 
 
-def marginal_product(assets: np.ndarray, p: Livelihood) -> np.ndarray:
+def marginal_product(assets: np.ndarray, p: Livelihood | Technology) -> np.ndarray:
     """Marginal monthly net output of one more USD of assets, ``f'(A)``.
 
     Args:
         assets: Productive assets, USD PPP, shape ``(n,)``.
-        p: Livelihood parameters.
+        p: Livelihood parameters, or per-household :class:`Technology`.
 
     Returns:
         numpy.ndarray: USD per USD per month, shape ``(n,)``.

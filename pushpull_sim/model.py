@@ -20,7 +20,12 @@ from pushpull_sim.households import (
     Households,
 )
 from pushpull_sim.interventions import REGISTRY, Intervention
-from pushpull_sim.livelihood import marginal_product, own_production, own_time_share
+from pushpull_sim.livelihood import (
+    marginal_product,
+    own_production,
+    own_time_share,
+    technology,
+)
 from pushpull_sim.network import build_network
 from pushpull_sim.rct import assign
 from pushpull_sim.recording import Recorder
@@ -50,18 +55,23 @@ class GraduationModel(mesa.Model):
        covariate drought by region (lower yields, casual labour demand and asset prices).
     3. **risk sharing**: households hit by illness receive informal transfers from network
        neighbours with cash above their buffer.
-    4. **push interventions**: each intervention of the programme steps (its schedule
-       decides whether it delivers this month) and charges its cost.
+    4. **push interventions**: each intervention steps every month; its schedule and the
+       programme window decide whether it delivers (and charges its cost), and some act
+       beyond the window (savings groups that go on meeting, schemes that keep paying).
     5. **produce and earn**: casual wage work with the labour own production does not
-       absorb; own production from productive assets (S-shaped or concave).
+       absorb; own production from productive assets (livestock or small enterprise,
+       S-shaped or concave), with inputs bought according to the price paid relative to
+       the household's reference price, which then drifts toward the price paid.
     6. **consume, save, invest**: sell assets at a discount if cash falls short of the
        distress floor plus health costs; pay health costs from cash above the floor;
        consume subsistence plus a share of the surplus (a smaller share when assets'
        marginal return beats the hurdle); keep a precautionary buffer; invest above it when
-       assets beat the hurdle, otherwise spend part of the excess.
-    7. **status**: consumption per adult equivalent per day, poverty status, income and
+       assets beat the hurdle (more so with confidence), otherwise spend part of it.
+    7. **after consumption**: interventions that meet after the month's spending act
+       (savings groups: contributions, loans, repayments, social fund, share-out).
+    8. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria) and pathway stage.
-    8. **record**: monthly aggregates by arm; the household panel at chosen months.
+    9. **record**: monthly aggregates by arm; the household panel at chosen months.
 
     Args:
         scenario: A validated :class:`~pushpull_sim.scenario.Scenario`.
@@ -107,6 +117,7 @@ class GraduationModel(mesa.Model):
 
         self.hh = self._init_households()
         hh = self.hh
+        self.tech = technology(hh.asset_kind, sc)
         self.network = build_network(hh.village, hh.assets + hh.savings, sc.network, self.streams)
         self.degree = np.asarray(self.network.sum(axis=1)).ravel()
 
@@ -202,6 +213,16 @@ class GraduationModel(mesa.Model):
         hh.participant[self.participant_ids] = True
 
     # ------------------------------------------------------------------ public API
+    def set_asset_kind(self, ids: np.ndarray, kind: int) -> None:
+        """Switch households' main productive activity (e.g. after an enterprise transfer).
+
+        Args:
+            ids: Household ids, shape ``(k,)``.
+            kind: :data:`~pushpull_sim.households.LIVESTOCK` or ``ENTERPRISE``.
+        """
+        self.hh.asset_kind[ids] = kind
+        self.tech = technology(self.hh.asset_kind, self.params)
+
     @property
     def programme_month(self) -> int:
         """Months since the programme started (1 = its first month; <= 0 before)."""
@@ -275,10 +296,11 @@ class GraduationModel(mesa.Model):
         self.hh.begin_month()
         health_demand = self._shocks()
         self._risk_sharing(health_demand)
-        if self.programme_active:
-            self._push()
+        self._push()
         self._produce_and_earn()
         sold = self._consume_save_invest(health_demand)
+        for iv in self.interventions:
+            iv.after_consumption(self)
         self._update_status(sold)
 
     def _shocks(self) -> np.ndarray:
@@ -291,7 +313,10 @@ class GraduationModel(mesa.Model):
         sigma = sc.health_cost_sigma
         mu = np.log(max(sc.health_cost_mean_usd_ppp, 1e-12)) - 0.5 * sigma**2
         cost = rng.lognormal(mu, sigma, n)
-        health_demand = np.where(hh.ill, cost, 0.0) if sc.health_cost_mean_usd_ppp > 0 else 0 * cost
+        if sc.health_cost_mean_usd_ppp > 0:
+            health_demand = np.where(hh.ill, cost * (1.0 - hh.health_cover), 0.0)
+        else:
+            health_demand = np.zeros(n)
         # drought by region (covariate)
         rng = self.streams.get("shocks.drought")
         start = rng.random(self.n_regions) < 1.0 - (1.0 - sc.drought_prob_yearly) ** (1 / 12)
@@ -303,13 +328,13 @@ class GraduationModel(mesa.Model):
         rng = self.streams.get("shocks.livestock")
         self.outbreak = rng.random(self.n_regions) < sc.outbreak_prob_monthly
         u = rng.random(n)
-        p = sc.livestock_mortality_monthly * (1.0 - sc.skill_mortality_reduction * hh.skill)
-        p = np.minimum(
-            p * np.where(self.outbreak[hh.region], sc.outbreak_mortality_multiplier, 1.0), 1.0
-        )
-        # animals at risk; herds above MAX_HERD are treated as MAX_HERD equal shares, which
+        tech = self.tech
+        p = tech.mortality_monthly * (1.0 - sc.skill_mortality_reduction * hh.skill)
+        outbreak = self.outbreak[hh.region] & tech.outbreak_exposed
+        p = np.minimum(p * np.where(outbreak, sc.outbreak_mortality_multiplier, 1.0), 1.0)
+        # units at risk; herds above MAX_HERD are treated as MAX_HERD equal shares, which
         # keeps the binomial inverse fast and finite at any scale
-        units = np.minimum(np.ceil(hh.assets / sc.livestock_unit_value_usd_ppp), MAX_HERD)
+        units = np.minimum(np.ceil(hh.assets / tech.unit_value_usd_ppp), MAX_HERD)
         has = units > 0
         died = np.zeros(n)
         died[has] = np.maximum(stats.binom.ppf(u[has], units[has], p[has]), 0.0)
@@ -349,9 +374,9 @@ class GraduationModel(mesa.Model):
     def _push(self) -> None:
         prog = self.params.programme
         window = prog.end_month - prog.start_month
-        if prog.fixed_cost_usd_ppp and window > 0:
+        if self.programme_active and prog.fixed_cost_usd_ppp and window > 0:
             self.charge_cost("fixed", prog.fixed_cost_usd_ppp / window)
-        for iv in self.interventions:
+        for iv in self.interventions:  # each decides whether it acts this month
             iv.step(self)
 
     def _produce_and_earn(self) -> None:
@@ -367,12 +392,32 @@ class GraduationModel(mesa.Model):
             * (1.0 - sh.drought_wage_loss * drought)
         )
         hh.income_wage[:] = days * self.wage[hh.village] * ill_factor
-        hh.income_own[:] = (
-            own_production(hh.assets, lv)
-            * hh.ability
-            * (1.0 + lv.skill_productivity_gain * hh.skill)
+        # own production: gross output and the input bill at full input use
+        tech = self.tech
+        scale = hh.ability * (1.0 + lv.skill_productivity_gain * hh.skill)
+        net_full = own_production(hh.assets, tech) * scale
+        gross_full = net_full / (1.0 - tech.input_share)
+        bill_full = gross_full - net_full
+        # inputs bought: fewer when the price paid is above the reference price
+        price = 1.0 - hh.input_discount  # price paid, relative to the commercial price
+        use = np.minimum((hh.reference_price / price) ** lv.input_price_elasticity, 1.0)
+        output = (
+            gross_full
+            * (1.0 - lv.input_output_loss * (1.0 - use))
             * (1.0 - sh.drought_yield_loss * drought)
             * ill_factor
+        )
+        cost = use * bill_full
+        subsidy = cost * hh.input_discount
+        hh.input_use[:] = use
+        hh.input_cost[:] = cost
+        hh.input_subsidy[:] = subsidy
+        hh.transfer_in_kind += subsidy
+        hh.income_own[:] = output - cost
+        # the reference price drifts toward the price paid, where inputs are bought
+        buying = cost > 0
+        hh.reference_price[buying] += lv.reference_price_adjustment * (
+            price[buying] - hh.reference_price[buying]
         )
 
     def _consume_save_invest(self, health_demand: np.ndarray) -> np.ndarray:
@@ -380,7 +425,7 @@ class GraduationModel(mesa.Model):
         sc, hh = self.params, self.hh
         bh = sc.behaviour
         need = self._need(hh)
-        disposable = hh.income + hh.transfer_cash
+        disposable = hh.income + hh.transfer_cash + hh.input_subsidy  # vouchers save cash
         cash = hh.savings + disposable
         # distress sale: only to keep consumption at the floor and pay for health
         drought = self.drought_months_left[hh.region] > 0
@@ -404,11 +449,11 @@ class GraduationModel(mesa.Model):
         # do productive assets beat the hurdle at the margin?
         lv = sc.livelihood
         mpk = (
-            marginal_product(hh.assets, lv)
+            marginal_product(hh.assets, self.tech)
             * hh.ability
             * (1.0 + lv.skill_productivity_gain * hh.skill)
         )
-        expected_loss = lv.depreciation_monthly + sc.shocks.livestock_mortality_monthly
+        expected_loss = lv.depreciation_monthly + self.tech.mortality_monthly
         worth_it = mpk - expected_loss > bh.investment_hurdle_monthly
         mpc = np.where(worth_it, bh.mpc_when_investing, bh.mpc_above_subsistence)
         target = need + mpc * np.maximum(disposable - need, 0.0)
@@ -416,7 +461,10 @@ class GraduationModel(mesa.Model):
         cash -= consumption
         # savings above the buffer: invest when assets beat the hurdle, else spend some
         buffer = bh.precautionary_buffer_months * need
-        excess = np.maximum(cash - buffer, 0.0) * bh.investment_share
+        willing = bh.investment_share * np.clip(
+            1.0 + bh.confidence_investment_effect * (hh.confidence - 0.5), 0.0, 2.0
+        )
+        excess = np.minimum(np.maximum(cash - buffer, 0.0) * willing, np.maximum(cash, 0.0))
         invest = np.where(worth_it, excess, 0.0)
         consumption += np.where(worth_it, 0.0, excess)
         cash -= excess

@@ -191,12 +191,82 @@ class Livelihood(_Group):
         le=5,
         description="Proportional gain in own production at full technical skill. Assumption.",
     )
+    input_share: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="Share of gross livestock output spent on inputs (feed, veterinary care) "
+        "at full use. Assumption.",
+    )
+    input_output_loss: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Share of gross output lost when no inputs are bought (in proportion to "
+        "the share not bought). Assumption.",
+    )
+    input_price_elasticity: float = Field(
+        1.5,
+        ge=0,
+        le=20,
+        description="How strongly input purchases fall when the price paid exceeds the "
+        "household's reference price: use = (reference / price)^elasticity, capped at 1. "
+        "Assumption.",
+    )
+    reference_price_adjustment: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Monthly pull of the reference price toward the price last paid (the "
+        "LEO call's subsidy distortion). Assumption.",
+    )
     full_time_assets_usd_ppp: float = Field(
         12000.0,
         ge=1.0,
         le=MAX_VALUE,
         description="Assets at which own production absorbs all household labour, USD PPP. "
         "Assumption.",
+    )
+
+
+class Enterprise(_Group):
+    """The small-enterprise technology (petty trade, tailoring, a shop), an alternative to
+    livestock for the productive asset transfer. Its own threshold, returns and failure."""
+
+    asset_threshold_usd_ppp: float = Field(
+        300.0, ge=1.0, le=MAX_VALUE, description="Scale threshold, USD PPP. Assumption."
+    )
+    threshold_width_usd_ppp: float = Field(
+        60.0, ge=1.0, le=MAX_VALUE, description="Width of the S-curve's rise. Assumption."
+    )
+    return_low_monthly: float = Field(
+        0.006, ge=0, le=1, description="Net monthly return below the threshold. Assumption."
+    )
+    return_high_monthly: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Net monthly return above the threshold. Assumption (lower than livestock "
+        "at scale, but reached with less capital).",
+    )
+    asset_saturation_usd_ppp: float = Field(
+        3000.0, ge=1.0, le=MAX_VALUE, description="Labour-limited scale, USD PPP. Assumption."
+    )
+    failure_monthly: float = Field(
+        0.003,
+        ge=0,
+        le=1,
+        description="Monthly probability that a unit of stock is lost (spoilage, theft, "
+        "failure); no disease outbreaks. Assumption.",
+    )
+    unit_value_usd_ppp: float = Field(
+        100.0, ge=1.0, le=MAX_VALUE, description="Value of one unit of stock. Assumption."
+    )
+    input_share: float = Field(
+        0.5,
+        ge=0,
+        lt=1,
+        description="Share of gross output spent on inputs (stock for resale). Assumption.",
     )
 
 
@@ -223,6 +293,14 @@ class Behaviour(_Group):
         le=1,
         description="Share of the surplus consumed when productive assets beat the investment "
         "hurdle (higher returns, more saving: the Euler-equation logic). Assumption.",
+    )
+    confidence_investment_effect: float = Field(
+        1.0,
+        ge=0,
+        le=4,
+        description="Proportional change in the share of excess savings invested per unit "
+        "of confidence above 0.5 (the share is scaled by 1 + effect x (confidence - 0.5)): "
+        "coaching's effect on the willingness to invest. Assumption.",
     )
     precautionary_buffer_months: float = Field(
         0.5,
@@ -608,6 +686,7 @@ class Scenario(_Group):
     run: RunSettings = RunSettings()
     population: Population = Population()
     livelihood: Livelihood = Livelihood()
+    enterprise: Enterprise = Enterprise()
     behaviour: Behaviour = Behaviour()
     shocks: Shocks = Shocks()
     network: Network = Network()

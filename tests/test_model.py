@@ -151,6 +151,11 @@ def test_drought_lowers_own_production_in_its_region():
     dry = model.hh.region == 0
     baseline = GraduationModel(sc)
     baseline._produce_and_earn()
-    loss = 1 - model.hh.income_own[dry].sum() / baseline.hh.income_own[dry].sum()
+    def gross(m):
+        return m.hh.income_own + m.hh.input_cost
+
+    loss = 1 - gross(model)[dry].sum() / gross(baseline)[dry].sum()
     assert loss == pytest.approx(sc.shocks.drought_yield_loss)
     np.testing.assert_allclose(model.hh.income_own[~dry], baseline.hh.income_own[~dry])
+    # inputs are bought before the harvest: the input bill does not fall with the drought
+    np.testing.assert_allclose(model.hh.input_cost, baseline.hh.input_cost)

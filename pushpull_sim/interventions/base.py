@@ -55,8 +55,9 @@ class Intervention:
     """Base class of push interventions.
 
     Lifecycle, driven by the model: ``__init__`` (declare state) -> :meth:`setup` (once,
-    after targeting) -> :meth:`step` (every month of the programme window, after shocks and
-    risk sharing) -> :meth:`finalize` (once, at the end of the run).
+    after targeting) -> each month :meth:`step` (after shocks and risk sharing; delivers
+    only in the programme window unless overridden) and :meth:`after_consumption` (after
+    the month's spending) -> :meth:`finalize` (once, at the end of the run).
 
     Subclasses set ``name`` and ``Params`` and implement :meth:`deliver` and
     :meth:`unit_cost_per_household`; they draw randomness only from ``self.rng``, their own
@@ -82,11 +83,14 @@ class Intervention:
         """Prepare after targeting (default: nothing)."""
 
     def step(self, model: GraduationModel) -> None:
-        """Deliver this month if the schedule says so."""
-        if self.is_delivery_month(model.programme_month):
+        """Deliver this month if the programme is active and the schedule says so."""
+        if model.programme_active and self.is_delivery_month(model.programme_month):
             ids = self.eligible(model)
             if ids.size:
                 self.deliver(model, ids)
+
+    def after_consumption(self, model: GraduationModel) -> None:
+        """Act after the month's consumption and investment (default: nothing)."""
 
     def finalize(self, model: GraduationModel) -> None:
         """Close the books at the end of the run (default: nothing)."""
