@@ -70,7 +70,8 @@ class GraduationModel(mesa.Model):
     7. **after consumption**: interventions that meet after the month's spending act
        (savings groups: contributions, loans, repayments, social fund, share-out).
     8. **status**: consumption per adult equivalent per day, poverty status, income and
-       food-security averages, graduation (BRAC-style criteria) and pathway stage.
+       food-security averages, graduation (BRAC-style criteria), confidence drifting
+       toward its peers' (network peer effects) and pathway stage.
     9. **record**: monthly aggregates by arm; the household panel at chosen months.
 
     Args:
@@ -164,7 +165,8 @@ class GraduationModel(mesa.Model):
         hh.assets[:] = np.where(has_assets, np.minimum(assets, pop.initial_assets_max_usd_ppp), 0.0)
         need = self._need(hh)
         hh.savings[:] = pop.initial_savings_months * need * np.exp(rng.standard_normal(n))
-        hh.confidence[:] = 0.5
+        hh.confidence[:] = self.params.behaviour.confidence_baseline
+        hh.quality[:] = pop.initial_quality
         return hh
 
     def _need(self, hh: Households) -> np.ndarray:
@@ -474,6 +476,22 @@ class GraduationModel(mesa.Model):
         hh.savings[:] = cash
         return sell > 1e-9
 
+    def _confidence_dynamics(self) -> None:
+        """Confidence drifts toward an anchor mixing its baseline and the neighbours' mean
+        confidence: coaching's gains fade unless peers hold them up (network peer effects)."""
+        bh, hh = self.params.behaviour, self.hh
+        if bh.confidence_decay_monthly == 0:
+            return
+        neighbours = np.divide(
+            self.network @ hh.confidence,
+            self.degree,
+            out=np.full(hh.n, bh.confidence_baseline),
+            where=self.degree > 0,
+        )
+        w = bh.confidence_peer_weight
+        anchor = (1.0 - w) * bh.confidence_baseline + w * neighbours
+        hh.confidence += bh.confidence_decay_monthly * (anchor - hh.confidence)
+
     def _update_status(self, sold: np.ndarray) -> None:
         sc, hh = self.params, self.hh
         month = self.month
@@ -532,8 +550,10 @@ class GraduationModel(mesa.Model):
         hh.first_graduation_month[first] = month
         hh.graduated[:] = graduated
 
+        self._confidence_dynamics()
+
         buffer = sc.behaviour.precautionary_buffer_months * need
-        threshold = sc.livelihood.asset_threshold_usd_ppp
+        threshold = self.tech.asset_threshold_usd_ppp
         hh.stage[:] = np.select(
             [
                 (hh.consumption < need * (1 - 1e-12)) | (month - hh.last_distress_month < 3),

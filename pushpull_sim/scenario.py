@@ -119,6 +119,13 @@ class Population(_Group):
         description="Log-sd of entrepreneurial ability, a multiplier on own production; "
         "heterogeneous returns to the same asset (Bandiera et al. 2017). Assumption.",
     )
+    initial_quality: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of households' output that meets buyers' quality standards at "
+        "baseline. Assumption.",
+    )
     labour_capacity_sigma: float = Field(
         0.45, ge=0, le=3, description="Log-sd of labour capacity across households. Assumption."
     )
@@ -301,6 +308,22 @@ class Behaviour(_Group):
         description="Proportional change in the share of excess savings invested per unit "
         "of confidence above 0.5 (the share is scaled by 1 + effect x (confidence - 0.5)): "
         "coaching's effect on the willingness to invest. Assumption.",
+    )
+    confidence_baseline: float = Field(
+        0.5, ge=0, le=1, description="Confidence without coaching (0-1). Assumption."
+    )
+    confidence_decay_monthly: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Monthly pull of confidence back toward its anchor after coaching. Assumption.",
+    )
+    confidence_peer_weight: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Weight of network neighbours' mean confidence in the anchor that "
+        "confidence returns to (peers reinforce, or erode, what coaching built). Assumption.",
     )
     precautionary_buffer_months: float = Field(
         0.5,

@@ -15,12 +15,21 @@ from pushpull_sim.interventions.base import (
     InterventionParams,
     register,
 )
-from pushpull_sim.interventions.transfers import AssetTransfer, ConsumptionSupport
+from pushpull_sim.interventions.protection import HealthLinkage
+from pushpull_sim.interventions.skills import Coaching, MarketTraining, TechnicalTraining
+from pushpull_sim.interventions.subsidies import InputSubsidy
+from pushpull_sim.interventions.transfers import AssetTransfer, CashTransfer, ConsumptionSupport
 
 __all__ = [
     "REGISTRY",
     "AssetTransfer",
+    "CashTransfer",
+    "Coaching",
     "ConsumptionSupport",
+    "HealthLinkage",
+    "InputSubsidy",
+    "MarketTraining",
+    "TechnicalTraining",
     "Intervention",
     "InterventionParams",
     "register",

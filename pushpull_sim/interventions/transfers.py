@@ -1,4 +1,5 @@
-"""Transfers: the productive asset transfer and monthly consumption support."""
+"""Transfers: productive assets (livestock or a small enterprise), consumption support and
+unconditional cash."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from pushpull_sim.households import ENTERPRISE
 from pushpull_sim.interventions.base import MAX_VALUE, Intervention, InterventionParams, register
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,6 +19,13 @@ class AssetTransferParams(InterventionParams):
     """Parameters of the productive asset transfer (in kind, once)."""
 
     type: Literal["asset_transfer"] = "asset_transfer"
+    asset_type: Literal["livestock", "enterprise"] = Field(
+        "livestock",
+        description="Kind of asset: livestock (the livelihood and shocks tables) or a small "
+        "enterprise (the enterprise table), each with its own return, losses and "
+        "threshold. Source: 91 % of BRAC TUP participants chose a bundle with a cow "
+        "(Bandiera et al. 2017).",
+    )
     value_usd_ppp: float = Field(
         800.0,
         ge=0,
@@ -37,7 +46,9 @@ class AssetTransfer(Intervention):
     """Productive asset transfer: a one-off, in-kind addition to productive assets.
 
     The value enters the household's ``assets`` and is booked as an in-kind transfer, so
-    household accounts balance. Cost per household = value + delivery cost.
+    household accounts balance. With ``asset_type = "enterprise"`` the household's main
+    activity becomes a small enterprise (its productive assets are then valued, and
+    produce, as one enterprise stock). Cost per household = value + delivery cost.
     """
 
     name = "asset_transfer"
@@ -45,6 +56,8 @@ class AssetTransfer(Intervention):
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         value = self.params.value_usd_ppp
+        if self.params.asset_type == "enterprise":
+            model.set_asset_kind(ids, ENTERPRISE)
         model.hh.assets[ids] += value
         model.hh.transfer_in_kind[ids] += value
         self.households_reached += int(ids.size)
@@ -88,3 +101,37 @@ class ConsumptionSupport(Intervention):
     def unit_cost_per_household(self) -> float:
         p = self.params
         return self.deliveries() * (p.amount_usd_ppp_per_month + p.delivery_cost_usd_ppp)
+
+
+class CashTransferParams(InterventionParams):
+    """Parameters of an unconditional cash transfer."""
+
+    type: Literal["cash_transfer"] = "cash_transfer"
+    amount_usd_ppp: float = Field(
+        500.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Cash paid per delivery, USD PPP. Assumption (lump-sum transfers of "
+        "this order, e.g. GiveDirectly in Kenya, about USD 1,000 nominal).",
+    )
+    delivery_cost_usd_ppp: float = Field(
+        10.0, ge=0, le=MAX_VALUE, description="Delivery cost per payment, USD PPP. Assumption."
+    )
+
+
+@register
+class CashTransfer(Intervention):
+    """Unconditional cash: a lump sum (or a series, by the schedule), spent or invested by
+    the household's own rules."""
+
+    name = "cash_transfer"
+    Params = CashTransferParams
+
+    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
+        amount = self.params.amount_usd_ppp
+        model.hh.transfer_cash[ids] += amount
+        self.households_reached = max(self.households_reached, int(ids.size))
+        self.charge(model, ids.size * (amount + self.params.delivery_cost_usd_ppp))
+
+    def unit_cost_per_household(self) -> float:
+        return self.deliveries() * (self.params.amount_usd_ppp + self.params.delivery_cost_usd_ppp)

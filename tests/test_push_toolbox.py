@@ -1,0 +1,249 @@
+"""The push toolbox: one test per mechanism, its direction, on common random numbers."""
+
+import numpy as np
+import pytest
+from conftest import small
+
+from pushpull_sim import GraduationModel
+from pushpull_sim.households import ENTERPRISE, LIVESTOCK, TREATMENT
+from pushpull_sim.scenario import ScenarioError, scenario_from_dict
+
+
+def with_interventions(*items, **groups):
+    """Small scenario whose programme delivers ``items`` (and nothing else)."""
+    return small(programme={"interventions": list(items), **groups.pop("programme", {})}, **groups)
+
+
+def run_pair(items, months=None, **groups):
+    """The same villages, seed and shocks with and without ``items``."""
+    a = GraduationModel(with_interventions(*items, **groups))
+    b = GraduationModel(with_interventions(**groups))
+    for _ in range(months or a.horizon):
+        a.step()
+        b.step()
+    return a, b
+
+
+def treated(model):
+    return model.participant_ids
+
+
+def test_technical_training_raises_skill_output_and_lowers_mortality():
+    a, b = run_pair(
+        [{"type": "asset_transfer"}, {"type": "technical_training", "duration_months": 6}], months=6
+    )
+    ids = treated(a)
+    assert a.hh.skill[ids] == pytest.approx(1 - 0.85**6)
+    assert b.hh.skill.max() == 0.0
+    # same assets and shocks, more output per asset with skill
+    assert (a.hh.skill > 0).sum() == ids.size
+    tech = a.tech
+    p_a = tech.mortality_monthly[ids] * (
+        1 - a.params.shocks.skill_mortality_reduction * a.hh.skill[ids]
+    )
+    assert np.all(p_a < tech.mortality_monthly[ids])
+
+
+def test_skill_raises_own_production_with_identical_assets():
+    sc = with_interventions()
+    m = GraduationModel(sc)
+    m.hh.assets[:] = 800.0
+    m._produce_and_earn()
+    base = m.hh.income_own.copy()
+    m.hh.skill[:] = 1.0
+    m._produce_and_earn()
+    gain = sc.livelihood.skill_productivity_gain
+    np.testing.assert_allclose(m.hh.income_own, base * (1 + gain))
+
+
+def test_market_training_raises_quality():
+    a, b = run_pair([{"type": "market_training", "duration_months": 3}], months=4)
+    ids = treated(a)
+    q0 = a.params.population.initial_quality
+    assert a.hh.quality[ids] == pytest.approx(1 - (1 - q0) * 0.8**3)
+    np.testing.assert_array_equal(b.hh.quality, q0)
+
+
+def test_coaching_raises_confidence_which_fades_unless_peers_hold_it():
+    a, _ = run_pair([{"type": "coaching", "duration_months": 12}], months=12)
+    ids = treated(a)
+    end = a.hh.confidence[ids].mean()
+    assert end > 0.7
+    for _ in range(24):
+        a.step()
+    faded = a.hh.confidence[ids].mean()
+    assert 0.5 < faded < end - 0.1
+    # peers: the same coached household keeps more confidence among coached neighbours
+    m = GraduationModel(with_interventions())
+    adj = m.network.tocsr()
+    hub = int(np.argmax(m.degree))
+    neighbours = adj.indices[adj.indptr[hub] : adj.indptr[hub + 1]]
+    alone = GraduationModel(with_interventions())
+    alone.hh.confidence[hub] = 0.95
+    together = GraduationModel(with_interventions())
+    together.hh.confidence[hub] = 0.95
+    together.hh.confidence[neighbours] = 0.95
+    for _ in range(24):
+        alone.step()
+        together.step()
+    assert together.hh.confidence[hub] > alone.hh.confidence[hub] + 0.1
+
+
+def test_confidence_raises_investment():
+    low = GraduationModel(with_interventions({"type": "asset_transfer"}))
+    high = GraduationModel(with_interventions({"type": "asset_transfer"}))
+    ids = treated(high)
+    high.hh.confidence[ids] = 1.0
+    low_inv = high_inv = 0.0
+    for _ in range(12):
+        high.hh.confidence[ids] = 1.0  # held up, as by weekly visits
+        low.step()
+        high.step()
+        low_inv += low.hh.asset_purchases[ids].sum()
+        high_inv += high.hh.asset_purchases[ids].sum()
+    assert high_inv > 1.1 * low_inv > 0
+
+
+def subsidy_run(taper_months):
+    sc = with_interventions(
+        {
+            "type": "input_subsidy",
+            "duration_months": 12,
+            "discount": 0.6,
+            "taper_months": taper_months,
+        },
+        run={"months": 30},
+    )
+    m = GraduationModel(sc)
+    ids = treated(m)
+    use_after = []
+    while m.month < 30:
+        m.step()
+        if m.month > 13:
+            use_after.append(m.hh.input_use[ids].mean())
+    return m, ids, np.array(use_after)
+
+
+def test_subsidy_without_taper_depresses_later_input_purchases():
+    abrupt, ids, use_abrupt = subsidy_run(0)
+    tapered, _, use_tapered = subsidy_run(8)
+    # right after the subsidy, households anchored on the subsidised price buy less
+    assert use_abrupt[0] < 0.8
+    assert use_tapered[0] > use_abrupt[0] + 0.1
+    assert use_abrupt[:6].mean() < use_tapered[:6].mean()
+    # reference prices recover over time as commercial prices are paid
+    assert use_abrupt[-1] > use_abrupt[0]
+    assert abrupt.costs["input_subsidy"].sum() > 0
+
+
+def test_subsidy_lowers_the_reference_price_and_is_booked_as_a_transfer():
+    m = GraduationModel(with_interventions({"type": "input_subsidy", "discount": 0.5}))
+    ids = treated(m)
+    m.step()
+    assert np.all(m.hh.input_discount[ids] == 0.5)
+    buying = ids[m.hh.input_cost[ids] > 0]
+    np.testing.assert_allclose(m.hh.input_subsidy[buying], 0.5 * m.hh.input_cost[buying])
+    assert np.all(m.hh.reference_price[buying] < 1.0)
+    assert np.all(m.hh.transfer_in_kind[buying] >= m.hh.input_subsidy[buying])
+    assert np.abs(m.hh.accounting_residual()).max() < 1e-9
+
+
+def test_taper_must_fit_the_duration():
+    with pytest.raises(ScenarioError, match="taper_months"):
+        scenario_from_dict(
+            {
+                "programme": {
+                    "interventions": [
+                        {"type": "input_subsidy", "duration_months": 6, "taper_months": 9}
+                    ]
+                }
+            }
+        )
+
+
+def test_cash_transfer_raises_cash_on_hand():
+    a, b = run_pair([{"type": "cash_transfer", "amount_usd_ppp": 300.0}], months=1)
+    ids = treated(a)
+    np.testing.assert_allclose(a.hh.transfer_cash[ids], 300.0)
+    gained = (a.hh.savings + a.hh.consumption + a.hh.assets)[ids].sum()
+    base = (b.hh.savings + b.hh.consumption + b.hh.assets)[ids].sum()
+    assert gained - base == pytest.approx(300.0 * ids.size, rel=0.05)
+
+
+def test_enterprise_transfer_switches_technology_and_escapes_outbreaks():
+    sc = with_interventions(
+        {"type": "asset_transfer", "asset_type": "enterprise"},
+        shocks={"outbreak_prob_monthly": 1.0},
+    )
+    m = GraduationModel(sc)
+    m.step()
+    ids = treated(m)
+    assert np.all(m.hh.asset_kind[ids] == ENTERPRISE)
+    others = np.setdiff1d(np.arange(m.hh.n), ids)
+    assert np.all(m.hh.asset_kind[others] == LIVESTOCK)
+    np.testing.assert_allclose(
+        m.tech.asset_threshold_usd_ppp[ids], sc.enterprise.asset_threshold_usd_ppp
+    )
+    assert not m.tech.outbreak_exposed[ids].any()
+    # with an outbreak every month, livestock holders lose far more than enterprises
+    for _ in range(6):
+        m.step()
+    loss_rate = m.hh.asset_losses / np.maximum(m.hh.assets_start, 1)
+    assert loss_rate[ids].mean() < 0.5 * loss_rate[others][m.hh.assets_start[others] > 0].mean()
+
+
+def test_health_linkage_lowers_health_costs_and_distress_sales():
+    items = [{"type": "health_linkage", "health_cover": 0.8}]
+    a, b = run_pair(items, shocks={"illness_prob_monthly": 0.2})
+    ids = treated(a)
+    assert np.all(a.hh.health_cover[ids] == 0.8)
+    assert a.hh.health_cover.sum() == pytest.approx(0.8 * ids.size)
+    ts_a = a.timeseries().query("arm == 'treatment'")
+    ts_b = b.timeseries().query("arm == 'treatment'")
+    assert ts_a["distress_sale_share"].mean() < ts_b["distress_sale_share"].mean()
+
+
+def test_social_protection_pays_in_bad_months_after_the_project():
+    sc = with_interventions(
+        {"type": "health_linkage", "bad_month_payment_usd_ppp": 25.0},
+        shocks={"illness_prob_monthly": 0.3},
+    )
+    m = GraduationModel(sc).run()
+    iv = m.interventions[0]
+    ids = treated(m)
+    hh = m.hh
+    drought = m.drought_months_left[hh.region[ids]] > 0
+    bad = ids[hh.ill[ids] | drought]
+    assert m.month > m.params.programme.end_month
+    np.testing.assert_allclose(hh.transfer_cash[bad], 25.0)
+    assert iv.payments_usd_ppp > 0
+    # public payments are not programme cost; premiums stop with the project
+    assert m.costs["health_linkage"][m.params.programme.end_month + 1 :].sum() == 0.0
+
+
+def test_linkage_lapses_after_the_project_when_asked():
+    sc = with_interventions({"type": "health_linkage", "lasts_after_project": False})
+    m = GraduationModel(sc).run()
+    assert m.hh.health_cover.max() == 0.0
+
+
+def test_every_intervention_books_its_cost_by_month():
+    items = [
+        {"type": "asset_transfer"},
+        {"type": "consumption_support", "duration_months": 6},
+        {"type": "technical_training"},
+        {"type": "market_training"},
+        {"type": "coaching", "duration_months": 12},
+        {"type": "input_subsidy"},
+        {"type": "cash_transfer"},
+        {"type": "health_linkage"},
+    ]
+    m = GraduationModel(with_interventions(*items)).run()
+    names = {i["type"] for i in items}
+    assert names <= set(m.costs)
+    for name in names:
+        by_month = m.costs[name]
+        assert by_month.shape == (m.horizon + 1,)
+        assert by_month.sum() > 0, name
+        assert by_month[m.params.programme.end_month + 1 :].sum() == 0.0, name
+    assert np.all(m.hh.arm[treated(m)] == TREATMENT)
