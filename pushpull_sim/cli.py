@@ -77,7 +77,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory (default runs/<scenario>-<timestamp>)",
     )
     run.add_argument("--force", action="store_true", help="replace an existing output directory")
+    sub.add_parser(
+        "interventions",
+        help="list the intervention types a scenario can use, with their parameters",
+        description="List every registered push intervention type with its parameters, "
+        "defaults, units and sources.",
+    )
     return parser
+
+
+def _cmd_interventions() -> int:
+    from pushpull_sim.interventions import REGISTRY
+
+    for name in sorted(REGISTRY):
+        cls = REGISTRY[name]
+        doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+        print(f"{name}: {doc}")
+        for key, field in cls.Params.model_fields.items():
+            if key == "type":
+                continue
+            print(f"  {key} = {field.default!r}  {field.description or ''}")
+        print()
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -131,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "interventions":
+            return _cmd_interventions()
     except (ScenarioError, OutputError) as exc:
         print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -98,3 +98,13 @@ def test_bad_scenario_leaves_existing_run_untouched(tmp_path, capsys):
     code, _, err = run(["run", str(bad), "--out", str(out), "--force"], capsys)
     assert code == 2 and "run.months = 0" in err
     assert (out / "summary.json").read_text() == "{}"
+
+
+def test_interventions_command_lists_every_type_with_sourced_parameters(capsys):
+    from pushpull_sim.interventions import REGISTRY
+
+    code, out, _ = run(["interventions"], capsys)
+    assert code == 0
+    for name in REGISTRY:
+        assert f"\n{name}: " in "\n" + out
+    assert "value_usd_ppp = 800.0" in out and "Bandiera et al. 2017" in out
