@@ -99,8 +99,9 @@ class Households:
             ``last_distress_month``, ``extreme_poor``, ``poor`` (bool), ``graduated`` (bool),
             ``first_graduation_month``, ``status_changed_month`` (int32, -1 = never),
             ``stage`` (int8 index into :data:`STAGES`).
-        Programme: ``pmt_score``, ``eligible`` (bool), ``arm`` (int8: 0 ineligible,
-            1 control, 2 treatment), ``participant`` (bool).
+        Programme: ``targeting_score`` (the targeting rule's score, lower = poorer),
+            ``eligible`` (bool), ``arm`` (int8: 0 ineligible, 1 control, 2 treatment),
+            ``participant`` (bool).
     """
 
     def __init__(self, n: int) -> None:
@@ -136,7 +137,7 @@ class Households:
         self.first_graduation_month = np.full(n, NEVER, np.int32)
         self.status_changed_month = np.full(n, NEVER, np.int32)
         self.stage = z(n, np.int8)
-        self.pmt_score = z(n)
+        self.targeting_score = z(n)
         self.eligible = z(n, bool)
         self.arm = z(n, np.int8)
         self.participant = z(n, bool)

@@ -31,7 +31,7 @@ from pushpull_sim.rct import assign
 from pushpull_sim.recording import Recorder
 from pushpull_sim.rng import RandomStreams
 from pushpull_sim.scenario import Scenario
-from pushpull_sim.targeting import proxy_means_test
+from pushpull_sim.targeting import TargetingInputs, target
 
 #: Largest herd, in animal units, for which deaths are drawn animal by animal.
 MAX_HERD = 10_000
@@ -176,17 +176,16 @@ class GraduationModel(mesa.Model):
     def _target_and_assign(self) -> None:
         sc = self.params
         hh = self.hh
-        self.targeting = proxy_means_test(
-            hh.assets,
-            hh.savings,
-            hh.income_12m,
-            hh.size_ae,
-            hh.consumption_ppd,
-            sc.programme.eligible_share,
-            sc.programme.pmt_noise_sd,
+        prog = sc.programme
+        self.targeting = target(
+            prog.targeting,
+            TargetingInputs.from_households(hh, self.network, self.degree),
+            prog.eligible_share,
+            prog.pmt_noise_sd,
             self.streams.get("targeting"),
+            **prog.targeting_options,
         )
-        hh.pmt_score[:] = self.targeting.score
+        hh.targeting_score[:] = self.targeting.score
         hh.eligible[:] = self.targeting.eligible
         treat = assign(
             hh.eligible, hh.village, sc.rct.unit, sc.rct.treatment_share, self.streams.get("rct")
@@ -200,7 +199,7 @@ class GraduationModel(mesa.Model):
         hh = self.hh
         takes_up = self.streams.get("programme.take_up").random(hh.n) < prog.take_up
         offered = np.flatnonzero((hh.arm == TREATMENT) & takes_up)
-        offered = offered[np.argsort(hh.pmt_score[offered], kind="stable")]
+        offered = offered[np.argsort(hh.targeting_score[offered], kind="stable")]
         self.unit_cost_usd_ppp = float(
             sum(iv.unit_cost_per_household() for iv in self.interventions)
         )

@@ -76,7 +76,7 @@ PANEL_COLUMNS = (
     "region",
     "eligible",
     "participant",
-    "pmt_score",
+    "targeting_score",
     "size_ae",
     "assets",
     "savings",

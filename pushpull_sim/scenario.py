@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from pushpull_sim.interventions import REGISTRY
 from pushpull_sim.interventions.base import MAX_VALUE  # bound of open-ended parameters
+from pushpull_sim.targeting import rule_options
 
 
 class ScenarioError(ValueError):
@@ -568,6 +569,17 @@ class Programme(_Group):
         description="Noise in the proxy means test, SD of the log score. Assumption "
         "(PMTs misclassify many; Brown, Ravallion & van de Walle 2018).",
     )
+    targeting: Literal["pmt", "community", "random", "network"] = Field(
+        "pmt",
+        description="Targeting rule: proxy means test, community wealth ranking, random, or "
+        "network-aware (through central households); see pushpull_sim.targeting. "
+        "Assumption: PMT.",
+    )
+    targeting_options: dict[str, float | int] = Field(
+        default_factory=dict,
+        description="Options of the targeting rule, e.g. elite_capture_share (community) or "
+        "entry_share (network); `pushpull_sim.targeting.rule_options`. Assumption: none.",
+    )
     take_up: float = Field(
         0.95,
         ge=0,
@@ -636,6 +648,24 @@ class Programme(_Group):
                     },
                 ) from None
         return out
+
+    @model_validator(mode="after")
+    def _targeting_options(self) -> Programme:
+        allowed = rule_options(self.targeting)
+        unknown = sorted(set(self.targeting_options) - set(allowed))
+        if unknown:
+            raise PydanticCustomError(
+                "targeting_options",
+                "targeting_options = {value}: unknown option(s) {unknown} for targeting "
+                "'{rule}'; allowed: {allowed}",
+                {
+                    "value": _show(self.targeting_options),
+                    "unknown": ", ".join(unknown),
+                    "rule": self.targeting,
+                    "allowed": ", ".join(sorted(allowed)) or "none",
+                },
+            )
+        return self
 
     @model_validator(mode="after")
     def _window(self) -> Programme:
@@ -821,8 +851,8 @@ def format_error(source: str, exc: ValidationError) -> str:
     if err["type"] == "intervention":
         ctx = err["ctx"]
         return f"{source}: programme.{ctx['where']} = {ctx['value']}: {ctx['allowed']}"
-    if err["type"] in {"villages", "degree", "window"}:
-        prefix = "programme." if err["type"] == "window" else ""
+    if err["type"] in {"villages", "degree", "window", "targeting_options"}:
+        prefix = "programme." if err["type"] in {"window", "targeting_options"} else ""
         return f"{source}: {prefix}{err['msg']}"
     key = ".".join(_show_key(p) for p in loc) or "(top level)"
     value = _show(err.get("input"))

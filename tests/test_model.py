@@ -61,10 +61,10 @@ def test_programme_delivers_only_to_participants_within_budget():
     assert model.total_cost_usd_ppp == pytest.approx(20 * (800 + 150 + 6 * 43))
     assert model.total_cost_usd_ppp <= sc.programme.budget_usd_ppp
     # the poorest by PMT among treatment households who took up were served first
-    served = model.hh.pmt_score[model.participant_ids].max()
+    served = model.hh.targeting_score[model.participant_ids].max()
     offered = model.hh.arm == TREATMENT
     unserved = offered & ~model.hh.participant
-    assert served <= np.sort(model.hh.pmt_score[unserved])[-1]
+    assert served <= np.sort(model.hh.targeting_score[unserved])[-1]
 
 
 def test_network_is_seeded_symmetric_and_homophilous():
