@@ -363,7 +363,7 @@ class GraduationModel(mesa.Model):
         k = adj.T @ needy  # needy neighbours of each giver
         per_link = np.divide(offer, k, out=np.zeros_like(offer), where=k > 0)
         raw = needy * (adj @ per_link)
-        scale = np.divide(gap, raw, out=np.zeros_like(raw), where=raw > 0)
+        scale = np.divide(gap, raw, out=np.zeros_like(raw), where=raw > 1e-12)
         scale = np.minimum(scale, 1.0)
         received = raw * scale
         given = per_link * (adj.T @ (needy * scale))
@@ -539,7 +539,7 @@ class GraduationModel(mesa.Model):
         graduated = (
             (cpd >= line)
             & (hh.assets >= g.min_assets_usd_ppp)
-            & (hh.savings >= g.min_savings_usd_ppp)
+            & (hh.savings + hh.vsla_share >= g.min_savings_usd_ppp)
             & (sources >= g.min_income_sources)
             & ~recent_distress
         )
@@ -556,7 +556,7 @@ class GraduationModel(mesa.Model):
         hh.stage[:] = np.select(
             [
                 (hh.consumption < need * (1 - 1e-12)) | (month - hh.last_distress_month < 3),
-                hh.savings < buffer,
+                hh.savings + hh.vsla_share < buffer,
                 hh.assets < threshold,
                 (cpd < pv.poverty_line_usd_ppp_per_day) | (month - hh.last_distress_month < 12),
             ],

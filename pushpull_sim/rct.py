@@ -18,13 +18,14 @@ import statsmodels.api as sm
 
 #: ITT outcome name -> household-panel column. Units: consumption, USD PPP per adult
 #: equivalent per day; assets and savings, USD PPP; income, USD PPP per month (about 12-month
-#: mean); food security, share of recent months at or above subsistence (0-1).
+#: mean); food security, share of recent months at or above subsistence (0-1); savings,
+#: cash plus savings-group share.
 ITT_OUTCOMES: dict[str, str] = {
     "consumption": "consumption_ppd",
     "food_security": "food_security",
     "assets": "assets",
     "income": "income_12m",
-    "savings": "savings",
+    "savings": "savings_total",
 }
 
 #: Pooled ITT effects of the six-country graduation trial, control-SD units, at 24 and 36

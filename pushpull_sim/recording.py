@@ -15,13 +15,22 @@ graduated_share                  share meeting every graduation criterion this m
 consumption_ppd_mean             consumption per adult equivalent per day, mean
 consumption_mean                 household consumption per month, mean
 assets_mean, assets_p10/p50/p90  productive assets: mean and percentiles
-savings_mean, debt_mean          cash savings and debt, mean
+savings_mean                     savings: cash plus savings-group share, mean
+vsla_share_mean                  savings-group share (VSLA), mean
+debt_mean                        debt, mean
 income_mean                      earned income this month (wage + own + sales), mean
 income_wage_mean                 casual wage income, mean
 income_own_mean                  own-production income, mean
 income_sales_mean                income from sales to buyers, mean
 transfers_mean                   programme transfers this month (cash + in kind), mean
 risk_sharing_in_mean             informal transfers received, mean
+financial_income_mean            savings-group profit and social-fund grants (net), mean
+interest_paid_mean               interest paid, mean
+savings_group_share              share of households in a savings group
+skill_mean, confidence_mean      technical skill and confidence (0-1), mean
+quality_mean                     share of output meeting buyers' standards (0-1), mean
+input_use_mean                   share of the full input requirement bought (0-1), mean
+reference_price_mean             reference input price (1 = commercial), mean
 food_security_mean               food-security index (0-1), mean
 distress_sale_share              share selling assets in distress this month
 ill_share                        share with an illness this month
@@ -42,7 +51,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from pushpull_sim.households import ARM_NAMES, STAGES, TREATMENT
+from pushpull_sim.households import ARM_NAMES, ASSET_KINDS, STAGES, TREATMENT
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
@@ -57,7 +66,8 @@ MEAN_REPORTERS = {
     "consumption_ppd_mean": lambda h: h.consumption_ppd,
     "consumption_mean": lambda h: h.consumption,
     "assets_mean": lambda h: h.assets,
-    "savings_mean": lambda h: h.savings,
+    "savings_mean": lambda h: h.savings + h.vsla_share,
+    "vsla_share_mean": lambda h: h.vsla_share,
     "debt_mean": lambda h: h.debt,
     "income_mean": lambda h: h.income,
     "income_wage_mean": lambda h: h.income_wage,
@@ -65,6 +75,14 @@ MEAN_REPORTERS = {
     "income_sales_mean": lambda h: h.income_sales,
     "transfers_mean": lambda h: h.transfer_cash + h.transfer_in_kind,
     "risk_sharing_in_mean": lambda h: h.risk_sharing_in,
+    "financial_income_mean": lambda h: h.financial_income,
+    "interest_paid_mean": lambda h: h.interest_paid,
+    "savings_group_share": lambda h: h.savings_group >= 0,
+    "skill_mean": lambda h: h.skill,
+    "confidence_mean": lambda h: h.confidence,
+    "quality_mean": lambda h: h.quality,
+    "input_use_mean": lambda h: h.input_use,
+    "reference_price_mean": lambda h: h.reference_price,
     "food_security_mean": lambda h: h.food_security,
     "distress_sale_share": lambda h: h.asset_sale_proceeds > 0,
     "ill_share": lambda h: h.ill,
@@ -80,6 +98,8 @@ PANEL_COLUMNS = (
     "size_ae",
     "assets",
     "savings",
+    "vsla_share",
+    "savings_group",
     "debt",
     "consumption",
     "consumption_ppd",
@@ -92,6 +112,9 @@ PANEL_COLUMNS = (
     "food_security",
     "skill",
     "confidence",
+    "quality",
+    "asset_kind",
+    "input_use",
     "ill",
     "reference_price",
     "extreme_poor",
@@ -184,8 +207,11 @@ class Recorder:
         for col in PANEL_COLUMNS:
             if col == "stage":
                 data[col] = pd.Categorical.from_codes(hh.stage, list(STAGES))
+            elif col == "asset_kind":
+                data[col] = pd.Categorical.from_codes(hh.asset_kind, list(ASSET_KINDS))
             else:
                 data[col] = getattr(hh, col).copy()
+        data["savings_total"] = hh.savings + hh.vsla_share
         return pd.DataFrame(data)
 
     def timeseries(self) -> pd.DataFrame:

@@ -192,6 +192,14 @@ def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
             f"household panel months {', '.join(map(str, dropped))} are beyond the horizon "
             "and were not recorded"
         )
+    budget = sc.programme.budget_usd_ppp
+    spent = max(sum(r.costs.values()) for r in result.replications)
+    if budget is not None and spent > budget * (1 + 1e-9):
+        notes.append(
+            f"spending ({spent:,.0f}) exceeded the budget ({budget:,.0f}): a component whose "
+            "cost follows take-up (e.g. self-selected savings groups) was not planned per "
+            "participant"
+        )
     control_n = float(np.mean([r.info["control_arm"] for r in result.replications]))
     for n, arm in ((treat_n, "treatment"), (control_n, "control")):
         if n == 0:

@@ -151,6 +151,7 @@ def test_drought_lowers_own_production_in_its_region():
     dry = model.hh.region == 0
     baseline = GraduationModel(sc)
     baseline._produce_and_earn()
+
     def gross(m):
         return m.hh.income_own + m.hh.input_cost
 

@@ -16,6 +16,7 @@ from pushpull_sim.interventions.base import (
     register,
 )
 from pushpull_sim.interventions.protection import HealthLinkage
+from pushpull_sim.interventions.savings_groups import SavingsGroups
 from pushpull_sim.interventions.skills import Coaching, MarketTraining, TechnicalTraining
 from pushpull_sim.interventions.subsidies import InputSubsidy
 from pushpull_sim.interventions.transfers import AssetTransfer, CashTransfer, ConsumptionSupport
@@ -29,6 +30,7 @@ __all__ = [
     "HealthLinkage",
     "InputSubsidy",
     "MarketTraining",
+    "SavingsGroups",
     "TechnicalTraining",
     "Intervention",
     "InterventionParams",

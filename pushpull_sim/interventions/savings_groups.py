@@ -1,0 +1,912 @@
+"""Savings groups: facilitation of village savings and loan associations (VSLAs).
+
+A VSLA is a group of 15-25 neighbours who meet regularly, buy shares into a common fund,
+lend the fund to each other at a monthly interest rate, keep a small social fund for
+emergencies and, at the end of a cycle of about 12 months, share the whole fund out in
+proportion to the shares each member bought. The programme forms and facilitates the
+groups during its window; the groups then go on meeting for as long as their members keep
+contributing.
+
+Money flows, per month, USD PPP (``hh`` is :class:`~pushpull_sim.households.Households`):
+
+===============================  =================================  ======================
+flow                             household arrays                   group arrays
+===============================  =================================  ======================
+share purchase                   ``savings`` -> ``vsla_share``      ``fund`` +
+social-fund contribution         ``savings`` -, ``financial_income`` -  ``social_fund`` +
+social-fund grant (ill member)   ``savings`` +, ``financial_income`` +  ``social_fund`` -
+loan disbursed                   ``savings`` +, ``debt`` +          ``fund`` -, ``loans_out`` +
+repayment of principal           ``savings`` -, ``debt`` -          ``fund`` +, ``loans_out`` -
+interest                         ``savings`` -, ``interest_paid`` + ``fund`` +
+default (write-off)              ``debt`` -, ``debt_written_off`` + ``loans_out`` -
+share-out                        ``vsla_share`` -> ``savings``;     ``fund`` -> 0
+                                 profit -> ``financial_income``
+===============================  =================================  ======================
+
+So household accounts balance exactly
+(:meth:`~pushpull_sim.households.Households.accounting_residual`), and each group's money is
+conserved: ``fund + loans_out == contributions_total + interest_total - defaults_total -
+shareout_total`` and ``social_fund == social_in_total - social_out_total`` at every month.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from pushpull_sim.interventions.base import MAX_VALUE, Intervention, InterventionParams, register
+from pushpull_sim.livelihood import marginal_product
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+#: Tolerance (USD PPP) below which a balance counts as repaid.
+_DUST = 1e-9
+
+
+class SavingsGroupParams(InterventionParams):
+    """Parameters of savings-group (VSLA) facilitation.
+
+    ``start_month`` (inherited) is the programme month in which groups are formed;
+    ``duration_months``/``every_months`` allow further formation rounds (default: one),
+    each among households not yet in a group, always inside the programme window.
+    """
+
+    type: Literal["savings_group"] = "savings_group"
+    membership: Literal["participants", "self_selected"] = Field(
+        "participants",
+        description="Who joins: 'participants' (the programme's participants only, as in "
+        "graduation programmes) or 'self_selected' (any household of the villages that have "
+        "participants may join; the better-off and better-connected join more). Assumption: "
+        "participants by default.",
+    )
+    target_size: int = Field(
+        20,
+        ge=2,
+        le=1000,
+        description="Members per group aimed for. Source: VSLA practice, 15-25 members.",
+    )
+    min_size: int = Field(
+        15, ge=2, le=1000, description="Fewest members of a group. Source: VSLA practice."
+    )
+    max_size: int = Field(
+        25, ge=2, le=1000, description="Most members of a group. Source: VSLA practice."
+    )
+    join_intercept: float = Field(
+        -0.85,
+        ge=-20,
+        le=20,
+        description="Self-selection: log-odds of joining for a household of average wealth, "
+        "degree and baseline confidence (-0.85: about 30 % join). Assumption.",
+    )
+    join_wealth_coef: float = Field(
+        0.6,
+        ge=-20,
+        le=20,
+        description="Self-selection: log-odds per standard deviation of log(1 + assets + "
+        "cash). Assumption; sign from the evidence that joiners are better-off.",
+    )
+    join_degree_coef: float = Field(
+        0.5,
+        ge=-20,
+        le=20,
+        description="Self-selection: log-odds per standard deviation of network degree. "
+        "Assumption; sign from the evidence that joiners are better-connected.",
+    )
+    join_confidence_coef: float = Field(
+        2.0,
+        ge=-20,
+        le=20,
+        description="Self-selection: log-odds per unit of confidence above its baseline "
+        "(coached households join more). Assumption.",
+    )
+    share_value_usd_ppp: float = Field(
+        2.0,
+        gt=0,
+        le=MAX_VALUE,
+        description="Value of one share, USD PPP. Assumption (VSLA shares are priced so the "
+        "poorest member can buy one a meeting).",
+    )
+    max_shares_per_month: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Most shares a member buys in a month. Source: VSLA practice, 1-5 shares "
+        "a meeting; assumption of about two meetings a month.",
+    )
+    contribution_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of cash above the buffer a member puts into shares each month "
+        "(at least one share when the cash above the buffer covers one). Assumption.",
+    )
+    cash_buffer_usd_ppp: float = Field(
+        10.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Cash a member keeps back before buying shares, USD PPP. Assumption.",
+    )
+    social_fund_usd_ppp_per_month: float = Field(
+        0.5,
+        ge=0,
+        le=MAX_VALUE,
+        description="Social-fund contribution per member per month (a cost to the member), "
+        "USD PPP. Source: VSLA practice (a small fixed sum each meeting); amount assumption.",
+    )
+    social_grant_usd_ppp: float = Field(
+        20.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Grant from the social fund to a member who falls ill, up to what the "
+        "fund holds, USD PPP. Assumption.",
+    )
+    interest_rate_monthly: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="Interest on internal loans per month, on the outstanding principal. "
+        "Source: model brief / VSLA practice, 5-10 % a month.",
+    )
+    loan_multiple: float = Field(
+        3.0,
+        ge=0,
+        le=100,
+        description="Largest loan as a multiple of the member's shares. Source: VSLA "
+        "practice (up to three times savings).",
+    )
+    loan_term_months: int = Field(
+        3,
+        ge=1,
+        le=120,
+        description="Months over which a loan is repaid in equal principal instalments. "
+        "Source: VSLA practice (loans of 1-3 months); assumption of 3.",
+    )
+    emergency_loans: bool = Field(
+        True,
+        description="Whether a member who falls ill can borrow at once, before the month's "
+        "spending (an emergency meeting), rather than at the next regular meeting. Source: "
+        "VSLA practice (emergency loans and the social fund insure members); assumption.",
+    )
+    loan_demand_base_prob: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Monthly probability that a member without a loan wants one for other "
+        "reasons (school fees, trade stock, a festival); the ill and members whose assets' "
+        "marginal return beats the interest rate always want one. Assumption.",
+    )
+    default_after_months: int = Field(
+        3,
+        ge=1,
+        le=120,
+        description="Consecutive months in arrears after which a loan is written off. Assumption.",
+    )
+    cycle_months: int = Field(
+        12,
+        ge=2,
+        le=120,
+        description="Months from one share-out to the next. Source: VSLA practice, "
+        "share-out after about 12 months.",
+    )
+    min_active_members: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="After the project, a group dissolves at a share-out if fewer members "
+        "than this contributed in most months of the cycle. Assumption.",
+    )
+    formation_cost_usd_ppp: float = Field(
+        200.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="One-off cost of forming and training a group (kit, training), USD PPP "
+        "per group. Assumption.",
+    )
+    facilitation_cost_usd_ppp_per_month: float = Field(
+        40.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Facilitation per group per month while the programme is active, "
+        "USD PPP. Assumption (a field officer's time; facilitated VSLAs commonly cost "
+        "USD 20-40 nominal per member for a cycle).",
+    )
+
+    @field_validator("target_size")
+    @classmethod
+    def _target_in_range(cls, v: int, info: ValidationInfo) -> int:
+        lo = info.data.get("min_size")
+        if lo is not None and v < lo:
+            raise PydanticCustomError("size", "must be >= min_size ({lo})", {"lo": lo})
+        return v
+
+    @field_validator("max_size")
+    @classmethod
+    def _max_in_range(cls, v: int, info: ValidationInfo) -> int:
+        target = info.data.get("target_size")
+        if target is not None and v < target:
+            raise PydanticCustomError("size", "must be >= target_size ({t})", {"t": target})
+        return v
+
+    @field_validator("cycle_months")
+    @classmethod
+    def _cycle_longer_than_loans(cls, v: int, info: ValidationInfo) -> int:
+        term = info.data.get("loan_term_months")
+        if term is not None and v <= term:
+            raise PydanticCustomError("cycle", "must be > loan_term_months ({t})", {"t": term})
+        return v
+
+
+@register
+class SavingsGroups(Intervention):
+    """Savings groups (VSLA facilitation): save in shares, borrow, share out yearly.
+
+    **Formation** (programme month ``start_month``, inside the window): members are the
+    participants, or (``membership = "self_selected"``) households of the participants'
+    villages who join with a logistic probability rising with wealth, network degree and
+    confidence. Villages with too few members for a group are pooled with the next
+    village of their region. Within a pool, members are ordered by village and by
+    wealth rank smoothed over the social network (so a group's members sit next to each
+    other in the village's wealth ring, i.e. are network neighbours), and cut into
+    ``g`` consecutive groups with ``g`` as close to ``size / target_size`` as ``min_size``
+    and ``max_size`` allow; a surplus that fits no group is left out at random.
+
+    **Emergencies** (:meth:`step`: after the month's shocks, before spending, so the
+    money can pay for care and food in the month of the illness): members who are ill get
+    a grant of ``social_grant_usd_ppp`` from the social fund (pro rata if it is short)
+    and, if ``emergency_loans`` and they have no loan, a loan of ``loan_multiple`` times
+    their shares from the group's cash (at any point of the cycle: one still outstanding
+    at the share-out is set off against the member's part). Repayment starts at the next
+    month's meeting.
+
+    **Meeting** (:meth:`after_consumption`, after the month's spending, out of cash left):
+
+    1. loan instalments: interest on the balance plus ``balance / months_left``; a member
+       who cannot pay in full pays what cash allows (interest first, the unpaid interest is
+       waived) and falls into arrears; after ``default_after_months`` consecutive months
+       in arrears the balance is written off and the member may not borrow again;
+    2. social-fund contribution (if the member has the cash);
+    3. shares: ``min(max_shares, floor(contribution_share x (cash - buffer) / value))``
+       whole shares, at least one if the cash above the buffer covers it;
+    4. loans, except in the last ``loan_term_months`` months of a cycle: members without a
+       loan want one if ill, if their assets' marginal net return (as in the model's
+       investment rule) beats the interest rate,
+       or with probability ``loan_demand_base_prob``; size ``loan_multiple x shares``,
+       rationed pro rata by the group's cash; the cash is in ``hh.savings`` next month;
+    5. share-out at the end of a cycle: the group's value (cash + outstanding loans)
+       is divided in proportion to shares; a borrower's outstanding loan is set off
+       against its part, and what the part does not cover is written off (at the other
+       members' cost). Payout minus the member's shares is profit (``financial_income``).
+
+    **After the project** the groups keep meeting with no facilitation cost. At each
+    share-out, members who contributed in no more than half of the cycle's months leave;
+    a group with fewer than ``min_active_members`` such contributors dissolves and its
+    social fund is split equally among its members. Persistence thus follows the members'
+    cash flows. No group is formed after the window.
+
+    **Credit history** (per household, int arrays of shape ``(n,)``, kept for lenders who
+    later screen on a group record): ``member_months`` (meetings attended as a member,
+    months), ``instalments_due`` (monthly instalments that fell due), ``repaid_on_time``
+    (of which paid in full at that meeting), ``loans_taken`` and ``loans_defaulted``
+    (written off, wholly or in part). A lender may read ``repaid_on_time /
+    instalments_due`` as a repayment rate; the counts persist after a household leaves.
+
+    Args:
+        params: Validated :class:`SavingsGroupParams`.
+        model: The model (its household count sizes the per-household arrays).
+
+    Attributes:
+        group_of: Group id per household, int32, shape ``(n,)``, -1 = none (mirrored in
+            ``hh.savings_group``).
+        loan_balance: Outstanding principal owed to the group, USD PPP, shape ``(n,)``
+            (included in ``hh.debt``).
+        village: Village of each group's median member, shape ``(G,)``.
+        active: Whether each group still meets, bool, shape ``(G,)``.
+        fund: Group's cash, USD PPP, shape ``(G,)``.
+        loans_out: Principal lent out and not yet repaid or written off, USD PPP, ``(G,)``.
+        social_fund: Social fund, USD PPP, shape ``(G,)``.
+        contributions_total, interest_total, defaults_total, shareout_total,
+        disbursed_total, social_in_total, social_out_total: Cumulative flows per group,
+            USD PPP, shape ``(G,)``.
+        cycles_completed: Share-outs held per group, shape ``(G,)``.
+        size_formed, formed_month, dissolved_month (-1 = still meeting), cycle_start:
+            Per group, int, shape ``(G,)``.
+        shareout_shares, shareout_value, shareout_cash: Per household at its last
+            share-out: shares held, value received (cash + loan set off) and cash paid,
+            USD PPP, shape ``(n,)``.
+    """
+
+    name = "savings_group"
+    Params = SavingsGroupParams
+
+    _GROUP_FLOATS = (
+        "fund",
+        "loans_out",
+        "social_fund",
+        "contributions_total",
+        "interest_total",
+        "defaults_total",
+        "shareout_total",
+        "disbursed_total",
+        "social_in_total",
+        "social_out_total",
+        "balance_sum",
+    )
+    _GROUP_INTS = ("village", "formed_month", "cycle_start", "size_formed", "cycles_completed")
+
+    def __init__(self, params: SavingsGroupParams, model: GraduationModel) -> None:
+        super().__init__(params, model)
+        n = model.hh.n
+        self.group_of = np.full(n, -1, np.int32)
+        self.loan_balance = np.zeros(n)
+        self.loan_months_left = np.zeros(n, np.int32)
+        self.loan_month = np.full(n, -(10**9), np.int64)
+        self.arrears = np.zeros(n, np.int32)
+        self.barred = np.zeros(n, bool)
+        self.cycle_contrib_months = np.zeros(n, np.int32)
+        self.ever_member = np.zeros(n, bool)
+        # credit history
+        self.member_months = np.zeros(n, np.int32)
+        self.instalments_due = np.zeros(n, np.int32)
+        self.repaid_on_time = np.zeros(n, np.int32)
+        self.loans_taken = np.zeros(n, np.int32)
+        self.loans_defaulted = np.zeros(n, np.int32)
+        # the household's last share-out
+        self.shareout_shares = np.zeros(n)
+        self.shareout_value = np.zeros(n)
+        self.shareout_cash = np.zeros(n)
+        # per group
+        for name in self._GROUP_FLOATS:
+            setattr(self, name, np.zeros(0))
+        for name in self._GROUP_INTS:
+            setattr(self, name, np.zeros(0, np.int64))
+        self.active = np.zeros(0, bool)
+        self.dissolved_month = np.zeros(0, np.int64)
+        # completed cycles: one entry per share-out
+        self._cycle_group: list[np.ndarray] = []
+        self._cycle_month: list[np.ndarray] = []
+        self._cycle_profit: list[np.ndarray] = []
+        self._cycle_avg_balance: list[np.ndarray] = []
+        self._cycle_months: list[np.ndarray] = []
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def n_groups(self) -> int:
+        """Number of groups ever formed."""
+        return int(self.fund.size)
+
+    def group_sizes(self) -> np.ndarray:
+        """Current members per group, int, shape ``(G,)``."""
+        mem = self.group_of >= 0
+        return np.bincount(self.group_of[mem], minlength=self.n_groups)
+
+    # ------------------------------------------------------------------ lifecycle
+    def unit_cost_per_household(self) -> float:
+        """Planned cost per member: (formation + facilitation over the months from formation
+        to the end of the window) per group, divided by ``target_size``, USD PPP."""
+        p = self.params
+        prog = self.model.params.programme
+        window = prog.end_month - prog.start_month
+        rounds = sum(1 for pm in range(1, window + 1) if self.is_delivery_month(pm))
+        if rounds == 0:
+            return 0.0
+        facilitated = max(window - p.start_month + 1, 0)
+        per_group = p.formation_cost_usd_ppp + facilitated * p.facilitation_cost_usd_ppp_per_month
+        return per_group / p.target_size
+
+    def step(self, model: GraduationModel) -> None:
+        """Form groups on delivery months, pay social-fund grants, charge facilitation."""
+        if model.programme_active and self.is_delivery_month(model.programme_month):
+            self._form_groups(model)
+        if self.n_groups == 0:
+            return
+        self._social_fund_grants(model)
+        self._emergency_loans(model)
+        if model.programme_active:
+            n_active = int(self.active.sum())
+            if n_active:
+                self.charge(model, n_active * self.params.facilitation_cost_usd_ppp_per_month)
+
+    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
+        """Form groups among ``ids`` (see :meth:`_form_groups`)."""
+        self._form_groups(model, ids)
+
+    def after_consumption(self, model: GraduationModel) -> None:
+        """The monthly meeting: repayments, defaults, social fund, shares, loans, share-out.
+
+        Vectorised over member households (``np.bincount`` over group ids); no Python loop
+        over households or groups.
+        """
+        if self.n_groups == 0:
+            return
+        ids = np.flatnonzero(self.group_of >= 0)
+        if ids.size == 0:
+            return
+        p = self.params
+        hh = model.hh
+        G = self.n_groups
+        g = self.group_of[ids].astype(np.int64)
+        self.member_months[ids] += 1
+        cycle_month = model.month - self.cycle_start[g]
+
+        def per_group(values: np.ndarray) -> np.ndarray:
+            return np.bincount(g, values, minlength=G)
+
+        # 1. instalments
+        bal = self.loan_balance[ids]
+        owing = (bal > 0) & (self.loan_month[ids] < model.month)  # not this month's loans
+        left = np.maximum(self.loan_months_left[ids], 1)
+        interest_due = np.where(owing, p.interest_rate_monthly * bal, 0.0)
+        principal_due = np.where(owing, bal / left, 0.0)
+        due = interest_due + principal_due
+        cash = hh.savings[ids]
+        pay = np.minimum(due, cash)
+        int_paid = np.minimum(pay, interest_due)
+        prin_paid = pay - int_paid
+        on_time = owing & (pay >= due * (1.0 - 1e-12))
+        new_bal = bal - prin_paid
+        new_bal[new_bal <= _DUST] = 0.0
+        repaid = bal - new_bal
+        hh.savings[ids] = cash - pay
+        hh.interest_paid[ids] += int_paid
+        hh.debt[ids] -= repaid
+        self.fund += per_group(pay)
+        self.interest_total += per_group(int_paid)
+        self.loans_out -= per_group(repaid)
+        self.instalments_due[ids] += owing
+        self.repaid_on_time[ids] += on_time
+        self.loan_months_left[ids] -= on_time
+        arrears = np.where(owing & ~on_time, self.arrears[ids] + 1, 0)
+        # 2. defaults
+        default = (new_bal > 0) & (arrears >= p.default_after_months)
+        written = np.where(default, new_bal, 0.0)
+        new_bal -= written
+        hh.debt[ids] -= written
+        hh.debt_written_off[ids] += written
+        self.loans_out -= per_group(written)
+        self.defaults_total += per_group(written)
+        self.loans_defaulted[ids] += default
+        self.barred[ids] |= default
+        arrears[default] = 0
+        self.arrears[ids] = arrears
+        self.loan_balance[ids] = new_bal
+        self.loan_months_left[ids[new_bal == 0]] = 0
+        # 3. social fund
+        sf_amount = p.social_fund_usd_ppp_per_month
+        sf = np.where(hh.savings[ids] >= sf_amount, sf_amount, 0.0)
+        hh.savings[ids] -= sf
+        hh.financial_income[ids] -= sf
+        sf_g = per_group(sf)
+        self.social_fund += sf_g
+        self.social_in_total += sf_g
+        # 4. shares
+        value = p.share_value_usd_ppp
+        above = np.maximum(hh.savings[ids] - p.cash_buffer_usd_ppp, 0.0)
+        shares = np.floor(p.contribution_share * above / value)
+        shares = np.where((shares < 1) & (above >= value), 1.0, shares)
+        shares = np.minimum(shares, p.max_shares_per_month)
+        contrib = np.minimum(shares * value, hh.savings[ids])
+        hh.savings[ids] -= contrib
+        hh.vsla_share[ids] += contrib
+        c_g = per_group(contrib)
+        self.fund += c_g
+        self.contributions_total += c_g
+        self.cycle_contrib_months[ids] += contrib > 0
+        # 5. loans
+        self._lend(model, ids, g, cycle_month)
+        self.balance_sum += per_group(hh.vsla_share[ids])
+        # 6. share-out
+        ending = cycle_month >= p.cycle_months
+        if ending.any():
+            self._share_out(model, ids[ending], g[ending])
+
+    def finalize(self, model: GraduationModel) -> None:
+        """Record households reached (the books stay open: groups outlive the run)."""
+        self.households_reached = int(self.ever_member.sum())
+
+    # ------------------------------------------------------------------ results
+    def cycle_returns(self) -> dict[str, np.ndarray]:
+        """Completed cycles, one entry per share-out.
+
+        Returns:
+            dict[str, numpy.ndarray]: ``group`` (id), ``month`` (of the share-out),
+            ``profit`` (payouts and set-offs minus members' shares, USD PPP),
+            ``avg_balance`` (mean end-of-meeting share balance over the cycle, USD PPP),
+            ``months`` (cycle length) and ``annual_return`` (profit / average balance x
+            12 / months; NaN where the balance was 0). Each of shape ``(cycles,)``.
+        """
+        if not self._cycle_group:
+            empty = np.zeros(0)
+            return {
+                k: empty
+                for k in ("group", "month", "profit", "avg_balance", "months", "annual_return")
+            }
+        out = {
+            "group": np.concatenate(self._cycle_group),
+            "month": np.concatenate(self._cycle_month),
+            "profit": np.concatenate(self._cycle_profit),
+            "avg_balance": np.concatenate(self._cycle_avg_balance),
+            "months": np.concatenate(self._cycle_months),
+        }
+        bal = out["avg_balance"]
+        out["annual_return"] = np.divide(
+            out["profit"] * 12.0 / out["months"],
+            bal,
+            out=np.full(bal.size, np.nan),
+            where=bal > 0,
+        )
+        return out
+
+    def annual_return_on_savings(self) -> float:
+        """Annual return on savings over all completed cycles, pooled.
+
+        Returns:
+            float: Total profit / total (average balance x cycle months / 12), e.g. 0.4 =
+            40 % a year; NaN if no cycle has been completed.
+        """
+        c = self.cycle_returns()
+        denom = float((c["avg_balance"] * c["months"] / 12.0).sum())
+        return float(c["profit"].sum()) / denom if denom > 0 else float("nan")
+
+    def conservation_residual(self) -> np.ndarray:
+        """Per-group gap in the books, USD PPP, shape ``(G,)``: ``fund + loans_out +
+        social_fund - (contributions + interest - defaults - share-outs + social_in -
+        social_out)``; zero up to floating-point error."""
+        held = self.fund + self.loans_out + self.social_fund
+        flows = (
+            self.contributions_total
+            + self.interest_total
+            - self.defaults_total
+            - self.shareout_total
+            + self.social_in_total
+            - self.social_out_total
+        )
+        return held - flows
+
+    # ------------------------------------------------------------------ formation
+    def _candidates(self, model: GraduationModel, ids: np.ndarray | None) -> np.ndarray:
+        """Households who may join this round (not yet in a group), int64 ``(k,)``."""
+        hh = model.hh
+        part = model.participant_ids if ids is None else np.asarray(ids, np.int64)
+        if self.params.membership == "participants":
+            cand = part
+        else:
+            villages = np.unique(hh.village[part])
+            cand = np.flatnonzero(np.isin(hh.village, villages))
+        return cand[self.group_of[cand] < 0]
+
+    def _join_probability(self, model: GraduationModel, cand: np.ndarray) -> np.ndarray:
+        """Self-selection: logistic in standardised log wealth, standardised degree and
+        confidence above baseline, shape ``(k,)``."""
+        p = self.params
+        hh = model.hh
+
+        def z(x: np.ndarray) -> np.ndarray:
+            sd = x.std()
+            return (x - x.mean()) / sd if sd > 0 else np.zeros_like(x)
+
+        wealth = np.log1p(hh.assets[cand] + hh.savings[cand] + hh.vsla_share[cand])
+        degree = np.asarray(model.degree, float)[cand]
+        conf = hh.confidence[cand] - model.params.behaviour.confidence_baseline
+        logit = (
+            p.join_intercept
+            + p.join_wealth_coef * z(wealth)
+            + p.join_degree_coef * z(degree)
+            + p.join_confidence_coef * conf
+        )
+        return 1.0 / (1.0 + np.exp(-logit))
+
+    def _pools(self, model: GraduationModel, members: np.ndarray) -> list[np.ndarray]:
+        """Split members into formation pools: one per village; a village with fewer than
+        ``min_size`` members is pooled with the next village(s) of its region, and a
+        region's trailing remainder joins the region's last pool (or, if the whole region
+        has too few, nobody there is grouped)."""
+        hh = model.hh
+        pools: list[np.ndarray] = []
+        if members.size == 0:
+            return pools
+        members = members[np.argsort(hh.village[members], kind="stable")]
+        vill = hh.village[members]
+        starts = np.flatnonzero(np.r_[True, vill[1:] != vill[:-1]])
+        ends = np.r_[starts[1:], members.size]
+        current = members[:0]
+        for lo, hi in zip(starts, ends, strict=True):
+            if current.size and hh.region[current[0]] != hh.region[members[lo]]:
+                self._close_pool(pools, current)
+                current = members[:0]
+            current = np.r_[current, members[lo:hi]]
+            if current.size >= self.params.min_size:
+                pools.append(current)
+                current = members[:0]
+        self._close_pool(pools, current)
+        return pools
+
+    def _close_pool(self, pools: list[np.ndarray], rest: np.ndarray) -> None:
+        """A region's trailing villages, too few for a group, join its last pool."""
+        region = self.model.hh.region
+        if rest.size and pools and region[pools[-1][0]] == region[rest[0]]:
+            pools[-1] = np.r_[pools[-1], rest]
+
+    def _network_order(self, model: GraduationModel, pool: np.ndarray) -> np.ndarray:
+        """Order a pool by village, then by wealth rank smoothed over network ties within
+        the pool (two averaging passes), so consecutive members are network neighbours."""
+        hh = model.hh
+        wealth = hh.assets[pool] + hh.savings[pool] + hh.vsla_share[pool]
+        rank = np.argsort(np.argsort(wealth, kind="stable"), kind="stable").astype(float)
+        sub = model.network[pool][:, pool]
+        deg = np.asarray(sub.sum(axis=1)).ravel()
+        for _ in range(2):
+            rank = (rank + sub @ rank) / (1.0 + deg)
+        return pool[np.lexsort((rank, hh.village[pool]))]
+
+    def _split(self, m: int) -> tuple[int, int]:
+        """Number of groups and members placed for a pool of ``m``."""
+        p = self.params
+        lo = -(-m // p.max_size)
+        hi = m // p.min_size
+        if hi == 0:
+            return 0, 0
+        if lo <= hi:
+            return int(np.clip(round(m / p.target_size), lo, hi)), m
+        return hi, hi * p.max_size
+
+    def _form_groups(self, model: GraduationModel, ids: np.ndarray | None = None) -> None:
+        """Form groups among this round's candidates (a loop over pools: setup-time only).
+
+        Args:
+            model: The model.
+            ids: Households the programme offers groups to (default: its participants);
+                with self-selection, their villages.
+
+        Raises:
+            RuntimeError: If called outside the programme window.
+        """
+        if not model.programme_active:
+            raise RuntimeError("savings groups are formed only inside the programme window")
+        hh = model.hh
+        cand = self._candidates(model, ids)
+        if cand.size == 0:
+            return
+        if self.params.membership == "self_selected":
+            joins = self.rng.random(cand.size) < self._join_probability(model, cand)
+            members = cand[joins]
+        else:
+            members = cand
+        new_groups: list[np.ndarray] = []
+        for pool in self._pools(model, members):
+            n_groups, placed = self._split(pool.size)
+            if n_groups == 0:
+                continue
+            if placed < pool.size:
+                keep = np.sort(self.rng.choice(pool.size, placed, replace=False))
+                pool = pool[keep]
+            ordered = self._network_order(model, pool)
+            new_groups.extend(np.array_split(ordered, n_groups))
+        if not new_groups:
+            return
+        first = self.n_groups
+        k = len(new_groups)
+        for name in self._GROUP_FLOATS:
+            setattr(self, name, np.r_[getattr(self, name), np.zeros(k)])
+        for name in self._GROUP_INTS:
+            setattr(self, name, np.r_[getattr(self, name), np.zeros(k, np.int64)])
+        self.active = np.r_[self.active, np.ones(k, bool)]
+        self.dissolved_month = np.r_[self.dissolved_month, np.full(k, -1, np.int64)]
+        for j, grp in enumerate(new_groups):
+            gid = first + j
+            self.group_of[grp] = gid
+            self.village[gid] = int(np.median(hh.village[grp]))
+            self.size_formed[gid] = grp.size
+        self.formed_month[first:] = model.month
+        self.cycle_start[first:] = model.month - 1  # this month's meeting is cycle month 1
+        joined = np.concatenate(new_groups)
+        self.ever_member[joined] = True
+        self.cycle_contrib_months[joined] = 0
+        hh.savings_group[joined] = self.group_of[joined]
+        self.households_reached = int(self.ever_member.sum())
+        self.charge(model, k * self.params.formation_cost_usd_ppp)
+
+    # ------------------------------------------------------------------ monthly parts
+    def _social_fund_grants(self, model: GraduationModel) -> None:
+        """Grants to ill members, pro rata to what each group's social fund holds."""
+        hh = model.hh
+        ill = np.flatnonzero((self.group_of >= 0) & hh.ill)
+        if ill.size == 0 or self.params.social_grant_usd_ppp == 0:
+            return
+        g = self.group_of[ill].astype(np.int64)
+        ask = np.full(ill.size, self.params.social_grant_usd_ppp)
+        demand = np.bincount(g, ask, minlength=self.n_groups)
+        ratio = np.divide(
+            np.maximum(self.social_fund, 0.0) * (1.0 - 1e-12),
+            demand,
+            out=np.zeros(self.n_groups),
+            where=demand > 0,
+        )
+        grant = ask * np.minimum(ratio, 1.0)[g]
+        hh.savings[ill] += grant
+        hh.financial_income[ill] += grant
+        paid = np.bincount(g, grant, minlength=self.n_groups)
+        self.social_fund -= paid
+        self.social_out_total += paid
+
+    def _can_borrow(
+        self, model: GraduationModel, ids: np.ndarray, cycle_month: np.ndarray | None
+    ) -> np.ndarray:
+        """Members ``ids`` allowed a new loan: none outstanding, never defaulted, shares
+        held and (unless ``cycle_month`` is None, as for emergencies) the loan can be repaid
+        before the share-out. Bool, shape ``(k,)``."""
+        p = self.params
+        ok = (self.loan_balance[ids] == 0) & ~self.barred[ids] & (model.hh.vsla_share[ids] > 0)
+        if cycle_month is not None:
+            ok &= cycle_month <= p.cycle_months - p.loan_term_months
+        return ok
+
+    def _emergency_loans(self, model: GraduationModel) -> None:
+        """Loans to members who fall ill, paid out at once (before the month's spending)."""
+        p = self.params
+        hh = model.hh
+        if not p.emergency_loans or p.loan_multiple == 0:
+            return
+        ids = np.flatnonzero((self.group_of >= 0) & hh.ill)
+        if ids.size == 0:
+            return
+        g = self.group_of[ids].astype(np.int64)
+        can = self._can_borrow(model, ids, None)  # a late one is set off at the share-out
+        ask = np.where(can, p.loan_multiple * hh.vsla_share[ids], 0.0)
+        self._disburse(model, ids, g, ask)
+
+    def _lend(
+        self, model: GraduationModel, ids: np.ndarray, g: np.ndarray, cycle_month: np.ndarray
+    ) -> None:
+        """Loans at the meeting: members who are ill, whose assets' marginal net return
+        beats the interest rate, or (probability ``loan_demand_base_prob``) who need cash for
+        other reasons ask for ``loan_multiple`` times their shares."""
+        p = self.params
+        hh = model.hh
+        u = self.rng.random(ids.size)  # drawn every meeting: a stable stream
+        if p.loan_multiple == 0:
+            return
+        lv = model.params.livelihood
+        tech = model.tech
+        mpk = (
+            marginal_product(hh.assets, tech)[ids]
+            * hh.ability[ids]
+            * (1.0 + lv.skill_productivity_gain * hh.skill[ids])
+            - lv.depreciation_monthly
+            - tech.mortality_monthly[ids]
+        )
+        wants = hh.ill[ids] | (mpk > p.interest_rate_monthly) | (u < p.loan_demand_base_prob)
+        can = self._can_borrow(model, ids, cycle_month)
+        ask = np.where(wants & can, p.loan_multiple * hh.vsla_share[ids], 0.0)
+        self._disburse(model, ids, g, ask)
+
+    def _disburse(
+        self, model: GraduationModel, ids: np.ndarray, g: np.ndarray, ask: np.ndarray
+    ) -> None:
+        """Lend ``ask`` (shape ``(k,)``) to members ``ids`` of groups ``g``, rationed pro rata
+        by each group's cash; loans below one share's value are not made."""
+        p = self.params
+        hh = model.hh
+        G = self.n_groups
+        demand = np.bincount(g, ask, minlength=G)
+        if not demand.any():
+            return
+        ratio = np.divide(
+            np.maximum(self.fund, 0.0) * (1.0 - 1e-12),
+            demand,
+            out=np.zeros(G),
+            where=demand > 0,
+        )
+        loan = ask * np.minimum(ratio, 1.0)[g]
+        loan[loan < p.share_value_usd_ppp] = 0.0
+        took = loan > 0
+        hh.savings[ids] += loan
+        hh.debt[ids] += loan
+        self.loan_balance[ids] += loan
+        self.loan_months_left[ids[took]] = p.loan_term_months
+        self.loan_month[ids[took]] = model.month
+        self.arrears[ids[took]] = 0
+        self.loans_taken[ids] += took
+        lent = np.bincount(g, loan, minlength=G)
+        self.fund -= lent
+        self.loans_out += lent
+        self.disbursed_total += lent
+
+    def _share_out(self, model: GraduationModel, ids: np.ndarray, g: np.ndarray) -> None:
+        """Share out the funds of the groups whose cycle ends (members ``ids``, groups ``g``).
+
+        The group's value ``E`` = cash + outstanding loans set off against the borrowers'
+        parts. Member ``i`` is entitled to ``w_i E`` (``w_i`` its share of the shares). A
+        borrower whose part does not cover its loan loses the part and the rest is written
+        off, which lowers ``E`` for everybody; with ``D`` such members,
+        ``E = (cash + sum_{not D} loans) / (1 - sum_D w)``, found by a fixed point in which
+        ``D`` only grows (vectorised; at most a few passes).
+        """
+        hh = model.hh
+        G = self.n_groups
+        groups = np.unique(g)
+        s = hh.vsla_share[ids]
+        loan = self.loan_balance[ids]
+        total = np.bincount(g, s, minlength=G)
+        w = np.divide(s, total[g], out=np.zeros(ids.size), where=total[g] > 0)
+        cash = np.maximum(self.fund, 0.0)
+        deficient = np.zeros(ids.size, bool)
+        while True:
+            num = cash + np.bincount(g, np.where(deficient, 0.0, loan), minlength=G)
+            den = 1.0 - np.bincount(g, np.where(deficient, w, 0.0), minlength=G)
+            value = np.divide(num, den, out=np.zeros(G), where=den > 1e-12)
+            part = w * value[g]
+            now = deficient | (part < loan - _DUST)
+            if np.array_equal(now, deficient):
+                break
+            deficient = now
+        offset = np.where(deficient, part, loan)
+        written = loan - offset
+        payout = np.where(deficient, 0.0, np.maximum(part - loan, 0.0))
+        hh.savings[ids] += payout
+        hh.debt[ids] -= loan
+        hh.debt_written_off[ids] += written
+        profit = payout + offset - s
+        self.shareout_shares[ids] = s
+        self.shareout_value[ids] = payout + offset
+        self.shareout_cash[ids] = payout
+        hh.financial_income[ids] += profit
+        hh.vsla_share[ids] = 0.0
+        self.loan_balance[ids] = 0.0
+        self.loan_months_left[ids] = 0
+        self.arrears[ids] = 0
+        self.loans_defaulted[ids] += written > _DUST
+        self.fund -= np.bincount(g, payout, minlength=G)
+        self.loans_out -= np.bincount(g, loan, minlength=G)
+        self.defaults_total += np.bincount(g, written, minlength=G)
+        self.shareout_total += np.bincount(g, payout + offset, minlength=G)
+        # the cycle's record
+        months = (model.month - self.cycle_start[groups]).astype(float)
+        self._cycle_group.append(groups)
+        self._cycle_month.append(np.full(groups.size, model.month))
+        self._cycle_profit.append(np.bincount(g, profit, minlength=G)[groups])
+        self._cycle_avg_balance.append(self.balance_sum[groups] / months)
+        self._cycle_months.append(months)
+        self.cycles_completed[groups] += 1
+        self.cycle_start[groups] = model.month
+        self.balance_sum[groups] = 0.0
+        # after the project: non-contributors leave, groups without enough contributors end
+        if model.month > model.params.programme.end_month:
+            self._renew_or_dissolve(model, ids, g, groups)
+        self.cycle_contrib_months[ids] = 0
+
+    def _renew_or_dissolve(
+        self, model: GraduationModel, ids: np.ndarray, g: np.ndarray, groups: np.ndarray
+    ) -> None:
+        """After a post-project share-out: dissolve groups with too few regular
+        contributors (splitting the social fund equally), and let irregular members go."""
+        p = self.params
+        hh = model.hh
+        G = self.n_groups
+        regular = 2 * self.cycle_contrib_months[ids] > p.cycle_months
+        n_regular = np.bincount(g, regular, minlength=G)
+        ends = np.zeros(G, bool)
+        ends[groups] = n_regular[groups] < p.min_active_members
+        dissolving = ends[g]
+        if dissolving.any():
+            n_members = np.bincount(g, minlength=G)
+            each = np.divide(
+                np.maximum(self.social_fund, 0.0),
+                n_members,
+                out=np.zeros(G),
+                where=n_members > 0,
+            )
+            back = np.where(dissolving, each[g], 0.0)
+            hh.savings[ids] += back
+            hh.financial_income[ids] += back
+            paid = np.bincount(g, back, minlength=G)
+            self.social_fund -= paid
+            self.social_out_total += paid
+            self.active[ends] = False
+            self.dissolved_month[ends] = model.month
+        leaving = ids[dissolving | ~regular]
+        self.group_of[leaving] = -1
+        hh.savings_group[leaving] = -1
