@@ -18,9 +18,29 @@ if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
 
 
-def _raise_towards_one(values: np.ndarray, ids: np.ndarray, gain: float) -> None:
-    """``values[ids] += gain * (1 - values[ids])``: diminishing returns to each session."""
-    values[ids] += gain * (1.0 - values[ids])
+class _Sessions(Intervention):
+    """Sessions or visits that each raise a household state (0-1) toward 1, with
+    diminishing returns (``state += gain * (1 - state)``), at a cost per participant.
+
+    Subclasses name the household array (``state``) and their gain and cost parameters.
+    """
+
+    state: str = ""
+    gain_param: str = ""
+    cost_param: str = ""
+
+    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
+        values = getattr(model.hh, self.state)
+        values[ids] += getattr(self.params, self.gain_param) * (1.0 - values[ids])
+        self.households_reached = max(self.households_reached, int(ids.size))
+        self.charge(model, ids.size * self.unit_cost_per_delivery())
+
+    def unit_cost_per_delivery(self) -> float:
+        """Cost per participant per session or visit, USD PPP."""
+        return float(getattr(self.params, self.cost_param))
+
+    def unit_cost_per_household(self) -> float:
+        return self.deliveries() * self.unit_cost_per_delivery()
 
 
 class TechnicalTrainingParams(InterventionParams):
@@ -43,7 +63,7 @@ class TechnicalTrainingParams(InterventionParams):
 
 
 @register
-class TechnicalTraining(Intervention):
+class TechnicalTraining(_Sessions):
     """Technical training: each session raises technical skill (0-1) toward 1.
 
     Skill raises own production (``livelihood.skill_productivity_gain``) and lowers
@@ -52,14 +72,9 @@ class TechnicalTraining(Intervention):
 
     name = "technical_training"
     Params = TechnicalTrainingParams
-
-    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
-        _raise_towards_one(model.hh.skill, ids, self.params.skill_gain_per_session)
-        self.households_reached = max(self.households_reached, int(ids.size))
-        self.charge(model, ids.size * self.params.cost_per_session_usd_ppp)
-
-    def unit_cost_per_household(self) -> float:
-        return self.deliveries() * self.params.cost_per_session_usd_ppp
+    state = "skill"
+    gain_param = "skill_gain_per_session"
+    cost_param = "cost_per_session_usd_ppp"
 
 
 class MarketTrainingParams(InterventionParams):
@@ -82,20 +97,15 @@ class MarketTrainingParams(InterventionParams):
 
 
 @register
-class MarketTraining(Intervention):
+class MarketTraining(_Sessions):
     """Market-readiness training: raises the share of output meeting buyers' standards
     (``hh.quality``, 0-1), which buyers use when they decide what to buy."""
 
     name = "market_training"
     Params = MarketTrainingParams
-
-    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
-        _raise_towards_one(model.hh.quality, ids, self.params.quality_gain_per_session)
-        self.households_reached = max(self.households_reached, int(ids.size))
-        self.charge(model, ids.size * self.params.cost_per_session_usd_ppp)
-
-    def unit_cost_per_household(self) -> float:
-        return self.deliveries() * self.params.cost_per_session_usd_ppp
+    state = "quality"
+    gain_param = "quality_gain_per_session"
+    cost_param = "cost_per_session_usd_ppp"
 
 
 class CoachingParams(InterventionParams):
@@ -124,7 +134,7 @@ class CoachingParams(InterventionParams):
 
 
 @register
-class Coaching(Intervention):
+class Coaching(_Sessions):
     """Coaching: visits raise confidence (soft skills, 0-1).
 
     Confidence raises the willingness to invest (``behaviour.confidence_investment_effect``)
@@ -136,11 +146,6 @@ class Coaching(Intervention):
 
     name = "coaching"
     Params = CoachingParams
-
-    def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
-        _raise_towards_one(model.hh.confidence, ids, self.params.confidence_gain_per_visit)
-        self.households_reached = max(self.households_reached, int(ids.size))
-        self.charge(model, ids.size * self.params.cost_per_visit_usd_ppp)
-
-    def unit_cost_per_household(self) -> float:
-        return self.deliveries() * self.params.cost_per_visit_usd_ppp
+    state = "confidence"
+    gain_param = "confidence_gain_per_visit"
+    cost_param = "cost_per_visit_usd_ppp"
