@@ -61,7 +61,8 @@ class GraduationModel(mesa.Model):
     5. **produce and earn**: casual wage work with the labour own production does not
        absorb; own production from productive assets (livestock or small enterprise,
        S-shaped or concave), with inputs bought according to the price paid relative to
-       the household's reference price, which then drifts toward the price paid.
+       the household's reference price (which then drifts toward the price paid) and as
+       far as the cash at hand allows.
     6. **consume, save, invest**: sell assets at a discount if cash falls short of the
        distress floor plus health costs; pay health costs from cash above the floor;
        consume subsistence plus a share of the surplus (a smaller share when assets'
@@ -402,6 +403,13 @@ class GraduationModel(mesa.Model):
         # inputs bought: fewer when the price paid is above the reference price
         price = 1.0 - hh.input_discount  # price paid, relative to the commercial price
         use = np.minimum((hh.reference_price / price) ** lv.input_price_elasticity, 1.0)
+        # and no more than the cash at hand pays for (a voucher stretches it)
+        cash_at_hand = hh.savings + hh.income_wage + hh.transfer_cash
+        paid_at_full_use = bill_full * price
+        affordable = np.divide(
+            cash_at_hand, paid_at_full_use, out=np.ones_like(use), where=paid_at_full_use > 0
+        )
+        use = np.minimum(use, affordable)
         output = (
             gross_full
             * (1.0 - lv.input_output_loss * (1.0 - use))

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from pushpull_sim.interventions import REGISTRY
 from pushpull_sim.interventions.base import MAX_VALUE  # bound of open-ended parameters
-from pushpull_sim.targeting import rule_options
+from pushpull_sim.targeting import check_options
 
 
 class ScenarioError(ValueError):
@@ -638,6 +638,17 @@ class Programme(_Group):
             except ValidationError as exc:
                 err = exc.errors()[0]
                 key = ".".join(str(p) for p in err["loc"])
+                if not key:  # a check across parameters: its message names key and value
+                    raise PydanticCustomError(
+                        "intervention",
+                        "{where}",
+                        {
+                            "where": f"interventions[{i}]."
+                            + err["msg"].removeprefix("Value error, "),
+                            "value": "",
+                            "allowed": "",
+                        },
+                    ) from None
                 raise PydanticCustomError(
                     "intervention",
                     "{where} = {value}: {allowed}",
@@ -651,20 +662,36 @@ class Programme(_Group):
 
     @model_validator(mode="after")
     def _targeting_options(self) -> Programme:
-        allowed = rule_options(self.targeting)
-        unknown = sorted(set(self.targeting_options) - set(allowed))
-        if unknown:
+        try:
+            check_options(self.targeting, self.targeting_options)
+        except ValueError as exc:
             raise PydanticCustomError(
-                "targeting_options",
-                "targeting_options = {value}: unknown option(s) {unknown} for targeting "
-                "'{rule}'; allowed: {allowed}",
-                {
-                    "value": _show(self.targeting_options),
-                    "unknown": ", ".join(unknown),
-                    "rule": self.targeting,
-                    "allowed": ", ".join(sorted(allowed)) or "none",
-                },
+                "targeting_options", "targeting_options.{msg}", {"msg": str(exc)}
+            ) from None
+        return self
+
+    @model_validator(mode="after")
+    def _budget_covers_fixed_cost(self) -> Programme:
+        if self.budget_usd_ppp is not None and self.fixed_cost_usd_ppp > self.budget_usd_ppp:
+            raise PydanticCustomError(
+                "fixed_cost",
+                "fixed_cost_usd_ppp = {fixed}: must be <= budget_usd_ppp ({budget})",
+                {"fixed": self.fixed_cost_usd_ppp, "budget": self.budget_usd_ppp},
             )
+        return self
+
+    @model_validator(mode="after")
+    def _one_of_each_unique_type(self) -> Programme:
+        seen: set[str] = set()
+        for i, p in enumerate(self.interventions):
+            if p.type in seen and REGISTRY[p.type].unique:
+                raise PydanticCustomError(
+                    "unique",
+                    "interventions[{i}].type = '{t}': at most one {t} per programme (its "
+                    "households' state is shared)",
+                    {"i": i, "t": p.type},
+                )
+            seen.add(p.type)
         return self
 
     @model_validator(mode="after")
@@ -850,9 +877,12 @@ def format_error(source: str, exc: ValidationError) -> str:
     loc = tuple(err["loc"])
     if err["type"] == "intervention":
         ctx = err["ctx"]
+        if not ctx["allowed"]:
+            return f"{source}: programme.{ctx['where']}"
         return f"{source}: programme.{ctx['where']} = {ctx['value']}: {ctx['allowed']}"
-    if err["type"] in {"villages", "degree", "window", "targeting_options"}:
-        prefix = "programme." if err["type"] in {"window", "targeting_options"} else ""
+    programme_level = {"window", "targeting_options", "fixed_cost", "unique"}
+    if err["type"] in {"villages", "degree"} | programme_level:
+        prefix = "programme." if err["type"] in programme_level else ""
         return f"{source}: {prefix}{err['msg']}"
     key = ".".join(_show_key(p) for p in loc) or "(top level)"
     value = _show(err.get("input"))

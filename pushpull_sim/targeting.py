@@ -248,6 +248,7 @@ def _rank_within(codes: np.ndarray, keys: list[np.ndarray], rng: np.random.Gener
 def _pmt_score(inputs: TargetingInputs, noise_sd: float, rng: np.random.Generator) -> np.ndarray:
     """Log of (assets + savings + 12 x monthly income) per adult equivalent, plus noise."""
     proxy = (inputs.assets + inputs.savings + 12.0 * inputs.income_12m) / inputs.size_ae
+    proxy = np.maximum(proxy, 0.0)  # a loss-making year scores as nothing, not NaN
     return np.log1p(proxy) + noise_sd * rng.standard_normal(inputs.n)
 
 
@@ -564,6 +565,43 @@ def target(
             f"targeting rule {rule!r}: unknown option(s) {unknown}; allowed: {sorted(allowed)}"
         )
     return func(inputs, share, noise_sd, rng, **options)
+
+
+#: Type, test and description of every targeting option (checked by :func:`check_options`).
+OPTION_CHECKS: dict[str, tuple[type, Callable[[float], bool], str]] = {
+    "extra_noise_sd": (float, lambda v: 0.0 <= v <= 10.0, "a number from 0 to 10"),
+    "elite_capture_share": (float, lambda v: 0.0 <= v <= 1.0, "a number from 0 to 1"),
+    "elite_wealth_quantile": (float, lambda v: 0.0 <= v < 1.0, "a number from 0 to below 1"),
+    "entry_share": (float, lambda v: 0.0 < v <= 1.0, "a number above 0 and at most 1"),
+    "entry_points": (int, lambda v: 1 <= v <= 1_000_000, "a whole number from 1 to 1000000"),
+    "max_distance": (int, lambda v: 1 <= v <= 20, "a whole number from 1 to 20"),
+}
+
+
+def check_options(rule: str, options: dict[str, object]) -> None:
+    """Check a rule's options before any work is done.
+
+    Args:
+        rule: A key of :data:`TARGETING_RULES`.
+        options: Option name -> value.
+
+    Raises:
+        ValueError: One line, ``"<option> = <value>: must be ..."``, for an unknown option,
+            a wrong type or a value out of range.
+    """
+    allowed = rule_options(rule)
+    for key, value in options.items():
+        if key not in allowed:
+            raise ValueError(
+                f"{key} = {value!r}: unknown option for targeting {rule!r}; allowed: "
+                f"{', '.join(sorted(allowed)) or 'none'}"
+            )
+        kind, test, what = OPTION_CHECKS[key]
+        ok_type = not isinstance(value, bool) and (
+            isinstance(value, int) if kind is int else isinstance(value, int | float)
+        )
+        if not ok_type or not test(value):
+            raise ValueError(f"{key} = {value!r}: must be {what}")
 
 
 def rule_options(rule: str) -> dict[str, object]:

@@ -147,9 +147,11 @@ def test_drought_lowers_own_production_in_its_region():
     model = GraduationModel(sc)
     model.drought_months_left[:] = 0
     model.drought_months_left[0] = 3  # region 0 enters drought
+    model.hh.savings[:] = 1e6  # no cash constraint on inputs: isolate the yield loss
     model._produce_and_earn()
     dry = model.hh.region == 0
     baseline = GraduationModel(sc)
+    baseline.hh.savings[:] = 1e6
     baseline._produce_and_earn()
 
     def gross(m):

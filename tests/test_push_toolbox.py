@@ -149,7 +149,9 @@ def test_subsidy_lowers_the_reference_price_and_is_booked_as_a_transfer():
 
 
 def test_taper_must_fit_the_duration():
-    with pytest.raises(ScenarioError, match="taper_months"):
+    with pytest.raises(
+        ScenarioError, match=r"interventions\[0\]\.taper_months = 9: must be <= dur"
+    ):
         scenario_from_dict(
             {
                 "programme": {
@@ -247,3 +249,137 @@ def test_every_intervention_books_its_cost_by_month():
         assert by_month.sum() > 0, name
         assert by_month[m.params.programme.end_month + 1 :].sum() == 0.0, name
     assert np.all(m.hh.arm[treated(m)] == TREATMENT)
+
+
+# --- robustness found by adversarial review -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "programme, needle",
+    [
+        (
+            {"targeting": "network", "targeting_options": {"max_distance": 0}},
+            "programme.targeting_options.max_distance = 0: must be a whole number from 1 to 20",
+        ),
+        (
+            {"targeting": "network", "targeting_options": {"max_distance": 2.5}},
+            "max_distance = 2.5: must be a whole number",
+        ),
+        (
+            {"targeting": "network", "targeting_options": {"entry_share": 0.0}},
+            "entry_share = 0.0: must be a number above 0",
+        ),
+        (
+            {"targeting": "community", "targeting_options": {"elite_capture_share": 1.5}},
+            "elite_capture_share = 1.5: must be a number from 0 to 1",
+        ),
+        (
+            {"budget_usd_ppp": 100.0, "fixed_cost_usd_ppp": 500.0},
+            "programme.fixed_cost_usd_ppp = 500.0: must be <= budget_usd_ppp (100.0)",
+        ),
+        (
+            {"interventions": [{"type": "input_subsidy"}, {"type": "input_subsidy"}]},
+            "programme.interventions[1].type = 'input_subsidy': at most one input_subsidy",
+        ),
+        (
+            {"interventions": [{"type": "savings_group"}, {"type": "savings_group"}]},
+            "at most one savings_group",
+        ),
+    ],
+)
+def test_programme_level_errors_are_one_line_and_named(programme, needle):
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict({"programme": programme}, source="s.toml")
+    assert needle in str(info.value) and "\n" not in str(info.value)
+
+
+def test_stackable_transfers_may_repeat():
+    sc = with_interventions({"type": "cash_transfer"}, {"type": "cash_transfer", "start_month": 6})
+    assert len(sc.programme.interventions) == 2
+
+
+def test_planned_cost_counts_only_deliveries_inside_the_window():
+    sc = with_interventions(
+        {"type": "consumption_support", "duration_months": 60},
+        {"type": "asset_transfer", "start_month": 30},  # after the 24-month window
+    )
+    m = GraduationModel(sc)
+    support, late = m.interventions
+    assert support.deliveries() == 24
+    assert support.unit_cost_per_household() == pytest.approx(24 * 43.0)
+    assert late.deliveries() == 0 and late.unit_cost_per_household() == 0.0
+    assert m.unit_cost_usd_ppp == pytest.approx(24 * 43.0)
+
+
+def test_extreme_drought_and_input_costs_never_make_consumption_negative():
+    sc = with_interventions(
+        {"type": "cash_transfer"},
+        shocks={"drought_prob_yearly": 1.0, "drought_yield_loss": 1.0},
+        livelihood={"input_share": 0.99},
+    )
+    m = GraduationModel(sc)
+    assert np.isfinite(m.hh.targeting_score).all()
+    for _ in range(24):
+        m.step()
+        assert m.hh.consumption.min() >= 0.0
+        assert m.hh.savings.min() >= 0.0
+        assert np.abs(m.hh.accounting_residual()).max() < 1e-6
+
+
+def test_a_voucher_stretches_cash_constrained_input_purchases():
+    from pushpull_sim.livelihood import own_production
+
+    sc = with_interventions(
+        {"type": "input_subsidy", "discount": 0.5},
+        shocks={"illness_prob_monthly": 0.0, "drought_prob_yearly": 0.0},
+    )
+    a = GraduationModel(sc)
+    b = GraduationModel(
+        with_interventions(shocks={"illness_prob_monthly": 0.0, "drought_prob_yearly": 0.0})
+    )
+    for m in (a, b):
+        m.hh.assets[:] = 20000.0  # own production takes all labour: no wage income
+        net = own_production(m.hh.assets, m.tech) * m.hh.ability
+        bill = net / (1 - m.tech.input_share) - net
+        m.hh.savings[:] = 0.6 * bill  # cash for 60 % of the inputs at the commercial price
+        m.month = 1  # the programme's first month
+        m.hh.begin_month()
+    a._push()
+    a._produce_and_earn()
+    b._push()
+    b._produce_and_earn()
+    ids = treated(a)
+    np.testing.assert_allclose(b.hh.input_use[ids], 0.6)
+    np.testing.assert_allclose(a.hh.input_use[ids], 1.0)  # the voucher stretches the cash
+
+
+def test_taper_month_with_no_discount_is_not_charged():
+    sc = with_interventions(
+        {
+            "type": "input_subsidy",
+            "duration_months": 4,
+            "taper_months": 4,
+            "delivery_cost_usd_ppp": 1.0,
+        },
+    )
+    m = GraduationModel(sc)
+    iv = m.interventions[0]
+    assert [iv.discount_at(k) for k in range(4)] == pytest.approx([0.375, 0.25, 0.125, 0.0])
+    for _ in range(4):
+        m.step()
+    n = treated(m).size
+    delivery_charged = m.costs["input_subsidy"][1:5] - 0  # vouchers used + delivery
+    assert m.hh.input_discount.max() == 0.0  # month 4: no voucher
+    assert delivery_charged[3] == 0.0 and delivery_charged[0] >= n * 1.0
+
+
+def test_self_selected_groups_never_reach_the_control_arm():
+    sc = with_interventions(
+        {"type": "savings_group", "membership": "self_selected", "join_intercept": 5.0}
+    )
+    m = GraduationModel(sc)
+    for _ in range(3):
+        m.step()
+    members = m.hh.savings_group >= 0
+    assert members.sum() > treated(m).size  # others in the villages joined
+    assert not (members & (m.hh.arm == 1)).any()

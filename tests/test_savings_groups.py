@@ -286,7 +286,20 @@ def test_credit_history_counts_membership_and_repayments():
             {"membership": "everyone"},
             "programme.interventions[0].membership = 'everyone': input should be 'participants'",
         ),
-        ({"max_size": 10}, "programme.interventions[0].max_size = 10: must be >= target_size"),
+        (
+            {"max_size": 10},
+            "programme.interventions[0].target_size = 20: must lie between min_size (15) and "
+            "max_size (10)",
+        ),
+        (
+            {"min_size": 30},
+            "programme.interventions[0].target_size = 20: must lie between min_size (30)",
+        ),
+        (
+            {"target_size": 30},
+            "programme.interventions[0].target_size = 30: must lie between min_size (15) and "
+            "max_size (25)",
+        ),
         ({"interest_rate_monthly": 2.0}, "interest_rate_monthly = 2.0: must be <= 1"),
         ({"cycle_months": 3}, "programme.interventions[0].cycle_months = 3: must be > loan_term"),
         ({"min_size": 1.5}, "programme.interventions[0].min_size = 1.5: input should be"),

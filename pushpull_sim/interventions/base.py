@@ -70,6 +70,8 @@ class Intervention:
 
     name: ClassVar[str] = "intervention"
     Params: ClassVar[type[InterventionParams]] = InterventionParams
+    #: Whether a programme may hold at most one of this type (its state is per household).
+    unique: ClassVar[bool] = False
 
     def __init__(self, params: InterventionParams, model: GraduationModel) -> None:
         self.params = params
@@ -111,9 +113,14 @@ class Intervention:
         return 0 <= offset < p.duration_months and offset % p.every_months == 0
 
     def deliveries(self) -> int:
-        """Number of deliveries the schedule makes."""
+        """Number of deliveries the schedule makes inside the programme window."""
         p = self.params
-        return (p.duration_months - 1) // p.every_months + 1
+        prog = self.model.params.programme
+        window = prog.end_month - prog.start_month  # programme months 1..window
+        last = min(p.start_month + p.duration_months - 1, window)
+        if last < p.start_month:
+            return 0
+        return (last - p.start_month) // p.every_months + 1
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         """Deliver to households ``ids`` this month. Must call :meth:`charge`."""

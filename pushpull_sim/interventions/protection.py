@@ -22,6 +22,16 @@ class HealthLinkageParams(InterventionParams):
     """Enrolment in a health scheme and/or a social-protection scheme."""
 
     type: Literal["health_linkage"] = "health_linkage"
+    duration_months: int = Field(
+        1200,
+        ge=1,
+        le=1200,
+        description="Months the programme pays premiums, from enrolment (capped at the "
+        "programme window). Assumption: the whole window.",
+    )
+    every_months: int = Field(
+        1, ge=1, le=120, description="Months between premium payments. Assumption."
+    )
     health_cover: float = Field(
         0.6,
         ge=0,
@@ -55,14 +65,17 @@ class HealthLinkageParams(InterventionParams):
 class HealthLinkage(Intervention):
     """Health and social-protection linkage.
 
-    At its start month it enrols the served households: ``hh.health_cover`` lowers the
-    cost of illness shocks (the shocks stage), and, if ``bad_month_payment_usd_ppp`` is
-    set, ``hh.social_protection`` makes them receive that payment in months when they are
-    ill or their region is in drought. The programme pays the enrolment and the premiums
-    during the project; the scheme's payments are public transfers, not programme cost.
-    When the project ends, enrolment lapses unless ``lasts_after_project``.
+    At its start month it enrols the served households (premiums are then paid every
+    ``every_months`` for ``duration_months`` months, within the window):
+    ``hh.health_cover`` lowers the cost of illness shocks (the shocks stage), and, if
+    ``bad_month_payment_usd_ppp`` is set, ``hh.social_protection`` makes them receive
+    that payment in months when they are ill or their region is in drought. The
+    programme pays the enrolment and the premiums during the project; the scheme's
+    payments are public transfers, not programme cost. When the project ends,
+    enrolment lapses unless ``lasts_after_project``.
     """
 
+    unique = True
     name = "health_linkage"
     Params = HealthLinkageParams
 
@@ -93,7 +106,9 @@ class HealthLinkage(Intervention):
             self.enrolled = np.zeros(0, np.int64)
             return
         if model.programme_active and p.premium_usd_ppp_per_month:
-            self.charge(model, ids.size * p.premium_usd_ppp_per_month)
+            offset = model.programme_month - p.start_month
+            if 0 <= offset < p.duration_months and offset % p.every_months == 0:
+                self.charge(model, ids.size * p.premium_usd_ppp_per_month * p.every_months)
         if p.bad_month_payment_usd_ppp:
             drought = model.drought_months_left[hh.region[ids]] > 0
             bad = ids[hh.social_protection[ids] & (hh.ill[ids] | drought)]
@@ -104,6 +119,9 @@ class HealthLinkage(Intervention):
         return programme_month == self.params.start_month
 
     def unit_cost_per_household(self) -> float:
-        window = self.model.params.programme.end_month - self.model.params.programme.start_month
-        months = max(window - self.params.start_month + 1, 0)
-        return self.params.enrolment_cost_usd_ppp + months * self.params.premium_usd_ppp_per_month
+        """Enrolment plus the premiums the schedule pays inside the window, USD PPP."""
+        p = self.params
+        payments = self.deliveries()  # premium payments inside the window
+        if payments == 0:  # enrolment falls outside the window
+            return 0.0
+        return p.enrolment_cost_usd_ppp + payments * p.premium_usd_ppp_per_month * p.every_months

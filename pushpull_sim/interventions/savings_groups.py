@@ -34,9 +34,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, model_validator
 
+from pushpull_sim.households import CONTROL
 from pushpull_sim.interventions.base import MAX_VALUE, Intervention, InterventionParams, register
 from pushpull_sim.livelihood import marginal_product
 
@@ -215,29 +215,19 @@ class SavingsGroupParams(InterventionParams):
         "USD 20-40 nominal per member for a cycle).",
     )
 
-    @field_validator("target_size")
-    @classmethod
-    def _target_in_range(cls, v: int, info: ValidationInfo) -> int:
-        lo = info.data.get("min_size")
-        if lo is not None and v < lo:
-            raise PydanticCustomError("size", "must be >= min_size ({lo})", {"lo": lo})
-        return v
-
-    @field_validator("max_size")
-    @classmethod
-    def _max_in_range(cls, v: int, info: ValidationInfo) -> int:
-        target = info.data.get("target_size")
-        if target is not None and v < target:
-            raise PydanticCustomError("size", "must be >= target_size ({t})", {"t": target})
-        return v
-
-    @field_validator("cycle_months")
-    @classmethod
-    def _cycle_longer_than_loans(cls, v: int, info: ValidationInfo) -> int:
-        term = info.data.get("loan_term_months")
-        if term is not None and v <= term:
-            raise PydanticCustomError("cycle", "must be > loan_term_months ({t})", {"t": term})
-        return v
+    @model_validator(mode="after")
+    def _consistent(self) -> SavingsGroupParams:
+        if not self.min_size <= self.target_size <= self.max_size:
+            raise ValueError(
+                f"target_size = {self.target_size}: must lie between min_size "
+                f"({self.min_size}) and max_size ({self.max_size})"
+            )
+        if self.cycle_months <= self.loan_term_months:
+            raise ValueError(
+                f"cycle_months = {self.cycle_months}: must be > loan_term_months "
+                f"({self.loan_term_months})"
+            )
+        return self
 
 
 @register
@@ -319,6 +309,7 @@ class SavingsGroups(Intervention):
             USD PPP, shape ``(n,)``.
     """
 
+    unique = True
     name = "savings_group"
     Params = SavingsGroupParams
 
@@ -390,7 +381,7 @@ class SavingsGroups(Intervention):
         p = self.params
         prog = self.model.params.programme
         window = prog.end_month - prog.start_month
-        rounds = sum(1 for pm in range(1, window + 1) if self.is_delivery_month(pm))
+        rounds = self.deliveries()
         if rounds == 0:
             return 0.0
         facilitated = max(window - p.start_month + 1, 0)
@@ -574,8 +565,10 @@ class SavingsGroups(Intervention):
         if self.params.membership == "participants":
             cand = part
         else:
+            # the participants' villages, except the trial's control arm, which the
+            # programme must not reach
             villages = np.unique(hh.village[part])
-            cand = np.flatnonzero(np.isin(hh.village, villages))
+            cand = np.flatnonzero(np.isin(hh.village, villages) & (hh.arm != CONTROL))
         return cand[self.group_of[cand] < 0]
 
     def _join_probability(self, model: GraduationModel, cand: np.ndarray) -> np.ndarray:

@@ -99,7 +99,8 @@ class MarketTrainingParams(InterventionParams):
 @register
 class MarketTraining(_Sessions):
     """Market-readiness training: raises the share of output meeting buyers' standards
-    (``hh.quality``, 0-1), which buyers use when they decide what to buy."""
+    (``hh.quality``, 0-1). Only buyers (pull actors) read it: without them in the scenario
+    it costs money and changes nothing else."""
 
     name = "market_training"
     Params = MarketTrainingParams

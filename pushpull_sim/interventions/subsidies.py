@@ -61,7 +61,10 @@ class InputSubsidyParams(InterventionParams):
     @model_validator(mode="after")
     def _taper_within(self) -> InputSubsidyParams:
         if self.taper_months > self.duration_months:
-            raise ValueError("taper_months must be <= duration_months")
+            raise ValueError(
+                f"taper_months = {self.taper_months}: must be <= duration_months "
+                f"({self.duration_months})"
+            )
         return self
 
 
@@ -75,6 +78,7 @@ class InputSubsidy(Intervention):
     of the vouchers actually used plus a delivery cost.
     """
 
+    unique = True
     name = "input_subsidy"
     Params = InputSubsidyParams
 
@@ -89,6 +93,8 @@ class InputSubsidy(Intervention):
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         offset = model.programme_month - self.params.start_month
         rate = self.discount_at(offset)
+        if rate <= 0.0:  # the taper's last month: no voucher, no delivery cost
+            return
         model.hh.input_discount[ids] = rate
         self._served = ids
         self.households_reached = max(self.households_reached, int(ids.size))

@@ -60,7 +60,7 @@ class AssetTransfer(Intervention):
             model.set_asset_kind(ids, ENTERPRISE)
         model.hh.assets[ids] += value
         model.hh.transfer_in_kind[ids] += value
-        self.households_reached += int(ids.size)
+        self.households_reached = max(self.households_reached, int(ids.size))
         self.charge(model, ids.size * (value + self.params.delivery_cost_usd_ppp))
 
     def unit_cost_per_household(self) -> float:
