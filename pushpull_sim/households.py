@@ -71,7 +71,8 @@ class Households:
     Attributes (all numpy arrays of shape ``(n,)``):
         Identity: ``village`` (int32), ``region`` (int32), ``size_ae`` (adult equivalents),
             ``labour`` (working adult equivalents offered to work, incl. capacity),
-            ``ability`` (multiplier on own production, mean 1).
+            ``ability`` (multiplier on own production, mean 1), ``wage_rate`` (the village
+            casual wage this month, USD PPP per day).
         State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
             (int8: 0 livestock, 1 small enterprise), ``savings`` (cash savings, USD PPP,
             >= 0), ``vsla_share`` (contributions held in a savings group, USD PPP),
@@ -112,6 +113,7 @@ class Households:
         self.size_ae = np.ones(n)
         self.labour = z(n)
         self.ability = np.ones(n)
+        self.wage_rate = z(n)
         for name in STOCKS:
             setattr(self, name, z(n))
         self.reference_price[:] = 1.0

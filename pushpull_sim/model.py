@@ -59,10 +59,11 @@ class GraduationModel(mesa.Model):
        programme window decide whether it delivers (and charges its cost), and some act
        beyond the window (savings groups that go on meeting, schemes that keep paying).
     5. **produce and earn**: casual wage work with the labour own production does not
-       absorb; own production from productive assets (livestock or small enterprise,
-       S-shaped or concave), with inputs bought according to the price paid relative to
-       the household's reference price (which then drifts toward the price paid) and as
-       far as the cash at hand allows.
+       absorb, at a village wage that rises as casual labour supply falls below its
+       baseline (and falls as it rises); own production from productive assets
+       (livestock or small enterprise, S-shaped or concave), with inputs bought
+       according to the price paid relative to the household's reference price (which
+       then drifts toward the price paid) and as far as the cash at hand allows.
     6. **consume, save, invest**: sell assets at a discount if cash falls short of the
        distress floor plus health costs; pay health costs from cash above the floor;
        consume subsistence plus a share of the surplus (a smaller share when assets'
@@ -132,6 +133,7 @@ class GraduationModel(mesa.Model):
         if pop.burn_in_months == 0:
             self._update_status(np.zeros(hh.n, bool))
 
+        self.labour_supply_baseline = self._labour_supply()  # the wage's reference point
         self._target_and_assign()
         self.interventions = [REGISTRY[p.type](p, self) for p in sc.programme.interventions]
         self._serve_within_budget()
@@ -393,7 +395,10 @@ class GraduationModel(mesa.Model):
             * lv.employment_rate
             * (1.0 - sh.drought_wage_loss * drought)
         )
-        hh.income_wage[:] = days * self.wage[hh.village] * ill_factor
+        if self.month > 0:
+            self._set_wages()
+        hh.wage_rate[:] = self.wage[hh.village]
+        hh.income_wage[:] = days * hh.wage_rate * ill_factor
         # own production: gross output and the input bill at full input use
         tech = self.tech
         scale = hh.ability * (1.0 + lv.skill_productivity_gain * hh.skill)
@@ -428,6 +433,22 @@ class GraduationModel(mesa.Model):
         hh.reference_price[buying] += lv.reference_price_adjustment * (
             price[buying] - hh.reference_price[buying]
         )
+
+    def _labour_supply(self) -> np.ndarray:
+        """Casual labour days offered per village this month, shape ``(villages,)``."""
+        hh, lv = self.hh, self.params.livelihood
+        offered = hh.labour * lv.labour_days_per_month * (1.0 - own_time_share(hh.assets, lv))
+        return np.bincount(hh.village, weights=offered, minlength=self.wage.size)
+
+    def _set_wages(self) -> None:
+        """Village casual wages respond to labour supply relative to the baseline survey."""
+        lv = self.params.livelihood
+        if lv.wage_flexibility == 0:
+            return
+        ref = self.labour_supply_baseline
+        ratio = np.divide(self._labour_supply(), ref, out=np.ones_like(ref), where=ref > 0)
+        ratio = np.clip(ratio, 0.05, 20.0)  # a village emptied of casual labour stays finite
+        self.wage[:] = lv.wage_usd_ppp_per_day * ratio ** (-lv.wage_flexibility)
 
     def _consume_save_invest(self, health_demand: np.ndarray) -> np.ndarray:
         """Returns the mask of households that sold assets in distress this month."""

@@ -20,6 +20,7 @@ vsla_share_mean                  savings-group share (VSLA), mean
 debt_mean                        debt, mean
 income_mean                      earned income this month (wage + own + sales), mean
 income_wage_mean                 casual wage income, mean
+wage_mean                        village casual wage, USD PPP per day, mean
 income_own_mean                  own-production income, mean
 income_sales_mean                income from sales to buyers, mean
 transfers_mean                   programme transfers this month (cash + in kind), mean
@@ -71,6 +72,7 @@ MEAN_REPORTERS = {
     "debt_mean": lambda h: h.debt,
     "income_mean": lambda h: h.income,
     "income_wage_mean": lambda h: h.income_wage,
+    "wage_mean": lambda h: h.wage_rate,
     "income_own_mean": lambda h: h.income_own,
     "income_sales_mean": lambda h: h.income_sales,
     "transfers_mean": lambda h: h.transfer_cash + h.transfer_in_kind,

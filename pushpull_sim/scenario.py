@@ -184,6 +184,15 @@ class Livelihood(_Group):
         le=MAX_VALUE,
         description="Casual daily wage, USD PPP. Assumption (rural Bangladesh casual labour).",
     )
+    wage_flexibility: float = Field(
+        0.3,
+        ge=0,
+        le=5,
+        description="Inverse elasticity of village labour demand: the casual wage moves by "
+        "(supply / baseline supply)^-flexibility, so when households leave casual work for "
+        "self-employment the wage rises for those who stay (0 = fixed wage). Assumption; "
+        "Bandiera et al. 2017 found casual wages rose in treated villages.",
+    )
     labour_days_per_month: float = Field(
         22.0, ge=0, le=31, description="Days a working adult offers per month. Assumption."
     )

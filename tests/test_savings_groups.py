@@ -233,7 +233,7 @@ def test_groups_outlive_the_project_only_where_members_keep_contributing():
     assert sg.active.all()
     # after the project, village 0 loses its livelihoods: no wage work, no assets
     poor = hh.village == 0
-    model.wage[0] = 0.0
+    hh.labour[poor] = 0.0  # nobody there can do casual work any more
     hh.assets[poor] = 0.0
     hh.savings[poor] = 0.0
     model.run(48)
