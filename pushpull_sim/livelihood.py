@@ -27,11 +27,14 @@ households who buy fewer inputs (a low reference price after a subsidy) lose out
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pushpull_sim.households import ENTERPRISE
-from pushpull_sim.scenario import Livelihood, Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.scenario import Livelihood, Scenario
 
 
 @dataclass(frozen=True)

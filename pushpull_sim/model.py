@@ -27,6 +27,7 @@ from pushpull_sim.livelihood import (
     technology,
 )
 from pushpull_sim.network import build_network
+from pushpull_sim.pull import PULL_REGISTRY, PullActor
 from pushpull_sim.rct import assign
 from pushpull_sim.recording import Recorder
 from pushpull_sim.rng import RandomStreams
@@ -58,6 +59,7 @@ class GraduationModel(mesa.Model):
     4. **push interventions**: each intervention steps every month; its schedule and the
        programme window decide whether it delivers (and charges its cost), and some act
        beyond the window (savings groups that go on meeting, schemes that keep paying).
+       Then the pull actors decide, each from its own incentives (lenders screen and lend).
     5. **produce and earn**: casual wage work with the labour own production does not
        absorb, at a village wage that rises as casual labour supply falls below its
        baseline (and falls as it rises); own production from productive assets
@@ -70,7 +72,9 @@ class GraduationModel(mesa.Model):
        marginal return beats the hurdle); keep a precautionary buffer; invest above it when
        assets beat the hurdle (more so with confidence), otherwise spend part of it.
     7. **after consumption**: interventions that meet after the month's spending act
-       (savings groups: contributions, loans, repayments, social fund, share-out).
+       (savings groups: contributions, loans, repayments, social fund, share-out); then
+       pull actors settle (collect repayments, close their books, leave the market after
+       sustained losses).
     8. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria), confidence drifting
        toward its peers' (network peer effects) and pathway stage.
@@ -126,6 +130,7 @@ class GraduationModel(mesa.Model):
 
         # burn-in: months before the baseline survey, no programme
         self.interventions: list[Intervention] = []
+        self.pull_actors: list[PullActor] = []  # they enter at the baseline survey
         self.participant_ids = np.zeros(0, np.int64)
         self._initialised_averages = False
         while self.month < 0:
@@ -139,6 +144,11 @@ class GraduationModel(mesa.Model):
         self._serve_within_budget()
         for iv in self.interventions:
             iv.setup(self)
+        for p in sc.pull.actors:
+            cls = PULL_REGISTRY[p.type]
+            for j in range(p.count):
+                villages = np.arange(j, pop.villages, p.count)
+                self.pull_actors.append(cls(self, p, villages))
 
         self.recorder = Recorder(self) if record else None
         if self.recorder is not None:
@@ -282,6 +292,12 @@ class GraduationModel(mesa.Model):
             iv.finalize(self)
         self._finalized = True
 
+    def pull_records(self) -> pd.DataFrame:
+        """Pull actors' books: one row per actor x month in the market (see
+        :meth:`pushpull_sim.pull.PullActor.book`); empty without pull actors."""
+        rows = [r for a in self.pull_actors for r in a.records]
+        return pd.DataFrame(rows)
+
     def timeseries(self) -> pd.DataFrame:
         """Monthly aggregates: one row per month x arm (see :mod:`pushpull_sim.recording`)."""
         if self.recorder is None:
@@ -301,10 +317,14 @@ class GraduationModel(mesa.Model):
         health_demand = self._shocks()
         self._risk_sharing(health_demand)
         self._push()
+        for actor in self.pull_actors:
+            actor.decide(self)
         self._produce_and_earn()
         sold = self._consume_save_invest(health_demand)
         for iv in self.interventions:
             iv.after_consumption(self)
+        for actor in self.pull_actors:
+            actor.settle(self)
         self._update_status(sold)
 
     def _shocks(self) -> np.ndarray:

@@ -23,6 +23,8 @@ from pushpull_sim.plots import plot_run
 from pushpull_sim.runner import ExperimentResult
 
 RUN_FILES = ("timeseries.parquet", "households.parquet", "summary.json", "run.png")
+#: Written too when the scenario has pull actors: their monthly books.
+PULL_FILE = "pull_actors.parquet"
 
 
 class OutputError(Exception):
@@ -125,6 +127,9 @@ def write_run(
         result.households().to_parquet(tmp / "households.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         plot_run(ts, tmp / "run.png", title=f"{result.scenario.name} (seed {result.seed})")
+        pull = result.pull()
+        if not pull.empty:
+            pull.to_parquet(tmp / "pull_actors.parquet", index=False)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -32,7 +32,8 @@ class ReplicationResult:
         panel: Household panel at the recorded months.
         itt: ITT estimates (see :func:`pushpull_sim.rct.itt_table`).
         costs: Programme cost by component over the run, USD PPP.
-        info: Scalars: participants, unit cost, targeting errors.
+        info: Scalars: participants, unit cost, targeting errors, pull actors.
+        pull: Pull actors' monthly books (see :meth:`GraduationModel.pull_records`).
     """
 
     replication: int
@@ -41,6 +42,7 @@ class ReplicationResult:
     itt: pd.DataFrame
     costs: dict[str, float]
     info: dict[str, Any] = field(default_factory=dict)
+    pull: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> ReplicationResult:
@@ -78,8 +80,12 @@ def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> R
         "exclusion_error": model.targeting.exclusion_error,
         "participants_graduated": _participants_graduated(model),
         "retention": _retention(model),
+        "pull": _pull_info(model),
     }
-    return ReplicationResult(replication, ts, panel, itt, costs, info)
+    pull = model.pull_records()
+    if not pull.empty:
+        pull.insert(0, "replication", np.int32(replication))
+    return ReplicationResult(replication, ts, panel, itt, costs, info, pull)
 
 
 def _participants_graduated(model: GraduationModel) -> dict[str, int]:
@@ -92,6 +98,26 @@ def _participants_graduated(model: GraduationModel) -> dict[str, int]:
             at = panel[(panel["month"] == m) & panel["participant"]]
             out[str(int(m))] = int(at["graduated"].sum())
     return out
+
+
+def _pull_info(model: GraduationModel) -> dict[str, Any]:
+    """Pull actors viable at the end of the run, and credit take-up by baseline status."""
+    hh = model.hh
+    viable: dict[str, int] = {}
+    for a in model.pull_actors:
+        viable[a.kind] = viable.get(a.kind, 0) + int(a.active)
+    borrowed = np.zeros(hh.n, bool)
+    lenders = [a for a in model.pull_actors if hasattr(a, "ever_borrowed")]
+    for a in lenders:
+        borrowed |= a.ever_borrowed
+    take_up = None
+    if lenders:
+        take_up = {
+            "all": float(borrowed.mean()),
+            "eligible": float(borrowed[hh.eligible].mean()) if hh.eligible.any() else None,
+            "ineligible": float(borrowed[~hh.eligible].mean()) if (~hh.eligible).any() else None,
+        }
+    return {"viable": viable, "actors": len(model.pull_actors), "credit_take_up": take_up}
 
 
 def _retention(model: GraduationModel) -> dict[str, dict[str, float | None]]:
@@ -138,6 +164,11 @@ class ExperimentResult:
     def itt(self) -> pd.DataFrame:
         """One row per replication x outcome x month."""
         return pd.concat([r.itt for r in self.replications], ignore_index=True)
+
+    def pull(self) -> pd.DataFrame:
+        """Pull actors' books: one row per replication x actor x month (empty if none)."""
+        frames = [r.pull for r in self.replications if not r.pull.empty]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def run_experiment(

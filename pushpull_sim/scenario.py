@@ -536,6 +536,48 @@ class Graduation(_Group):
     )
 
 
+def _build_components(v: Any, registry: dict[str, Any], where: str, noun: str) -> list[BaseModel]:
+    """Validate a list of component tables (interventions, pull actors) by their ``type``.
+
+    Raises:
+        PydanticCustomError: ``component`` errors whose context names the full key path,
+            the value and what is allowed (rendered by :func:`format_error`).
+    """
+
+    def fail(key: str, value: str, allowed: str) -> PydanticCustomError:
+        return PydanticCustomError(
+            "component", "{where}", {"where": key, "value": value, "allowed": allowed}
+        )
+
+    if not isinstance(v, list):
+        raise fail(where, _show(v), f"must be a list of {noun} tables")
+    out = []
+    kinds = ", ".join(sorted(registry))
+    for i, item in enumerate(v):
+        at = f"{where}[{i}]"
+        if isinstance(item, BaseModel):
+            out.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise fail(at, _show(item), "must be a table with a 'type' key")
+        if "type" not in item:
+            raise fail(f"{at}.type", "(missing)", f"every {noun} needs a type; allowed: {kinds}")
+        kind = item["type"]
+        if not isinstance(kind, str) or kind not in registry:
+            raise fail(f"{at}.type", _show(kind), f"unknown {noun} type; allowed: {kinds}")
+        params = registry[kind].Params
+        try:
+            out.append(params.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            if not key:  # a check across parameters: its message names key and value
+                msg = err["msg"].removeprefix("Value error, ")
+                raise fail(f"{at}.{msg}", "", "") from None
+            raise fail(f"{at}.{key}", _show(err.get("input")), _allowed(err, params)) from None
+    return out
+
+
 class Programme(_Group):
     """The push implementer: targeting, budget, window and the interventions it delivers."""
 
@@ -603,71 +645,7 @@ class Programme(_Group):
     @field_validator("interventions", mode="before")
     @classmethod
     def _build_interventions(cls, v: Any) -> list[Any]:
-        if not isinstance(v, list):
-            raise PydanticCustomError("list_type", "must be a list of intervention tables")
-        out = []
-        for i, item in enumerate(v):
-            if isinstance(item, BaseModel):
-                out.append(item)
-                continue
-            if not isinstance(item, dict):
-                raise PydanticCustomError(
-                    "intervention",
-                    "{where} = {value}: must be a table with a 'type' key",
-                    {
-                        "where": f"interventions[{i}]",
-                        "value": _show(item),
-                        "allowed": "must be a table with a 'type' key",
-                    },
-                )
-            kind = item.get("type")
-            allowed = ", ".join(sorted(REGISTRY))
-            if "type" not in item:
-                raise PydanticCustomError(
-                    "intervention",
-                    "{where}: missing",
-                    {
-                        "where": f"interventions[{i}].type",
-                        "value": "(missing)",
-                        "allowed": f"every intervention needs a type; allowed: {allowed}",
-                    },
-                )
-            if not isinstance(kind, str) or kind not in REGISTRY:
-                raise PydanticCustomError(
-                    "intervention",
-                    "{where} = {value}: unknown intervention type",
-                    {
-                        "where": f"interventions[{i}].type",
-                        "value": _show(kind),
-                        "allowed": f"unknown intervention type; allowed: {allowed}",
-                    },
-                )
-            try:
-                out.append(REGISTRY[kind].Params.model_validate(item))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                key = ".".join(str(p) for p in err["loc"])
-                if not key:  # a check across parameters: its message names key and value
-                    raise PydanticCustomError(
-                        "intervention",
-                        "{where}",
-                        {
-                            "where": f"interventions[{i}]."
-                            + err["msg"].removeprefix("Value error, "),
-                            "value": "",
-                            "allowed": "",
-                        },
-                    ) from None
-                raise PydanticCustomError(
-                    "intervention",
-                    "{where} = {value}: {allowed}",
-                    {
-                        "where": f"interventions[{i}].{key}",
-                        "value": _show(err.get("input")),
-                        "allowed": _allowed(err, REGISTRY[kind].Params),
-                    },
-                ) from None
-        return out
+        return _build_components(v, REGISTRY, "programme.interventions", "intervention")
 
     @model_validator(mode="after")
     def _targeting_options(self) -> Programme:
@@ -712,6 +690,23 @@ class Programme(_Group):
                 {"end": self.end_month, "start": self.start_month},
             )
         return self
+
+
+class Pull(_Group):
+    """Pull actors: commercial buyers, agents and lenders (Mesa agents with their own books)."""
+
+    actors: list[Any] = Field(
+        default_factory=list,
+        description="Pull actors, each a table with a 'type' (see pushpull_sim.pull). "
+        "Assumption: none.",
+    )
+
+    @field_validator("actors", mode="before")
+    @classmethod
+    def _build_actors(cls, v: Any) -> list[Any]:
+        from pushpull_sim.pull import PULL_REGISTRY  # the pull package imports this module
+
+        return _build_components(v, PULL_REGISTRY, "pull.actors", "pull actor")
 
 
 class RCT(_Group):
@@ -782,6 +777,7 @@ class Scenario(_Group):
     poverty: Poverty = Poverty()
     graduation: Graduation = Graduation()
     programme: Programme = Programme()
+    pull: Pull = Pull()
     rct: RCT = RCT()
     output: Output = Output()
 
@@ -884,11 +880,11 @@ def format_error(source: str, exc: ValidationError) -> str:
     """
     err = exc.errors()[0]
     loc = tuple(err["loc"])
-    if err["type"] == "intervention":
+    if err["type"] == "component":
         ctx = err["ctx"]
         if not ctx["allowed"]:
-            return f"{source}: programme.{ctx['where']}"
-        return f"{source}: programme.{ctx['where']} = {ctx['value']}: {ctx['allowed']}"
+            return f"{source}: {ctx['where']}"
+        return f"{source}: {ctx['where']} = {ctx['value']}: {ctx['allowed']}"
     programme_level = {"window", "targeting_options", "fixed_cost", "unique"}
     if err["type"] in {"villages", "degree"} | programme_level:
         prefix = "programme." if err["type"] in programme_level else ""

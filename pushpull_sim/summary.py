@@ -166,8 +166,28 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "cost_per_treated_household_usd_ppp": total / participants if participants else None,
         "cost_per_graduate_usd_ppp": cost["cost_per_graduate_usd_ppp"],
         "gini_consumption": {str(m): at("gini_consumption", m, "all") for m in months},
+        "pull_actors_viable_at_horizon": _pull_viable(reps),
+        "credit_take_up": _mean_dicts([r.info["pull"]["credit_take_up"] for r in reps]),
     }
     return _clean(summary)
+
+
+def _pull_viable(reps: list) -> dict[str, float]:
+    """Mean number of pull actors of each kind still in the market at the horizon."""
+    kinds = sorted({k for r in reps for k in r.info["pull"]["viable"]})
+    return {k: float(np.mean([r.info["pull"]["viable"].get(k, 0) for r in reps])) for k in kinds}
+
+
+def _mean_dicts(dicts: list[dict[str, float | None] | None]) -> dict[str, float | None] | None:
+    """Key-wise mean of dicts (None values skipped); None if every dict is None."""
+    present = [d for d in dicts if d]
+    if not present:
+        return None
+    out: dict[str, float | None] = {}
+    for key in present[0]:
+        vals = [d[key] for d in present if d.get(key) is not None]
+        out[key] = float(np.mean(vals)) if vals else None
+    return out
 
 
 def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
@@ -290,6 +310,18 @@ def format_summary(s: dict[str, Any]) -> str:
         f"  per additional graduate at month {end:<5}"
         f"{_f(c['cost_per_additional_graduate_usd_ppp'], money)}"
     )
+    if s["pull_actors_viable_at_horizon"]:
+        add("")
+        add("Pull actors still in the market at the horizon")
+        for kind, n in s["pull_actors_viable_at_horizon"].items():
+            add(f"  {kind:<37}{n:>14.1f}")
+        take = s["credit_take_up"]
+        if take:
+            add(
+                f"  credit take-up (ever borrowed): all {_f(take['all'], '{:.2f}')}, eligible "
+                f"(poorest) {_f(take['eligible'], '{:.2f}')}, others "
+                f"{_f(take['ineligible'], '{:.2f}')}"
+            )
     if s["notes"]:
         add("")
         add("Notes")

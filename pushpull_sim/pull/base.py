@@ -1,0 +1,165 @@
+"""The lifecycle every pull actor shares, and the registry of pull actor types.
+
+Pull actors are commercial: each is a :class:`mesa.Agent` with its own books (revenue,
+cost, profit) that decides every month from its own incentives, and leaves the market
+when it stops paying. Scenario files list them by type::
+
+    [[pull.actors]]
+    type = "lender"
+    count = 2
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import mesa
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from pushpull_sim.interventions.base import MAX_VALUE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+PULL_REGISTRY: dict[str, type[PullActor]] = {}
+
+
+def register_pull(cls: type[PullActor]) -> type[PullActor]:
+    """Class decorator: make a pull actor type available to scenario files by ``kind``.
+
+    Raises:
+        ValueError: If another class already uses the name.
+    """
+    if cls.kind in PULL_REGISTRY and PULL_REGISTRY[cls.kind] is not cls:
+        raise ValueError(f"pull actor type {cls.kind!r} is already registered")
+    PULL_REGISTRY[cls.kind] = cls
+    return cls
+
+
+class PullActorParams(BaseModel):
+    """Parameters every pull actor type declares. Unknown keys are errors.
+
+    Attributes:
+        type: The registered pull actor type.
+        count: How many actors of this type enter at baseline; villages are shared out
+            among them in turn.
+        operating_cost_usd_ppp_per_month: Fixed cost per actor per month (staff, premises).
+        exit_after_loss_months: An actor whose profit over this many months is negative
+            leaves the market (0 = never).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    type: str
+    count: int = Field(1, ge=0, le=10_000, description="Actors of this type. Assumption.")
+    operating_cost_usd_ppp_per_month: float = Field(
+        300.0, ge=0, le=MAX_VALUE, description="Fixed cost per actor per month. Assumption."
+    )
+    exit_after_loss_months: int = Field(
+        12,
+        ge=0,
+        le=1200,
+        description="Leave after this many months of cumulative losses (0 = never). Assumption.",
+    )
+
+
+class PullActor(mesa.Agent):
+    """Base class of pull actors (one :class:`mesa.Agent` each).
+
+    Lifecycle, driven by the model each month while the actor is in the market:
+    :meth:`decide` (after the push interventions: whom to serve, on what terms) ->
+    households produce, sell, earn, consume -> :meth:`settle` (after the savings groups
+    meet: collect what is due, close the month's books, check viability). Every actor of a
+    type draws randomness only from the type's stream ``"pull.<kind>"`` (``self.stream``;
+    ``mesa.Agent.rng`` is the model's generator, not used here).
+
+    Args:
+        model: The model.
+        params: Validated parameters.
+        villages: Villages this actor serves, int array of shape ``(v,)``.
+
+    Attributes:
+        active: Whether the actor is in the market.
+        entered_month, exited_month: Months of entry and exit (-1 = still active).
+        revenue_usd_ppp, cost_usd_ppp: Cumulative books, USD PPP.
+        records: One dict per month in the market (see :meth:`book`).
+    """
+
+    kind: ClassVar[str] = "pull_actor"
+    Params: ClassVar[type[PullActorParams]] = PullActorParams
+
+    def __init__(self, model: GraduationModel, params: PullActorParams, villages: np.ndarray):
+        super().__init__(model)
+        self.params = params
+        self.villages = np.asarray(villages, np.int32)
+        self.stream = model.streams.get(f"pull.{self.kind}")
+        self.active = True
+        self.entered_month = model.month
+        self.exited_month = -1
+        self.revenue_usd_ppp = 0.0
+        self.cost_usd_ppp = 0.0
+        self._monthly_profit: list[float] = []
+        self.records: list[dict[str, float | int | str]] = []
+
+    @property
+    def profit_usd_ppp(self) -> float:
+        """Cumulative profit, USD PPP."""
+        return self.revenue_usd_ppp - self.cost_usd_ppp
+
+    def in_footprint(self, model: GraduationModel) -> np.ndarray:
+        """Mask of households this actor can serve, bool, shape ``(n,)``."""
+        return np.isin(model.hh.village, self.villages)
+
+    def decide(self, model: GraduationModel) -> None:
+        """Choose whom to serve this month (default: nothing)."""
+
+    def settle(self, model: GraduationModel) -> None:
+        """Collect, book and check viability (subclasses call :meth:`book`)."""
+
+    def book(
+        self,
+        model: GraduationModel,
+        revenue: float,
+        cost: float,
+        clients: np.ndarray,
+        **extra: float,
+    ) -> None:
+        """Close the month's books and leave the market after sustained losses.
+
+        Args:
+            model: The model.
+            revenue: This month's revenue, USD PPP.
+            cost: This month's cost (the operating cost is added here), USD PPP.
+            clients: Ids of households served this month, shape ``(k,)``.
+            **extra: Further figures to record (e.g. loans made).
+        """
+        cost += self.params.operating_cost_usd_ppp_per_month
+        self.revenue_usd_ppp += revenue
+        self.cost_usd_ppp += cost
+        self._monthly_profit.append(revenue - cost)
+        hh = model.hh
+        self.records.append(
+            {
+                "month": model.month,
+                "actor": self.unique_id,
+                "kind": self.kind,
+                "active": self.active,
+                "revenue_usd_ppp": revenue,
+                "cost_usd_ppp": cost,
+                "profit_usd_ppp": revenue - cost,
+                "clients": int(clients.size),
+                "clients_extreme_poor": int(hh.extreme_poor[clients].sum()),
+                "clients_eligible": int(hh.eligible[clients].sum()),
+                **extra,
+            }
+        )
+        window = self.params.exit_after_loss_months
+        if (
+            self.active
+            and window
+            and len(self._monthly_profit) >= window
+            and sum(self._monthly_profit[-window:]) < 0
+        ):
+            self.active = False
+            self.exited_month = model.month

@@ -1,0 +1,249 @@
+"""Credit providers: a microfinance institution or bank lending on commercial terms."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from pushpull_sim.interventions.base import MAX_VALUE
+from pushpull_sim.livelihood import marginal_product
+from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+
+class LenderParams(PullActorParams):
+    """Parameters of a credit provider."""
+
+    type: Literal["lender"] = "lender"
+    interest_rate_yearly: float = Field(
+        0.25,
+        ge=0,
+        le=5,
+        description="Interest rate, per year (charged monthly on the balance). Source: MFI "
+        "rates commonly 20-30 %/yr (Banerjee, Karlan & Zinman 2015).",
+    )
+    cost_of_funds_yearly: float = Field(
+        0.10, ge=0, le=5, description="The lender's own cost of funds, per year. Assumption."
+    )
+    term_months: int = Field(12, ge=1, le=120, description="Loan term, months. Assumption.")
+    fixed_cost_per_loan_usd_ppp: float = Field(
+        30.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Screening and servicing cost per loan, USD PPP: what makes tiny loans "
+        "unprofitable (Banerjee, Karlan & Zinman 2015). Assumption for the value.",
+    )
+    expected_default_rate: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Share of principal the lender expects to lose, used to screen loans. "
+        "Assumption.",
+    )
+    max_loan_usd_ppp: float = Field(
+        3000.0, ge=0, le=MAX_VALUE, description="Largest loan, USD PPP. Assumption."
+    )
+    collateral_multiple: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="Loan size limit as a multiple of assets plus savings. Assumption.",
+    )
+    min_assets_usd_ppp: float = Field(
+        200.0, ge=0, le=MAX_VALUE, description="Eligibility: productive assets. Assumption."
+    )
+    min_savings_usd_ppp: float = Field(
+        20.0, ge=0, le=MAX_VALUE, description="Eligibility: savings. Assumption."
+    )
+    accepts_group_record: bool = Field(
+        False,
+        description="Lever: a savings-group repayment record can stand in for the assets "
+        "and savings requirements. Assumption: off (lenders rarely see VSLA records).",
+    )
+    group_record_min_months: int = Field(
+        12, ge=0, le=1200, description="Group record: months of membership. Assumption."
+    )
+    group_record_min_repayment: float = Field(
+        0.9, ge=0, le=1, description="Group record: on-time repayment rate. Assumption."
+    )
+    application_prob_monthly: float = Field(
+        0.012,
+        ge=0,
+        le=1,
+        description="Monthly probability that an eligible household without a loan asks "
+        "for one at baseline confidence; twice as likely when its assets' marginal return "
+        "beats the interest rate, and scaled by confidence / baseline. Assumption, set so "
+        "take-up lands in the 13-31 % of Banerjee, Karlan & Zinman (2015).",
+    )
+    default_after_months: int = Field(
+        3, ge=1, le=120, description="Months in arrears before a loan defaults. Assumption."
+    )
+    seizure_discount: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="Discount at which seized assets are valued against the debt. Assumption.",
+    )
+
+
+@register_pull
+class Lender(PullActor):
+    """A credit provider (MFI or bank) with commercial screening.
+
+    **Decide** (after push): households in its villages without a loan and not excluded
+    ask for a loan with a monthly probability (higher when their assets' marginal return
+    beats the interest rate, scaled by confidence). The lender offers
+    ``min(max_loan, collateral_multiple x (assets + savings))`` to those who meet its
+    eligibility rule (assets and savings, or, with ``accepts_group_record``, a good
+    savings-group record) and only if the loan is expected to pay:
+    ``size x ((rate - cost of funds) x (term + 1) / 2 - expected default) > fixed cost``.
+    So tiny loans, and with them the very poor, are excluded unless a lever lowers the
+    cost. The cash reaches ``hh.savings`` at once (``hh.debt`` rises equally).
+
+    **Settle** (after the month's spending and the savings groups): each borrower owes
+    interest on the balance plus ``balance / months left``, paid from cash; what is not
+    paid is arrears. After ``default_after_months`` in arrears the loan defaults: assets
+    are seized (valued at a discount) up to the balance, the rest is written off, and the
+    household is excluded for good. Books: revenue = interest received; cost = fixed
+    cost per loan, cost of funds on the balance, principal lost, operating cost.
+
+    Attributes (per household, shape ``(n,)``): ``balance`` (principal owed, USD PPP),
+    ``principal`` (size of the last loan, USD PPP),
+    ``months_left``, ``arrears`` (consecutive months), ``excluded`` (bool),
+    ``ever_borrowed`` (bool), ``interest_paid_total`` (USD PPP, this lender's book of what
+    each household paid it).
+    """
+
+    kind = "lender"
+    Params = LenderParams
+
+    def __init__(self, model: GraduationModel, params: LenderParams, villages: np.ndarray):
+        super().__init__(model, params, villages)
+        n = model.hh.n
+        self.balance = np.zeros(n)
+        self.principal = np.zeros(n)
+        self.months_left = np.zeros(n, np.int32)
+        self.arrears = np.zeros(n, np.int32)
+        self.excluded = np.zeros(n, bool)
+        self.ever_borrowed = np.zeros(n, bool)
+        self.interest_paid_total = np.zeros(n)
+        self._month_cost = 0.0
+        self._loans_made = 0
+
+    @property
+    def monthly_rate(self) -> float:
+        """Interest rate per month."""
+        return self.params.interest_rate_yearly / 12.0
+
+    def minimum_profitable_loan(self) -> float:
+        """Smallest loan whose expected margin covers the fixed cost, USD PPP (inf if none)."""
+        p = self.params
+        spread = (p.interest_rate_yearly - p.cost_of_funds_yearly) / 12.0
+        margin = spread * (p.term_months + 1) / 2.0 - p.expected_default_rate
+        return p.fixed_cost_per_loan_usd_ppp / margin if margin > 0 else float("inf")
+
+    def eligible_borrowers(self, model: GraduationModel) -> np.ndarray:
+        """Mask of households that meet the lender's eligibility rule, shape ``(n,)``."""
+        p, hh = self.params, model.hh
+        ok = (hh.assets >= p.min_assets_usd_ppp) & (
+            hh.savings + hh.vsla_share >= p.min_savings_usd_ppp
+        )
+        if p.accepts_group_record:
+            ok |= self._good_group_record(model)
+        return ok & self.in_footprint(model) & ~self.excluded & (hh.lender < 0)
+
+    def _good_group_record(self, model: GraduationModel) -> np.ndarray:
+        p = self.params
+        record = np.zeros(model.hh.n, bool)
+        for iv in model.interventions:
+            months = getattr(iv, "member_months", None)
+            if months is None:
+                continue
+            due = np.maximum(iv.instalments_due, 1)
+            rate = np.where(iv.instalments_due > 0, iv.repaid_on_time / due, 1.0)
+            record |= (months >= p.group_record_min_months) & (rate >= p.group_record_min_repayment)
+        return record
+
+    def decide(self, model: GraduationModel) -> None:
+        self._month_cost = 0.0
+        self._loans_made = 0
+        hh, p = model.hh, self.params
+        n = hh.n
+        ask = self.stream.random(n)  # one draw per household every month: common random numbers
+        if not self.active:
+            return
+        mpk = marginal_product(hh.assets, model.tech) * hh.ability
+        worth_it = mpk - model.tech.mortality_monthly > self.monthly_rate
+        base = model.params.behaviour.confidence_baseline
+        prob = p.application_prob_monthly * np.where(worth_it, 2.0, 1.0)
+        prob = prob * (hh.confidence / base if base > 0 else 1.0)
+        applicants = self.eligible_borrowers(model) & (ask < prob)
+        wealth = hh.assets + hh.savings + hh.vsla_share
+        size = np.minimum(p.max_loan_usd_ppp, p.collateral_multiple * wealth)
+        granted = np.flatnonzero(applicants & (size >= self.minimum_profitable_loan()))
+        if granted.size == 0:
+            return
+        amount = size[granted]
+        self.balance[granted] = amount
+        self.principal[granted] = amount
+        self.months_left[granted] = p.term_months
+        self.arrears[granted] = 0
+        self.ever_borrowed[granted] = True
+        hh.lender[granted] = self.unique_id
+        hh.savings[granted] += amount
+        hh.debt[granted] += amount
+        self._month_cost += granted.size * p.fixed_cost_per_loan_usd_ppp
+        self._loans_made = int(granted.size)
+
+    def settle(self, model: GraduationModel) -> None:
+        hh, p = model.hh, self.params
+        owing = np.flatnonzero(self.balance > 0)
+        revenue = 0.0
+        cost = self._month_cost + self.balance.sum() * p.cost_of_funds_yearly / 12.0
+        if owing.size:
+            bal = self.balance[owing]
+            interest = bal * self.monthly_rate
+            principal_due = bal / np.maximum(self.months_left[owing], 1)
+            cash = hh.savings[owing]
+            paid_interest = np.minimum(interest, cash)
+            paid_principal = np.minimum(principal_due, cash - paid_interest)
+            hh.savings[owing] -= paid_interest + paid_principal
+            hh.interest_paid[owing] += paid_interest
+            self.interest_paid_total[owing] += paid_interest
+            hh.debt[owing] -= paid_principal
+            self.balance[owing] -= paid_principal
+            self.months_left[owing] = np.maximum(self.months_left[owing] - 1, 0)
+            late = (paid_interest + paid_principal) < interest + principal_due - 1e-9
+            self.arrears[owing] = np.where(late, self.arrears[owing] + 1, 0)
+            revenue = float(paid_interest.sum())
+            cost += self._default(model, owing)
+            done = owing[self.balance[owing] <= 1e-9]
+            self.balance[done] = 0.0
+            hh.lender[done] = -1
+        clients = np.flatnonzero(self.balance > 0)
+        self.book(model, revenue, cost, clients, loans_made=self._loans_made)
+
+    def _default(self, model: GraduationModel, owing: np.ndarray) -> float:
+        """Seize and write off loans long in arrears; return the principal lost."""
+        p, hh = self.params, model.hh
+        bad = owing[self.arrears[owing] >= p.default_after_months]
+        if bad.size == 0:
+            return 0.0
+        bal = self.balance[bad]
+        value = 1.0 - p.seizure_discount
+        seized_book = np.minimum(hh.assets[bad], bal / value)  # assets taken, at book value
+        credited = seized_book * value
+        hh.assets[bad] -= seized_book
+        hh.asset_losses[bad] += seized_book - credited
+        lost = bal - credited
+        hh.debt[bad] -= bal
+        hh.debt_written_off[bad] += lost
+        self.balance[bad] = 0.0
+        self.months_left[bad] = 0
+        self.excluded[bad] = True
+        hh.lender[bad] = -1
+        return float(lost.sum())
