@@ -93,6 +93,7 @@ class PullActor(mesa.Agent):
         super().__init__(model)
         self.params = params
         self.villages = np.asarray(villages, np.int32)
+        self._footprint = np.isin(model.hh.village, self.villages)
         self.stream = model.streams.get(f"pull.{self.kind}")
         self.active = True
         self.entered_month = model.month
@@ -108,8 +109,8 @@ class PullActor(mesa.Agent):
         return self.revenue_usd_ppp - self.cost_usd_ppp
 
     def in_footprint(self, model: GraduationModel) -> np.ndarray:
-        """Mask of households this actor can serve, bool, shape ``(n,)``."""
-        return np.isin(model.hh.village, self.villages)
+        """Mask of households this actor can serve, bool, shape ``(n,)`` (read-only)."""
+        return self._footprint
 
     def decide(self, model: GraduationModel) -> None:
         """Choose whom to serve this month (default: nothing)."""
