@@ -79,18 +79,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace an existing output directory")
     sub.add_parser(
         "interventions",
-        help="list the intervention types a scenario can use, with their parameters",
-        description="List every registered push intervention type with its parameters, "
-        "defaults, units and sources.",
+        help="list the intervention and pull actor types a scenario can use",
+        description="List every registered push intervention and pull actor type with its "
+        "parameters, defaults, units and sources.",
     )
     return parser
 
 
 def _cmd_interventions() -> int:
     from pushpull_sim.interventions import REGISTRY
+    from pushpull_sim.pull import PULL_REGISTRY
 
-    for name in sorted(REGISTRY):
-        cls = REGISTRY[name]
+    print("Push interventions ([[programme.interventions]])\n")
+    _list_components(REGISTRY)
+    print("Pull actors ([[pull.actors]])\n")
+    _list_components(PULL_REGISTRY)
+    return 0
+
+
+def _list_components(registry: dict) -> None:
+    for name in sorted(registry):
+        cls = registry[name]
         doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
         print(f"{name}: {doc}")
         for key, field in cls.Params.model_fields.items():
@@ -98,7 +107,6 @@ def _cmd_interventions() -> int:
                 continue
             print(f"  {key} = {field.default!r}  {field.description or ''}")
         print()
-    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -125,7 +133,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         if tmp.exists() and not _kept(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\nwrote {out}/: timeseries.parquet, households.parquet, summary.json, run.png")
+    files = sorted(p.name for p in out.iterdir())
+    print(f"\nwrote {out}/: {', '.join(files)}")
     return 0
 
 

@@ -80,6 +80,7 @@ def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> R
         "exclusion_error": model.targeting.exclusion_error,
         "participants_graduated": _participants_graduated(model),
         "retention": _retention(model),
+        "graduates_at_end": _graduates_at_end(model),
         "pull": _pull_info(model),
     }
     pull = model.pull_records()
@@ -118,6 +119,16 @@ def _pull_info(model: GraduationModel) -> dict[str, Any]:
             "ineligible": float(borrowed[~hh.eligible].mean()) if (~hh.eligible).any() else None,
         }
     return {"viable": viable, "actors": len(model.pull_actors), "credit_take_up": take_up}
+
+
+def _graduates_at_end(model: GraduationModel) -> dict[str, int]:
+    """Households graduated at the end of the programme, by arm (0 beyond the horizon)."""
+    panel = model.household_panel()
+    at_end = panel[panel["month"] == model.params.programme.end_month]
+    return {
+        arm: int(at_end.loc[at_end["arm"] == arm, "graduated"].sum())
+        for arm in ("treatment", "control")
+    }
 
 
 def _retention(model: GraduationModel) -> dict[str, dict[str, float | None]]:

@@ -790,6 +790,14 @@ class Scenario(_Group):
                 "population.villages = {v}: must be <= population.households ({h})",
                 {"v": p.villages, "h": p.households},
             )
+        for i, actor in enumerate(self.pull.actors):
+            if actor.count > p.villages:
+                raise PydanticCustomError(
+                    "villages",
+                    "pull.actors[{i}].count = {c}: must be <= population.villages ({v}); "
+                    "each actor serves at least one village",
+                    {"i": i, "c": actor.count, "v": p.villages},
+                )
         if self.network.mean_degree >= p.households // p.villages:
             raise PydanticCustomError(
                 "degree",

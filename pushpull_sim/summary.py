@@ -7,6 +7,7 @@ All figures are means over replications. ITT standard errors are the mean within
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,12 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
             "control": at("graduated_share", m, "control") if inside else None,
             "retained_treatment": kept["treatment"],
             "retained_control": kept["control"],
+            "graduates_treatment": float(
+                np.mean([r.info["graduates_at_end"]["treatment"] for r in reps])
+            ),
+            "graduates_control": float(
+                np.mean([r.info["graduates_at_end"]["control"] for r in reps])
+            ),
         }
 
     itt_all = result.itt()
@@ -129,7 +136,7 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "total_usd_ppp": total,
         "by_component_usd_ppp": by_component,
         "participants": participants,
-        "unit_cost_per_household_usd_ppp": float(
+        "planned_unit_cost_per_participant_usd_ppp": float(
             np.mean([r.info["unit_cost_usd_ppp"] for r in reps])
         ),
         "participants_graduated_at_end": grads_at_end,
@@ -232,7 +239,10 @@ def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
 
 
 def _f(x: Any, fmt: str = "{:.3f}") -> str:
-    return "n/a" if x is None else fmt.format(x)
+    if x is None:
+        width = re.match(r"\{:>(\d+)", fmt)
+        return "n/a".rjust(int(width.group(1))) if width else "n/a"
+    return fmt.format(x)
 
 
 def format_summary(s: dict[str, Any]) -> str:
@@ -273,8 +283,9 @@ def format_summary(s: dict[str, Any]) -> str:
         if g["retained_treatment"] is not None:
             add(
                 f"  graduates at the end still graduated {label} later: treatment "
-                f"{_f(g['retained_treatment'], '{:.2f}')}, control "
-                f"{_f(g['retained_control'], '{:.2f}')}"
+                f"{_f(g['retained_treatment'], '{:.2f}')} (of {g['graduates_treatment']:.0f}),"
+                f" control {_f(g['retained_control'], '{:.2f}')} "
+                f"(of {g['graduates_control']:.0f})"
             )
     if s["itt"]:
         add("")
@@ -314,7 +325,7 @@ def format_summary(s: dict[str, Any]) -> str:
         add("")
         add("Pull actors still in the market at the horizon")
         for kind, n in s["pull_actors_viable_at_horizon"].items():
-            add(f"  {kind:<37}{n:>14.1f}")
+            add(f"  {kind + ' (mean count)':<37}{n:>14.1f}")
         take = s["credit_take_up"]
         if take:
             add(

@@ -167,3 +167,27 @@ def test_run_outputs_report_pull_actors(tmp_path, capsys):
     books = pd.read_parquet(out / "pull_actors.parquet")
     assert set(books["replication"]) == {0, 1}
     assert books.groupby(["replication", "actor"]).size().eq(30).all()  # months 1..30
+
+
+def test_a_lender_that_left_pays_no_running_cost_and_start_up_losses_do_not_end_it():
+    gone = GraduationModel(lending(months=30, operating_cost_usd_ppp_per_month=1e6)).run()
+    after = gone.pull_records().query("month > 12")
+    assert (after["cost_usd_ppp"] < 1e6).all() and not after["active"].any()
+    # the default lender loses money in its first months (fixed costs before interest
+    # comes in) but stays: exit needs a loss in every one of 12 consecutive months
+    stays = GraduationModel(lending(months=36, operating_cost_usd_ppp_per_month=50.0)).run()
+    books = stays.pull_records()
+    first = books.query("actor == @stays.pull_actors[0].unique_id")
+    assert (first["profit_usd_ppp"].iloc[:3] < 0).any()
+    assert all(a.active for a in stays.pull_actors)
+
+
+def test_each_lender_needs_a_village():
+    with pytest.raises(ScenarioError, match=r"pull.actors\[0\].count = 5: must be <= "):
+        scenario_from_dict(
+            {
+                "population": {"households": 200, "villages": 4},
+                "network": {"mean_degree": 6},
+                "pull": {"actors": [{"type": "lender", "count": 5}]},
+            }
+        )

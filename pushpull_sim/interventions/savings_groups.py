@@ -56,6 +56,14 @@ class SavingsGroupParams(InterventionParams):
     """
 
     type: Literal["savings_group"] = "savings_group"
+    duration_months: int = Field(
+        1,
+        ge=1,
+        le=1200,
+        description="Months from start_month in which groups are formed (one formation "
+        "round each every_months); facilitation then runs to the end of the window and "
+        "groups may meet long after. Assumption: one round.",
+    )
     membership: Literal["participants", "self_selected"] = Field(
         "participants",
         description="Who joins: 'participants' (the programme's participants only, as in "

@@ -45,8 +45,8 @@ class PullActorParams(BaseModel):
         count: How many actors of this type enter at baseline; villages are shared out
             among them in turn.
         operating_cost_usd_ppp_per_month: Fixed cost per actor per month (staff, premises).
-        exit_after_loss_months: An actor whose profit over this many months is negative
-            leaves the market (0 = never).
+        exit_after_loss_months: An actor that has made a loss in each of this many
+            consecutive months leaves the market (0 = never).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
@@ -70,7 +70,9 @@ class PullActor(mesa.Agent):
     Lifecycle, driven by the model each month while the actor is in the market:
     :meth:`decide` (after the push interventions: whom to serve, on what terms) ->
     households produce, sell, earn, consume -> :meth:`settle` (after the savings groups
-    meet: collect what is due, close the month's books, check viability). Every actor of a
+    meet: collect what is due, close the month's books, check viability). An actor that
+    has left keeps collecting what it is owed but makes no new deals and pays no running
+    cost. Every actor of a
     type draws randomness only from the type's stream ``"pull.<kind>"`` (``self.stream``;
     ``mesa.Agent.rng`` is the model's generator, not used here).
 
@@ -135,7 +137,8 @@ class PullActor(mesa.Agent):
             clients: Ids of households served this month, shape ``(k,)``.
             **extra: Further figures to record (e.g. loans made).
         """
-        cost += self.params.operating_cost_usd_ppp_per_month
+        if self.active:  # an actor that has left pays no running cost
+            cost += self.params.operating_cost_usd_ppp_per_month
         self.revenue_usd_ppp += revenue
         self.cost_usd_ppp += cost
         self._monthly_profit.append(revenue - cost)
@@ -160,7 +163,7 @@ class PullActor(mesa.Agent):
             self.active
             and window
             and len(self._monthly_profit) >= window
-            and sum(self._monthly_profit[-window:]) < 0
+            and max(self._monthly_profit[-window:]) < 0
         ):
             self.active = False
             self.exited_month = model.month
