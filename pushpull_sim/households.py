@@ -72,7 +72,8 @@ class Households:
         Identity: ``village`` (int32), ``region`` (int32), ``size_ae`` (adult equivalents),
             ``labour`` (working adult equivalents offered to work, incl. capacity),
             ``ability`` (multiplier on own production, mean 1), ``wage_rate`` (the village
-            casual wage this month, USD PPP per day).
+            casual wage this month, USD PPP per day), ``transaction_cost`` (this month's cost
+            of reaching markets, a share of the value traded; lowered by agents).
         State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
             (int8: 0 livestock, 1 small enterprise), ``savings`` (cash savings, USD PPP,
             >= 0), ``vsla_share`` (contributions held in a savings group, USD PPP),
@@ -81,7 +82,8 @@ class Households:
             ``ill`` (bool, this month), ``health_cover`` (share of illness costs a linked
             health scheme pays, 0-1), ``social_protection`` (bool, enrolled in a scheme that
             pays in bad months), ``reference_price`` (input price the household regards
-            as normal, as a multiple of the commercial price),
+            as normal, as a multiple of the commercial price; it includes the transaction
+            cost, so it starts at 1 + the base transaction cost),
             ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none).
         Flows this month: ``income_wage``, ``income_own``, ``income_sales`` (earned income by
             source), ``transfer_cash``, ``transfer_in_kind``, ``risk_sharing_in``,
@@ -114,6 +116,7 @@ class Households:
         self.labour = z(n)
         self.ability = np.ones(n)
         self.wage_rate = z(n)
+        self.transaction_cost = z(n)
         for name in STOCKS:
             setattr(self, name, z(n))
         self.reference_price[:] = 1.0

@@ -59,13 +59,16 @@ class GraduationModel(mesa.Model):
     4. **push interventions**: each intervention steps every month; its schedule and the
        programme window decide whether it delivers (and charges its cost), and some act
        beyond the window (savings groups that go on meeting, schemes that keep paying).
-       Then the pull actors decide, each from its own incentives (lenders screen and lend).
+       Then the pull actors decide, each from its own incentives (lenders screen and lend;
+       agents lower the transaction cost of the households they reach).
     5. **produce and earn**: casual wage work with the labour own production does not
        absorb, at a village wage that rises as casual labour supply falls below its
        baseline (and falls as it rises); own production from productive assets
        (livestock or small enterprise, S-shaped or concave), with inputs bought
        according to the price paid relative to the household's reference price (which
-       then drifts toward the price paid) and as far as the cash at hand allows.
+       then drifts toward the price paid) and as far as the cash at hand allows; inputs
+       cost the commercial price plus the transaction cost. Then pull actors act on the
+       month's production (buyers buy the output that meets their standards).
     6. **consume, save, invest**: sell assets at a discount if cash falls short of the
        distress floor plus health costs; pay health costs from cash above the floor;
        consume subsistence plus a share of the surplus (a smaller share when assets'
@@ -179,6 +182,7 @@ class GraduationModel(mesa.Model):
         need = self._need(hh)
         hh.savings[:] = pop.initial_savings_months * need * np.exp(rng.standard_normal(n))
         hh.confidence[:] = self.params.behaviour.confidence_baseline
+        hh.reference_price[:] = 1.0 + self.params.livelihood.transaction_cost_share
         hh.quality[:] = pop.initial_quality
         return hh
 
@@ -314,12 +318,15 @@ class GraduationModel(mesa.Model):
     def _simulate_month(self) -> None:
         self.month += 1
         self.hh.begin_month()
+        self.hh.transaction_cost[:] = self.params.livelihood.transaction_cost_share
         health_demand = self._shocks()
         self._risk_sharing(health_demand)
         self._push()
         for actor in self.pull_actors:
             actor.decide(self)
         self._produce_and_earn()
+        for actor in self.pull_actors:
+            actor.after_production(self)
         sold = self._consume_save_invest(health_demand)
         for iv in self.interventions:
             iv.after_consumption(self)
@@ -426,7 +433,8 @@ class GraduationModel(mesa.Model):
         gross_full = net_full / (1.0 - tech.input_share)
         bill_full = gross_full - net_full
         # inputs bought: fewer when the price paid is above the reference price
-        price = 1.0 - hh.input_discount  # price paid, relative to the commercial price
+        # price paid, relative to the commercial price: voucher discount, transaction cost
+        price = (1.0 - hh.input_discount) * (1.0 + hh.transaction_cost)
         use = np.minimum((hh.reference_price / price) ** lv.input_price_elasticity, 1.0)
         # and no more than the cash at hand pays for (a voucher stretches it)
         cash_at_hand = hh.savings + hh.income_wage + hh.transfer_cash
@@ -441,7 +449,7 @@ class GraduationModel(mesa.Model):
             * (1.0 - sh.drought_yield_loss * drought)
             * ill_factor
         )
-        cost = use * bill_full
+        cost = use * bill_full * (1.0 + hh.transaction_cost)  # before any voucher
         subsidy = cost * hh.input_discount
         hh.input_use[:] = use
         hh.input_cost[:] = cost

@@ -184,6 +184,14 @@ class Livelihood(_Group):
         le=MAX_VALUE,
         description="Casual daily wage, USD PPP. Assumption (rural Bangladesh casual labour).",
     )
+    transaction_cost_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Cost of reaching markets and services without an agent nearby (travel, "
+        "time, small-lot markups), as a share of the value of inputs bought or output "
+        "sold; agents lower it in their footprint. Assumption.",
+    )
     wage_flexibility: float = Field(
         0.3,
         ge=0,

@@ -341,9 +341,11 @@ def test_a_voucher_stretches_cash_constrained_input_purchases():
         m.hh.assets[:] = 20000.0  # own production takes all labour: no wage income
         net = own_production(m.hh.assets, m.tech) * m.hh.ability
         bill = net / (1 - m.tech.input_share) - net
-        m.hh.savings[:] = 0.6 * bill  # cash for 60 % of the inputs at the commercial price
+        tc = m.params.livelihood.transaction_cost_share
+        m.hh.savings[:] = 0.6 * bill * (1 + tc)  # cash for 60 % of the inputs, full price
         m.month = 1  # the programme's first month
         m.hh.begin_month()
+        m.hh.transaction_cost[:] = tc
     a._push()
     a._produce_and_earn()
     b._push()

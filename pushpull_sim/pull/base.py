@@ -69,7 +69,8 @@ class PullActor(mesa.Agent):
 
     Lifecycle, driven by the model each month while the actor is in the market:
     :meth:`decide` (after the push interventions: whom to serve, on what terms) ->
-    households produce, sell, earn, consume -> :meth:`settle` (after the savings groups
+    households produce -> :meth:`after_production` (e.g. buyers buy) -> households earn,
+    consume, save -> :meth:`settle` (after the savings groups
     meet: collect what is due, close the month's books, check viability). An actor that
     has left keeps collecting what it is owed but makes no new deals and pays no running
     cost. Every actor of a
@@ -116,6 +117,9 @@ class PullActor(mesa.Agent):
 
     def decide(self, model: GraduationModel) -> None:
         """Choose whom to serve this month (default: nothing)."""
+
+    def after_production(self, model: GraduationModel) -> None:
+        """Act on the month's production, before households spend (default: nothing)."""
 
     def settle(self, model: GraduationModel) -> None:
         """Collect, book and check viability (subclasses call :meth:`book`)."""
