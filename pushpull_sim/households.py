@@ -39,8 +39,8 @@ STOCKS = (
 )
 
 #: Kinds of productive asset (the household's main own-account activity).
-LIVESTOCK, ENTERPRISE = 0, 1
-ASSET_KINDS = ("livestock", "enterprise")
+LIVESTOCK, ENTERPRISE, SHORT_CYCLE = 0, 1, 2
+ASSET_KINDS = ("livestock", "enterprise", "short_cycle")
 
 FLOWS = (
     "income_wage",
@@ -75,9 +75,9 @@ class Households:
             casual wage this month, USD PPP per day), ``transaction_cost`` (this month's cost
             of reaching markets, a share of the value traded; lowered by agents).
         State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
-            (int8: 0 livestock, 1 small enterprise), ``savings`` (cash savings, USD PPP,
-            >= 0), ``vsla_share`` (contributions held in a savings group, USD PPP),
-            ``debt`` (USD PPP), ``skill`` (technical skill, 0-1), ``confidence`` (soft
+            (int8: 0 livestock, 1 small enterprise, 2 short-cycle product), ``savings``
+            (cash savings, USD PPP, >= 0), ``vsla_share`` (contributions held in a savings
+            group, USD PPP), ``debt`` (USD PPP), ``skill`` (technical skill, 0-1), ``confidence`` (soft
             skills, 0-1), ``quality`` (share of output meeting buyers' standards, 0-1),
             ``ill`` (bool, this month), ``health_cover`` (share of illness costs a linked
             health scheme pays, 0-1), ``social_protection`` (bool, enrolled in a scheme that

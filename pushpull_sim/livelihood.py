@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pushpull_sim.households import ENTERPRISE
+from pushpull_sim.households import LIVESTOCK
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.scenario import Livelihood, Scenario
@@ -44,7 +44,8 @@ class Technology:
     Attributes mirror :class:`~pushpull_sim.scenario.Livelihood` where they share a name;
     ``mortality_monthly`` is the per-unit loss probability, ``unit_value_usd_ppp`` the
     value of one unit (animal or stock), ``outbreak_exposed`` whether regional disease
-    outbreaks apply (livestock only).
+    outbreaks apply (livestock only), ``drought_exposure`` the share of the drought yield
+    loss it suffers.
     """
 
     production: str
@@ -58,37 +59,46 @@ class Technology:
     mortality_monthly: np.ndarray
     unit_value_usd_ppp: np.ndarray
     outbreak_exposed: np.ndarray
+    drought_exposure: np.ndarray
 
 
 def technology(asset_kind: np.ndarray, sc: Scenario) -> Technology:
     """Build per-household production parameters from each household's asset kind.
 
     Args:
-        asset_kind: int8 kind per household (0 livestock, 1 enterprise), shape ``(n,)``.
-        sc: The scenario (livestock from ``livelihood`` and ``shocks``, enterprise from
-            ``enterprise``).
+        asset_kind: int8 kind per household (0 livestock, 1 enterprise, 2 short-cycle),
+            shape ``(n,)``.
+        sc: The scenario (livestock from ``livelihood`` and ``shocks``, the others from
+            ``enterprise`` and ``short_cycle``).
 
     Returns:
         Technology: Arrays of shape ``(n,)``.
     """
-    lv, en, sh = sc.livelihood, sc.enterprise, sc.shocks
-    ent = asset_kind == ENTERPRISE
+    lv, en, sc2, sh = sc.livelihood, sc.enterprise, sc.short_cycle, sc.shocks
 
-    def pick(livestock: float, enterprise: float) -> np.ndarray:
-        return np.where(ent, enterprise, livestock)
+    def pick(livestock: float, enterprise: float, short_cycle: float) -> np.ndarray:
+        return np.choose(asset_kind, (livestock, enterprise, short_cycle)).astype(float)
+
+    def field(name: str) -> np.ndarray:
+        return pick(getattr(lv, name), getattr(en, name), getattr(sc2, name))
 
     return Technology(
         production=lv.production,
         concave_alpha=lv.concave_alpha,
-        asset_threshold_usd_ppp=pick(lv.asset_threshold_usd_ppp, en.asset_threshold_usd_ppp),
-        threshold_width_usd_ppp=pick(lv.threshold_width_usd_ppp, en.threshold_width_usd_ppp),
-        return_low_monthly=pick(lv.return_low_monthly, en.return_low_monthly),
-        return_high_monthly=pick(lv.return_high_monthly, en.return_high_monthly),
-        asset_saturation_usd_ppp=pick(lv.asset_saturation_usd_ppp, en.asset_saturation_usd_ppp),
-        input_share=pick(lv.input_share, en.input_share),
-        mortality_monthly=pick(sh.livestock_mortality_monthly, en.failure_monthly),
-        unit_value_usd_ppp=pick(sh.livestock_unit_value_usd_ppp, en.unit_value_usd_ppp),
-        outbreak_exposed=~ent,
+        asset_threshold_usd_ppp=field("asset_threshold_usd_ppp"),
+        threshold_width_usd_ppp=field("threshold_width_usd_ppp"),
+        return_low_monthly=field("return_low_monthly"),
+        return_high_monthly=field("return_high_monthly"),
+        asset_saturation_usd_ppp=field("asset_saturation_usd_ppp"),
+        input_share=field("input_share"),
+        mortality_monthly=pick(
+            sh.livestock_mortality_monthly, en.failure_monthly, sc2.failure_monthly
+        ),
+        unit_value_usd_ppp=pick(
+            sh.livestock_unit_value_usd_ppp, en.unit_value_usd_ppp, sc2.unit_value_usd_ppp
+        ),
+        outbreak_exposed=asset_kind == LIVESTOCK,
+        drought_exposure=pick(1.0, en.drought_exposure, sc2.drought_exposure),
     )
 
 

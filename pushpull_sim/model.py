@@ -446,7 +446,7 @@ class GraduationModel(mesa.Model):
         output = (
             gross_full
             * (1.0 - lv.input_output_loss * (1.0 - use))
-            * (1.0 - sh.drought_yield_loss * drought)
+            * (1.0 - sh.drought_yield_loss * tech.drought_exposure * drought)
             * ill_factor
         )
         cost = use * bill_full * (1.0 + hh.transaction_cost)  # before any voucher

@@ -293,6 +293,54 @@ class Enterprise(_Group):
         lt=1,
         description="Share of gross output spent on inputs (stock for resale). Assumption.",
     )
+    drought_exposure: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of the drought yield loss this activity suffers. Assumption.",
+    )
+
+
+class ShortCycle(Enterprise):
+    """A less risky entry point (the LEO call's pull option): a low-input, short-season
+    product that buyers also purchase (vegetables, poultry). Lower returns, a low
+    threshold, little exposure to drought, no disease outbreaks."""
+
+    asset_threshold_usd_ppp: float = Field(
+        100.0, ge=1.0, le=MAX_VALUE, description="Scale threshold, USD PPP. Assumption."
+    )
+    threshold_width_usd_ppp: float = Field(
+        30.0, ge=1.0, le=MAX_VALUE, description="Width of the S-curve's rise. Assumption."
+    )
+    return_low_monthly: float = Field(
+        0.01, ge=0, le=1, description="Net monthly return below the threshold. Assumption."
+    )
+    return_high_monthly: float = Field(
+        0.035,
+        ge=0,
+        le=1,
+        description="Net monthly return above the threshold. Assumption (below livestock "
+        "and enterprise at scale: the price of lower risk).",
+    )
+    asset_saturation_usd_ppp: float = Field(
+        1500.0, ge=1.0, le=MAX_VALUE, description="Labour-limited scale, USD PPP. Assumption."
+    )
+    failure_monthly: float = Field(
+        0.002, ge=0, le=1, description="Monthly loss probability per unit. Assumption."
+    )
+    unit_value_usd_ppp: float = Field(
+        30.0, ge=1.0, le=MAX_VALUE, description="Value of one unit. Assumption."
+    )
+    input_share: float = Field(
+        0.15, ge=0, lt=1, description="Share of gross output spent on inputs. Assumption."
+    )
+    drought_exposure: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of the drought yield loss suffered: a short season can be timed "
+        "around the dry months. Assumption.",
+    )
 
 
 class Behaviour(_Group):
@@ -779,6 +827,7 @@ class Scenario(_Group):
     population: Population = Population()
     livelihood: Livelihood = Livelihood()
     enterprise: Enterprise = Enterprise()
+    short_cycle: ShortCycle = ShortCycle()
     behaviour: Behaviour = Behaviour()
     shocks: Shocks = Shocks()
     network: Network = Network()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from pushpull_sim.households import ENTERPRISE
+from pushpull_sim.households import ASSET_KINDS, LIVESTOCK
 from pushpull_sim.interventions.base import MAX_VALUE, Intervention, InterventionParams, register
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,12 +19,13 @@ class AssetTransferParams(InterventionParams):
     """Parameters of the productive asset transfer (in kind, once)."""
 
     type: Literal["asset_transfer"] = "asset_transfer"
-    asset_type: Literal["livestock", "enterprise"] = Field(
+    asset_type: Literal["livestock", "enterprise", "short_cycle"] = Field(
         "livestock",
-        description="Kind of asset: livestock (the livelihood and shocks tables) or a small "
-        "enterprise (the enterprise table), each with its own return, losses and "
-        "threshold. Source: 91 % of BRAC TUP participants chose a bundle with a cow "
-        "(Bandiera et al. 2017).",
+        description="Kind of asset: livestock (the livelihood and shocks tables), a small "
+        "enterprise (the enterprise table) or a less risky short-cycle product (the "
+        "short_cycle table), each with its own return, losses and threshold. Source for "
+        "the default: 91 % of BRAC TUP participants chose a bundle with a cow (Bandiera "
+        "et al. 2017).",
     )
     value_usd_ppp: float = Field(
         800.0,
@@ -48,7 +49,8 @@ class AssetTransfer(Intervention):
     The value enters the household's ``assets`` and is booked as an in-kind transfer, so
     household accounts balance. With ``asset_type = "enterprise"`` the household's main
     activity becomes a small enterprise (its productive assets are then valued, and
-    produce, as one enterprise stock). Cost per household = value + delivery cost.
+    produce, as one enterprise stock); likewise for the short-cycle product. Cost per
+    household = value + delivery cost.
     """
 
     name = "asset_transfer"
@@ -56,8 +58,9 @@ class AssetTransfer(Intervention):
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         value = self.params.value_usd_ppp
-        if self.params.asset_type == "enterprise":
-            model.set_asset_kind(ids, ENTERPRISE)
+        kind = ASSET_KINDS.index(self.params.asset_type)
+        if kind != LIVESTOCK:
+            model.set_asset_kind(ids, kind)
         model.hh.assets[ids] += value
         model.hh.transfer_in_kind[ids] += value
         self.households_reached = max(self.households_reached, int(ids.size))
