@@ -77,13 +77,13 @@ class Households:
         State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
             (int8: 0 livestock, 1 small enterprise, 2 short-cycle product), ``savings``
             (cash savings, USD PPP, >= 0), ``vsla_share`` (contributions held in a savings
-            group, USD PPP), ``debt`` (USD PPP), ``skill`` (technical skill, 0-1), ``confidence`` (soft
-            skills, 0-1), ``quality`` (share of output meeting buyers' standards, 0-1),
-            ``ill`` (bool, this month), ``health_cover`` (share of illness costs a linked
-            health scheme pays, 0-1), ``social_protection`` (bool, enrolled in a scheme that
-            pays in bad months), ``reference_price`` (input price the household regards
-            as normal, as a multiple of the commercial price; it includes the transaction
-            cost, so it starts at 1 + the base transaction cost),
+            group, USD PPP), ``debt`` (USD PPP), ``skill`` (technical skill, 0-1),
+            ``confidence`` (soft skills, 0-1), ``quality`` (share of output meeting buyers'
+            standards, 0-1), ``ill`` (bool, this month), ``health_cover`` (share of illness
+            costs a linked health scheme pays, 0-1), ``social_protection`` (bool, enrolled
+            in a scheme that pays in bad months), ``reference_price`` (input price the
+            household regards as normal, as a multiple of the commercial price; it includes
+            the transaction cost, so it starts at 1 + the base transaction cost),
             ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none).
         Flows this month: ``income_wage``, ``income_own``, ``income_sales`` (earned income by
             source), ``transfer_cash``, ``transfer_in_kind``, ``risk_sharing_in``,

@@ -385,3 +385,24 @@ def test_self_selected_groups_never_reach_the_control_arm():
     members = m.hh.savings_group >= 0
     assert members.sum() > treated(m).size  # others in the villages joined
     assert not (members & (m.hh.arm == 1)).any()
+
+
+def test_short_cycle_entry_point_is_lower_return_and_lower_risk():
+    """The less risky entry point: smaller drought and outbreak losses, lower returns at
+    scale than livestock."""
+    from pushpull_sim.households import SHORT_CYCLE
+    from pushpull_sim.livelihood import own_production, technology
+
+    sc = with_interventions({"type": "asset_transfer", "asset_type": "short_cycle"})
+    m = GraduationModel(sc)
+    m.step()
+    ids = treated(m)
+    assert np.all(m.hh.asset_kind[ids] == SHORT_CYCLE)
+    assert not m.tech.outbreak_exposed[ids].any()
+    kinds = np.array([0, 2], np.int8)
+    tech = technology(kinds, sc)
+    big = np.array([3000.0, 3000.0])
+    out = own_production(big, tech)
+    assert out[1] < out[0]  # lower return at scale
+    assert tech.drought_exposure[1] < tech.drought_exposure[0] == 1.0
+    assert tech.input_share[1] < tech.input_share[0]
