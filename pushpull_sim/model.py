@@ -152,6 +152,7 @@ class GraduationModel(mesa.Model):
             for j in range(p.count):
                 villages = np.arange(j, pop.villages, p.count)
                 self.pull_actors.append(cls(self, p, villages))
+        self.pull_actors.sort(key=lambda actor: actor.priority)  # stable: scenario order
 
         self.recorder = Recorder(self) if record else None
         if self.recorder is not None:

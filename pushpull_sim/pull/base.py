@@ -91,6 +91,9 @@ class PullActor(mesa.Agent):
 
     kind: ClassVar[str] = "pull_actor"
     Params: ClassVar[type[PullActorParams]] = PullActorParams
+    #: Actors act in ascending priority, then in scenario order (a facilitator that
+    #: supports the others goes first).
+    priority: ClassVar[int] = 0
 
     def __init__(self, model: GraduationModel, params: PullActorParams, villages: np.ndarray):
         super().__init__(model)
