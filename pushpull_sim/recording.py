@@ -31,6 +31,10 @@ savings_group_share              share of households in a savings group
 skill_mean, confidence_mean      technical skill and confidence (0-1), mean
 quality_mean                     share of output meeting buyers' standards (0-1), mean
 input_use_mean                   share of the full input requirement bought (0-1), mean
+market_participation             share of households selling to a buyer this month
+borrowing_share                  share of households with a loan from a lender
+market_participation_extreme_poor  share of extreme-poor households selling to a buyer
+market_participation_others      share of the other households selling to a buyer
 reference_price_mean             reference input price (1 = commercial), mean
 food_security_mean               food-security index (0-1), mean
 distress_sale_share              share selling assets in distress this month
@@ -80,6 +84,8 @@ MEAN_REPORTERS = {
     "financial_income_mean": lambda h: h.financial_income,
     "interest_paid_mean": lambda h: h.interest_paid,
     "savings_group_share": lambda h: h.savings_group >= 0,
+    "market_participation": lambda h: h.income_sales > 0,
+    "borrowing_share": lambda h: h.lender >= 0,
     "skill_mean": lambda h: h.skill,
     "confidence_mean": lambda h: h.confidence,
     "quality_mean": lambda h: h.quality,
@@ -88,6 +94,19 @@ MEAN_REPORTERS = {
     "food_security_mean": lambda h: h.food_security,
     "distress_sale_share": lambda h: h.asset_sale_proceeds > 0,
     "ill_share": lambda h: h.ill,
+}
+
+#: Ratio reporters: column -> (numerator, denominator) functions of the households; the
+#: value is sum(numerator) / sum(denominator) within the arm (NaN where the latter is 0).
+RATIO_REPORTERS = {
+    "market_participation_extreme_poor": (
+        lambda h: (h.income_sales > 0) & h.extreme_poor,
+        lambda h: h.extreme_poor,
+    ),
+    "market_participation_others": (
+        lambda h: (h.income_sales > 0) & ~h.extreme_poor,
+        lambda h: ~h.extreme_poor,
+    ),
 }
 
 #: Household panel columns.
@@ -158,7 +177,8 @@ class Recorder:
         self._months: list[int] = []
         self._panels: list[pd.DataFrame] = []
         self.columns = (
-            ["households", *MEAN_REPORTERS, "assets_p10", "assets_p50", "assets_p90"]
+            ["households", *MEAN_REPORTERS, *RATIO_REPORTERS]
+            + ["assets_p10", "assets_p50", "assets_p90"]
             + [f"stage_{s}" for s in STAGES]
             + ["gini_consumption", "programme_cost_usd_ppp"]
         )
@@ -178,6 +198,15 @@ class Recorder:
             block[0, j] = v.mean()
             block[1:, j] = np.bincount(arm, weights=v, minlength=3) / safe
         j = 1 + len(MEAN_REPORTERS)
+        for num_fn, den_fn in RATIO_REPORTERS.values():
+            num = np.asarray(num_fn(hh), dtype=float)
+            den = np.asarray(den_fn(hh), dtype=float)
+            block[0, j] = num.sum() / den.sum() if den.sum() > 0 else np.nan
+            den_arm = np.bincount(arm, weights=den, minlength=3)
+            block[1:, j] = np.bincount(arm, weights=num, minlength=3) / np.where(
+                den_arm > 0, den_arm, np.nan
+            )
+            j += 1
         groups = [slice(None)] + [arm == a for a in range(3)]
         stage = hh.stage.astype(np.intp)
         for g, sel in enumerate(groups):
