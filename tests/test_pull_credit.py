@@ -137,9 +137,9 @@ def test_a_savings_group_record_opens_credit_to_poor_members():
 def test_unknown_pull_actor_type_is_a_one_line_error():
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict({"pull": {"actors": [{"type": "bank"}]}}, source="s.toml")
-    assert str(info.value) == (
-        "s.toml: pull.actors[0].type = 'bank': unknown pull actor type; allowed: lender"
-    )
+    msg = str(info.value)
+    assert msg.startswith("s.toml: pull.actors[0].type = 'bank': unknown pull actor type; ")
+    assert "allowed: " in msg and "lender" in msg and "buyer" in msg and "\n" not in msg
     with pytest.raises(ScenarioError, match=r"pull.actors\[0\].interest_rate_yearly = 9.0"):
         scenario_from_dict({"pull": {"actors": [{"type": "lender", "interest_rate_yearly": 9.0}]}})
 

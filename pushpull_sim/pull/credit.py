@@ -102,7 +102,10 @@ class Lender(PullActor):
     savings-group record) and only if the loan is expected to pay:
     ``size x ((rate - cost of funds) x (term + 1) / 2 - expected default) > fixed cost``.
     So tiny loans, and with them the very poor, are excluded unless a lever lowers the
-    cost. The cash reaches ``hh.savings`` at once (``hh.debt`` rises equally).
+    cost. A guarantee from a facilitating implementer (``support["guarantee_share"]``)
+    cuts the expected default rate used to screen very poor (``hh.eligible``) applicants
+    by that share, lowering their hurdle; no guarantee payments are modelled. The cash
+    reaches ``hh.savings`` at once (``hh.debt`` rises equally).
 
     **Settle** (after the month's spending and the savings groups): each borrower owes
     interest on the balance plus ``balance / months left``, paid from cash; what is not
@@ -139,11 +142,17 @@ class Lender(PullActor):
         """Interest rate per month."""
         return self.params.interest_rate_yearly / 12.0
 
-    def minimum_profitable_loan(self) -> float:
-        """Smallest loan whose expected margin covers the fixed cost, USD PPP (inf if none)."""
+    def minimum_profitable_loan(self, guarantee_share: float = 0.0) -> float:
+        """Smallest loan whose expected margin covers the fixed cost, USD PPP (inf if none).
+
+        Args:
+            guarantee_share: Share of the expected loss a third party guarantees (0-1); the
+                default rate used for screening is reduced by it.
+        """
         p = self.params
         spread = (p.interest_rate_yearly - p.cost_of_funds_yearly) / 12.0
-        margin = spread * (p.term_months + 1) / 2.0 - p.expected_default_rate
+        expected_loss = p.expected_default_rate * (1.0 - guarantee_share)
+        margin = spread * (p.term_months + 1) / 2.0 - expected_loss
         return p.fixed_cost_per_loan_usd_ppp / margin if margin > 0 else float("inf")
 
     def eligible_borrowers(self, model: GraduationModel) -> np.ndarray:
@@ -184,7 +193,13 @@ class Lender(PullActor):
         applicants = self.eligible_borrowers(model) & (ask < prob)
         wealth = hh.assets + hh.savings + hh.vsla_share
         size = np.minimum(p.max_loan_usd_ppp, p.collateral_multiple * wealth)
-        granted = np.flatnonzero(applicants & (size >= self.minimum_profitable_loan()))
+        hurdle = self.minimum_profitable_loan()
+        # a facilitating implementer's guarantee covers part of the loss on loans to the
+        # very poor: it lowers their screening hurdle (no payment flows are modelled)
+        guarantee = float(getattr(self, "support", {}).get("guarantee_share", 0.0))
+        if guarantee > 0:
+            hurdle = np.where(hh.eligible, self.minimum_profitable_loan(guarantee), hurdle)
+        granted = np.flatnonzero(applicants & (size >= hurdle))
         if granted.size == 0:
             return
         amount = size[granted]

@@ -1,0 +1,181 @@
+"""Agents: input, mobile-money or extension agents who lower the cost of trading nearby.
+
+An agent settles at one hub household per village it serves and reaches the households
+within ``reach`` network steps of it (the whole village with mobile technology). There,
+households pay ``agent_transaction_cost_share`` instead of the base transaction cost on
+what they trade. The agent lives on commissions and leaves when they stop covering its
+fixed cost (the base exit rule); a facilitating implementer's start-up grant
+(``support["grant_usd_ppp_per_month"]``) counts as revenue while it lasts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+from pydantic import Field
+
+from pushpull_sim.interventions.base import MAX_VALUE
+from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+
+class AgentParams(PullActorParams):
+    """Parameters of an input / mobile-money / extension agent."""
+
+    type: Literal["agent"] = "agent"
+    placement: Literal["commercial", "network"] = Field(
+        "commercial",
+        description="Where the agent settles in each village: 'commercial' = at the hub "
+        "whose reach holds the most productive assets (where the volume is); 'network' = "
+        "at the hub whose reach holds the most very poor (eligible) households, ties broken "
+        "by degree. Assumption: commercial (the market's own choice).",
+    )
+    reach: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="Footprint: households within this many network steps of the hub "
+        "(0 = the hub only). Assumption.",
+    )
+    mobile: bool = Field(
+        False,
+        description="Mobile technology (e.g. mobile money) widens the footprint to the "
+        "whole village. Assumption: off.",
+    )
+    agent_transaction_cost_share: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Transaction cost, share of the value traded, for households the agent "
+        "reaches (it is never raised above the base cost). Assumption.",
+    )
+    commission_rate: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="Commission earned on the value of inputs bought by households in the "
+        "footprint (paid by the supplier, not the household), share. Assumption "
+        "(agro-dealer and mobile-money margins of a few per cent).",
+    )
+    commission_per_client_usd_ppp: float = Field(
+        0.5,
+        ge=0,
+        le=MAX_VALUE,
+        description="Fixed commission per household served per month (deposits, "
+        "remittances), USD PPP, paid by the provider. Assumption.",
+    )
+    operating_cost_usd_ppp_per_month: float = Field(
+        20.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Fixed cost of the agent per month (time, float, premises), USD PPP. "
+        "Assumption.",
+    )
+
+
+def _within_reach(adj: sp.csr_array, reach: int) -> sp.csr_array:
+    """Boolean matrix: ``[i, j]`` true when j is within ``reach`` steps of i, (m, m)."""
+    m = adj.shape[0]
+    step = (sp.eye_array(m, format="csr") + (adj > 0).astype(np.int8)).astype(bool).tocsr()
+    out = sp.eye_array(m, format="csr", dtype=bool)
+    for _ in range(reach):
+        out = (out.astype(np.int32) @ step.astype(np.int32)).astype(bool).tocsr()
+    return out
+
+
+@register_pull
+class Agent(PullActor):
+    """An input / mobile-money / extension agent (one :class:`mesa.Agent`).
+
+    **Placement** (at entry, once per village served): within the village's own ties,
+    ``within = (I + A)^reach``; the hub is the household maximising, over the households
+    it reaches, total productive assets (``commercial``) or the count of very poor
+    (``hh.eligible``) households, ties broken by degree (``network``). The footprint is
+    the hub's reach in every village served, or the villages themselves when ``mobile``.
+
+    **Decide** (active only): ``hh.transaction_cost[footprint] = min(current,
+    agent_transaction_cost_share)``, and ``hh.agent[footprint] = unique_id``.
+
+    **Settle**: revenue = ``commission_rate`` x inputs bought in the footprint this month
+    (``hh.input_cost``, which includes the transaction cost) + ``commission_per_client``
+    x households that bought + the implementer's grant (``support``); cost = operating
+    cost (base class). Clients = footprint households that bought inputs. Commissions are
+    paid by suppliers, so the households' accounts do not change. On exit its households
+    lose the link (``hh.agent = -1``) and pay the base transaction cost again.
+
+    Attributes:
+        hubs: Hub household of each village served, int array, shape ``(v,)``.
+        reach_mask: Households within ``reach`` of a hub, bool, shape ``(n,)`` (the
+            footprint unless ``mobile``).
+        support: Support from a facilitating implementer (set by it each month), e.g.
+            ``{"grant_usd_ppp_per_month": 200.0}``; empty without support.
+    """
+
+    kind = "agent"
+    Params = AgentParams
+
+    def __init__(self, model: GraduationModel, params: AgentParams, villages: np.ndarray):
+        super().__init__(model, params, villages)
+        self.support: dict[str, Any] = {}
+        hh = model.hh
+        self.hubs = np.full(self.villages.size, -1, np.int64)
+        footprint = np.zeros(hh.n, bool)
+        starts = np.searchsorted(hh.village, self.villages, side="left")
+        ends = np.searchsorted(hh.village, self.villages, side="right")
+        for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):  # setup: per village
+            if hi <= lo:
+                continue
+            within = _within_reach(model.network[lo:hi, lo:hi], params.reach)
+            if params.placement == "commercial":
+                score = within @ hh.assets[lo:hi]
+                hub = int(np.argmax(score))
+            else:
+                score = within @ hh.eligible[lo:hi].astype(np.float64)
+                hub = int(np.lexsort((-model.degree[lo:hi], -score))[0])
+            self.hubs[k] = lo + hub
+            reached = within[[hub]].toarray().ravel()
+            footprint[lo:hi] |= reached
+        self.reach_mask = footprint
+        if not params.mobile:
+            self._footprint = footprint  # the base class's whole-village footprint otherwise
+        self._grant = 0.0
+
+    def decide(self, model: GraduationModel) -> None:
+        if not self.active:
+            return
+        fp = self._footprint
+        tc = model.hh.transaction_cost
+        tc[fp] = np.minimum(tc[fp], self.params.agent_transaction_cost_share)
+        model.hh.agent[fp] = self.unique_id
+
+    def settle(self, model: GraduationModel) -> None:
+        hh, p = model.hh, self.params
+        grant = float(self.support.get("grant_usd_ppp_per_month", 0.0)) if self.active else 0.0
+        if self.active:
+            clients = np.flatnonzero(self._footprint & (hh.input_cost > 0))
+            volume = float(hh.input_cost[clients].sum())
+        else:
+            clients = np.zeros(0, np.int64)
+            volume = 0.0
+        commissions = p.commission_rate * volume + p.commission_per_client_usd_ppp * clients.size
+        self.book(
+            model,
+            commissions + grant,
+            0.0,
+            clients,
+            commissions_usd_ppp=commissions,
+            grant_usd_ppp=grant,
+            input_volume_usd_ppp=volume,
+        )
+        if not self.active and self.exited_month == model.month:  # once, on exit
+            hh.agent[hh.agent == self.unique_id] = -1
+
+    def coverage_of_very_poor(self, model: GraduationModel) -> float:
+        """Share of the very poor (``hh.eligible``) in its villages that it reaches."""
+        hh = model.hh
+        poor = hh.eligible & np.isin(hh.village, self.villages)
+        return float((self._footprint & poor).sum() / max(int(poor.sum()), 1))

@@ -1,0 +1,244 @@
+"""Commercial buyers: traders or processors that source from small producers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from pushpull_sim.interventions.base import MAX_VALUE
+from pushpull_sim.livelihood import own_production
+from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+
+class BuyerParams(PullActorParams):
+    """Parameters of a commercial buyer."""
+
+    type: Literal["buyer"] = "buyer"
+    price_premium: float = Field(
+        0.15,
+        ge=0,
+        le=5,
+        description="Price paid over the local spot price for output meeting the standard, "
+        "share of spot value. Source: contract-farming and fair-trade premiums commonly "
+        "5-20 % (Bellemare & Bloem 2018 review); value an Assumption.",
+    )
+    resale_margin: float = Field(
+        0.30,
+        ge=0,
+        le=10,
+        description="Resale price over the local spot price, share of spot value; gross margin "
+        "per USD bought is resale_margin - price_premium. Assumption.",
+    )
+    sell_share: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Share of its qualifying output a supplier sells to the buyer (the rest is "
+        "eaten or sold locally), 0-1. Assumption.",
+    )
+    min_volume_usd_ppp: float = Field(
+        10.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Minimum expected monthly purchase per relationship, USD PPP at spot "
+        "value; a savings group's members pool their volumes and the minimum applies to the "
+        "group (collective marketing). Assumption.",
+    )
+    relationship_cost_usd_ppp: float = Field(
+        2.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Cost per supplier relationship per month (visits, collection, records), "
+        "USD PPP; a savings group that markets together is one relationship. Assumption.",
+    )
+    max_suppliers: int = Field(
+        100,
+        ge=0,
+        le=10_000_000,
+        description="Sourcing target: most supplier households per buyer per month. Assumption.",
+    )
+    target_volume_usd_ppp: float = Field(
+        MAX_VALUE,
+        ge=0,
+        le=MAX_VALUE,
+        description="Sourcing target: expected monthly purchase the buyer stops adding "
+        "suppliers at, USD PPP at spot value (default: no limit). Assumption.",
+    )
+    kpi_volume_weight: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Weight of expected margin (vs inclusion of the very poor) in supplier "
+        "choice, 0-1; 1 = purely commercial. Assumption.",
+    )
+    inclusion_bonus_usd_ppp: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Value the buyer puts on sourcing from a very poor (programme-eligible) "
+        "household, USD PPP per supplier per month, weighted by 1 - kpi_volume_weight "
+        "(e.g. a sourcing KPI). Assumption: none.",
+    )
+
+
+@register_pull
+class Buyer(PullActor):
+    """A buyer (trader, processor) that buys the output meeting its quality standard.
+
+    **Decide** (after push): every household of its villages not linked to another buyer
+    is a candidate. Expected volume = expected gross output at full input use from the
+    household's current assets (``own_production(assets, model.tech)`` x ability x skill
+    gain / (1 - input share), i.e. before drought, illness and input rationing) x
+    ``hh.quality`` x ``sell_share``. A candidate qualifies when its volume reaches
+    ``min_volume_usd_ppp``, or, for a member of a savings group, when the group's pooled
+    volume (members in the footprint) does; a group is one relationship, so its members
+    share the relationship cost. Score = ``w x (volume x (resale_margin - premium) -
+    relationship cost share) + (1 - w) x inclusion_bonus x eligible + risk_share x
+    eligible`` (eligible = ``hh.eligible``, the very poor). The best-scoring qualifying
+    candidates with score > 0 are kept up to ``max_suppliers`` and
+    ``target_volume_usd_ppp``; they get ``hh.buyer = unique_id``, households dropped get
+    -1 (only this buyer's links are touched). So a purely commercial buyer favours larger,
+    less poor producers unless the levers change it.
+
+    ``support`` (dict, default empty) is set by a facilitating pull implementer; keys
+    read: ``"risk_share_usd_ppp"`` (USD PPP paid to the buyer per very poor supplier per
+    month, default 0) and ``"kpi_volume_weight"`` (overrides the buyer's own weight).
+
+    **After production**: for each supplier, sold = (income_own + input_cost) x quality x
+    sell_share (gross output at spot value); ``hh.income_own -= sold`` and ``hh.income_sales
+    += sold x (1 + premium) x (1 - hh.transaction_cost)``: the premium is a gain, the
+    transaction cost of reaching the buyer a loss, both earned income. The buyer pays
+    ``sold x (1 + premium)`` on delivery.
+
+    **Settle**: revenue = resale value ``sold x (1 + resale_margin)`` + risk-share support
+    received; cost = payments + relationship costs (+ operating cost, added by the base).
+
+    Attributes (per household, shape ``(n,)``): ``paid_total`` (USD PPP this buyer paid
+    each household), ``haircut_total`` (the transaction cost of those sales, USD PPP),
+    ``ever_supplied`` (bool).
+    """
+
+    kind = "buyer"
+    Params = BuyerParams
+
+    def __init__(self, model: GraduationModel, params: BuyerParams, villages: np.ndarray):
+        super().__init__(model, params, villages)
+        n = model.hh.n
+        self.support: dict[str, Any] = {}
+        self.paid_total = np.zeros(n)
+        self.haircut_total = np.zeros(n)
+        self.ever_supplied = np.zeros(n, bool)
+        self._suppliers = np.zeros(0, np.int64)
+        self._bought = 0.0
+        self._paid = 0.0
+
+    def expected_volume(self, model: GraduationModel) -> np.ndarray:
+        """Expected monthly purchase from each household, USD PPP at spot value, ``(n,)``."""
+        hh, tech = model.hh, model.tech
+        gain = model.params.livelihood.skill_productivity_gain
+        gross = (
+            own_production(hh.assets, tech)
+            * hh.ability
+            * (1.0 + gain * hh.skill)
+            / (1.0 - tech.input_share)
+        )
+        return gross * hh.quality * self.params.sell_share
+
+    def _relationship_cost_share(self, model: GraduationModel, cand: np.ndarray) -> np.ndarray:
+        """Relationship cost per candidate: a savings group shares one among its members."""
+        group = model.hh.savings_group[cand]
+        in_group = group >= 0
+        size = np.ones(cand.size)
+        if in_group.any():
+            counts = np.bincount(group[in_group])
+            size[in_group] = counts[group[in_group]]
+        return self.params.relationship_cost_usd_ppp / size
+
+    def _pooled_volume(self, model: GraduationModel, cand: np.ndarray, vol: np.ndarray):
+        """Volume the minimum applies to: own, or the savings group's pooled volume."""
+        group = model.hh.savings_group[cand]
+        in_group = group >= 0
+        pooled = vol.copy()
+        if in_group.any():
+            sums = np.bincount(group[in_group], weights=vol[in_group])
+            pooled[in_group] = sums[group[in_group]]
+        return pooled
+
+    def decide(self, model: GraduationModel) -> None:
+        hh, p = model.hh, self.params
+        self._bought = self._paid = 0.0
+        mine = hh.buyer == self.unique_id
+        if not self.active:
+            hh.buyer[mine] = -1
+            self._suppliers = np.zeros(0, np.int64)
+            return
+        cand = np.flatnonzero(self.in_footprint(model) & ((hh.buyer < 0) | mine))
+        vol = self.expected_volume(model)[cand]
+        pooled = self._pooled_volume(model, cand, vol)
+        weight = float(self.support.get("kpi_volume_weight", p.kpi_volume_weight))
+        risk_share = float(self.support.get("risk_share_usd_ppp", 0.0))
+        margin = vol * (p.resale_margin - p.price_premium) - self._relationship_cost_share(
+            model, cand
+        )
+        very_poor = hh.eligible[cand]
+        score = (
+            weight * margin
+            + (1.0 - weight) * p.inclusion_bonus_usd_ppp * very_poor
+            + risk_share * very_poor
+        )
+        ok = (score > 0) & (pooled >= p.min_volume_usd_ppp) & (vol > 0)
+        cand, vol, score = cand[ok], vol[ok], score[ok]
+        order = np.argsort(-score, kind="stable")
+        cand, vol = cand[order], vol[order]
+        before = np.cumsum(vol) - vol  # expected volume already sourced before each
+        keep = cand[: p.max_suppliers][before[: p.max_suppliers] < p.target_volume_usd_ppp]
+        hh.buyer[mine] = -1
+        hh.buyer[keep] = self.unique_id
+        self._suppliers = np.sort(keep)
+        self.ever_supplied[keep] = True
+
+    def after_production(self, model: GraduationModel) -> None:
+        hh, p = model.hh, self.params
+        s = self._suppliers
+        if s.size == 0:
+            return
+        output = np.maximum(hh.income_own[s] + hh.input_cost[s], 0.0)  # gross, spot value
+        sold = output * hh.quality[s] * p.sell_share
+        paid = sold * (1.0 + p.price_premium)
+        haircut = paid * hh.transaction_cost[s]
+        hh.income_own[s] -= sold
+        hh.income_sales[s] += paid - haircut
+        self.paid_total[s] += paid
+        self.haircut_total[s] += haircut
+        self._bought = float(sold.sum())
+        self._paid = float(paid.sum())
+
+    def settle(self, model: GraduationModel) -> None:
+        hh, p = model.hh, self.params
+        s = self._suppliers
+        risk_share = float(self.support.get("risk_share_usd_ppp", 0.0)) if self.active else 0.0
+        very_poor = int(hh.eligible[s].sum())
+        groups = hh.savings_group[s]
+        relationships = int((groups < 0).sum()) + np.unique(groups[groups >= 0]).size
+        # support received: what a facilitator actually paid this month, if it says so
+        received = float(self.support.get("paid_usd_ppp", risk_share * very_poor))
+        if not self.active:
+            received = 0.0
+        revenue = self._bought * (1.0 + p.resale_margin) + received
+        cost = self._paid + relationships * p.relationship_cost_usd_ppp
+        self.book(
+            model,
+            revenue,
+            cost,
+            s,
+            volume_usd_ppp=self._bought,
+            payments_usd_ppp=self._paid,
+            relationships=relationships,
+            suppliers_very_poor=very_poor,
+            risk_share_usd_ppp=received,
+        )

@@ -1,0 +1,213 @@
+"""A facilitating pull implementer: a project that crowds in commercial actors for a while.
+
+Unlike the other pull actors it is not commercial: it spends a budget (USD PPP) during a
+window on start-up grants to agents, risk-sharing to buyers for their very poor
+suppliers, and guarantees to lenders, then withdraws. Its spending is its cost; it never
+leaves for losses. Whether the actors it supported stay after it withdraws is the point.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from pushpull_sim.interventions.base import MAX_VALUE
+from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.model import GraduationModel
+
+
+class PullImplementerParams(PullActorParams):
+    """Parameters of a facilitating pull implementer."""
+
+    type: Literal["implementer"] = "implementer"
+    count: int = Field(
+        1,
+        ge=0,
+        le=1,
+        description="Implementers (at most one: it supports every pull actor). Assumption.",
+    )
+    operating_cost_usd_ppp_per_month: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="The project's own running cost per month, USD PPP, outside the support "
+        "budget and booked every month. Assumption: 0 (only support is modelled).",
+    )
+    exit_after_loss_months: int = Field(
+        0,
+        ge=0,
+        le=0,
+        description="A project spends by design and never leaves for losses (always 0). "
+        "Assumption.",
+    )
+    budget_usd_ppp: float = Field(
+        50_000.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Total support budget, USD PPP; support stops when it is spent. Assumption.",
+    )
+    start_month: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_VALUE,
+        description="Support runs in months start+1..end; None = programme.start_month. "
+        "Assumption: the programme window.",
+    )
+    end_month: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_VALUE,
+        description="Last month of support; None = programme.end_month. Assumption: the "
+        "programme window.",
+    )
+    kpi_volume_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Weight of sales volume (vs inclusion of the very poor) in the KPI the "
+        "project sets buyers, 0-1; passed to buyers as support['kpi_volume_weight']. "
+        "Assumption.",
+    )
+    agent_grant_usd_ppp_per_month: float = Field(
+        100.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Start-up grant paid to each active agent each month, USD PPP. Assumption.",
+    )
+    buyer_risk_share_usd_ppp: float = Field(
+        5.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Risk-sharing payment to a buyer per very poor (eligible) supplier it "
+        "actually has, per month, USD PPP. Assumption.",
+    )
+    lender_guarantee_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the expected loss on loans to the very poor the project "
+        "guarantees, 0-1; lowers lenders' screening hurdle, no payment modelled. "
+        "Assumption (partial credit guarantees commonly cover 50-80 %).",
+    )
+
+    @model_validator(mode="after")
+    def _window(self) -> PullImplementerParams:
+        if self.start_month is not None and self.end_month is not None:
+            if self.end_month < self.start_month:
+                raise ValueError(
+                    f"end_month = {self.end_month}: must be >= start_month ({self.start_month})"
+                )
+        return self
+
+
+@register_pull
+class PullImplementer(PullActor):
+    """A facilitating project that supports the other pull actors for a window.
+
+    **Decide** (must run before the other actors: ``priority = -1``; until the model sorts
+    actors by priority, list the implementer first in ``[[pull.actors]]``): while
+    ``start < month <= end`` and budget remains, it sets ``support`` on the active pull
+    actors of ``model.pull_actors`` and pays, this month:
+
+    * agents (kind ``"agent"``): ``{"grant_usd_ppp_per_month": x}``, paid in full
+      monthly to each active agent;
+    * buyers (kind ``"buyer"``): ``{"risk_share_usd_ppp": y, "kpi_volume_weight": w}``;
+      paid ``y`` per very poor supplier the buyer actually has (``hh.buyer == buyer id
+      & hh.eligible``, links as they stand at decision time), so only real inclusion is
+      paid; ``support["paid_usd_ppp"]`` is the month's payment, which the buyer should
+      count as revenue;
+    * lenders (kind ``"lender"``): ``{"guarantee_share": g}``; lowers their screening
+      hurdle for very poor applicants; no payment is modelled.
+
+    When the month's payments exceed what is left of the budget, every payment is scaled
+    down in proportion (the dicts carry the amounts actually paid), so spending never
+    exceeds the budget. Outside the window or once the budget is spent, it clears the
+    support (empty dicts). Every dict also holds ``"paid_usd_ppp"``. Spending is booked
+    as its cost (revenue 0) and charged to the model's cost line ``"pull_implementer"``.
+
+    Attributes:
+        spent_usd_ppp: Support paid so far, USD PPP.
+        spending: Support paid by month, ``{month: USD PPP}`` (months with support only).
+    """
+
+    kind = "implementer"
+    Params = PullImplementerParams
+    priority: ClassVar[int] = -1
+
+    def __init__(self, model: GraduationModel, params: PullImplementerParams, villages: np.ndarray):
+        super().__init__(model, params, villages)
+        prog = model.params.programme
+        self.start_month = prog.start_month if params.start_month is None else params.start_month
+        self.end_month = prog.end_month if params.end_month is None else params.end_month
+        self.spent_usd_ppp = 0.0
+        self.spending: dict[int, float] = {}
+        self._supported: list[PullActor] = []
+        self._month_spent = 0.0
+
+    @property
+    def remaining_usd_ppp(self) -> float:
+        """Budget left, USD PPP."""
+        return max(self.params.budget_usd_ppp - self.spent_usd_ppp, 0.0)
+
+    def window_open(self, model: GraduationModel) -> bool:
+        """Whether the current month lies in the support window."""
+        return self.start_month < model.month <= self.end_month
+
+    def _clear(self) -> None:
+        for actor in self._supported:
+            actor.support = {}
+        self._supported = []
+
+    def decide(self, model: GraduationModel) -> None:
+        self._month_spent = 0.0
+        self._clear()
+        if not (self.active and self.window_open(model) and self.remaining_usd_ppp > 0):
+            return
+        p, hh = self.params, model.hh
+        plans: list[tuple[PullActor, dict[str, float], float]] = []
+        for actor in model.pull_actors:  # a handful of actors, not households
+            if actor is self or not actor.active:
+                continue
+            if not np.isin(actor.villages, self.villages).any():
+                continue
+            if actor.kind == "agent":
+                x = p.agent_grant_usd_ppp_per_month
+                plans.append((actor, {"grant_usd_ppp_per_month": x}, x))
+            elif actor.kind == "buyer":
+                poor_suppliers = int(((hh.buyer == actor.unique_id) & hh.eligible).sum())
+                pay = p.buyer_risk_share_usd_ppp * poor_suppliers
+                terms = {
+                    "risk_share_usd_ppp": p.buyer_risk_share_usd_ppp,
+                    "kpi_volume_weight": p.kpi_volume_weight,
+                }
+                plans.append((actor, terms, pay))
+            elif actor.kind == "lender":
+                plans.append((actor, {"guarantee_share": p.lender_guarantee_share}, 0.0))
+        total = sum(pay for _, _, pay in plans)
+        scale = min(1.0, self.remaining_usd_ppp / total) if total > 0 else 1.0
+        for actor, terms, pay in plans:
+            paid = pay * scale
+            if actor.kind == "agent":
+                terms["grant_usd_ppp_per_month"] = paid
+            elif actor.kind == "buyer":
+                terms["risk_share_usd_ppp"] *= scale
+            actor.support = {**terms, "paid_usd_ppp": paid}
+            self._supported.append(actor)
+        self._month_spent = total * scale
+        self.spent_usd_ppp += self._month_spent
+        self.spending[model.month] = self._month_spent
+        model.charge_cost("pull_implementer", self._month_spent)
+
+    def settle(self, model: GraduationModel) -> None:
+        self.book(
+            model,
+            0.0,
+            self._month_spent,
+            np.zeros(0, np.int64),
+            support_usd_ppp=self._month_spent,
+            supported_actors=len(self._supported),
+        )
