@@ -134,6 +134,7 @@ class GraduationModel(mesa.Model):
         # burn-in: months before the baseline survey, no programme
         self.interventions: list[Intervention] = []
         self.pull_actors: list[PullActor] = []  # they enter at the baseline survey
+        self.pull_entrants: list[PullActor] = []  # entering at the end of this month
         self.participant_ids = np.zeros(0, np.int64)
         self._initialised_averages = False
         while self.month < 0:
@@ -333,6 +334,10 @@ class GraduationModel(mesa.Model):
             iv.after_consumption(self)
         for actor in self.pull_actors:
             actor.settle(self)
+        if self.pull_entrants:  # new actors drawn in by high margins start next month
+            self.pull_actors.extend(self.pull_entrants)
+            self.pull_actors.sort(key=lambda actor: actor.priority)
+            self.pull_entrants = []
         self._update_status(sold)
 
     def _shocks(self) -> np.ndarray:

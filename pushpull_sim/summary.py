@@ -143,7 +143,7 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "cost_per_graduate_usd_ppp": total / grads_at_end if grads_at_end else None,
         "additional_graduates_at_end": extra_grads,
         "cost_per_additional_graduate_usd_ppp": total / extra_grads
-        if extra_grads and extra_grads > 0
+        if extra_grads and extra_grads > 0 and participants > 0
         else None,
     }
     summary = {

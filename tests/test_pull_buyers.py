@@ -155,3 +155,32 @@ def test_bad_buyer_parameter_is_a_one_line_error():
     assert "\n" not in str(info.value)
     with pytest.raises(ScenarioError, match=r"pull.actors\[0\].max_supplier"):
         scenario_from_dict({"pull": {"actors": [{"type": "buyer", "max_supplier": 5}]}})
+
+
+def test_high_margins_draw_new_buyers_into_the_same_villages():
+    from conftest import small
+
+    from pushpull_sim import GraduationModel
+
+    base = {
+        "type": "buyer",
+        "count": 1,
+        "operating_cost_usd_ppp_per_month": 0.0,
+        "resale_margin": 0.6,
+        "max_buyers_per_area": 3,
+    }
+    closed = GraduationModel(
+        small(run={"months": 30}, programme={"interventions": []}, pull={"actors": [base]})
+    ).run()
+    open_ = GraduationModel(
+        small(
+            run={"months": 30},
+            programme={"interventions": []},
+            pull={"actors": [{**base, "entry_margin": 0.1}]},
+        )
+    ).run()
+    assert len(closed.pull_actors) == 1
+    buyers = open_.pull_actors
+    assert 1 < len(buyers) <= 3
+    assert all(np.array_equal(b.villages, buyers[0].villages) for b in buyers)
+    assert min(b.entered_month for b in buyers[1:]) >= 12

@@ -62,6 +62,20 @@ class BuyerParams(PullActorParams):
         le=10_000_000,
         description="Sourcing target: most supplier households per buyer per month. Assumption.",
     )
+    entry_margin: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="Entry: when a buyer's profit over the last 12 months exceeds this "
+        "share of its revenue, a new buyer enters the same villages (0 = no entry). "
+        "Assumption.",
+    )
+    max_buyers_per_area: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="Most buyers active in the same villages (entry stops there). Assumption.",
+    )
     target_volume_usd_ppp: float = Field(
         MAX_VALUE,
         ge=0,
@@ -130,6 +144,7 @@ class Buyer(PullActor):
         super().__init__(model, params, villages)
         n = model.hh.n
         self.support: dict[str, Any] = {}
+        self._revenues: list[float] = []
         self.paid_total = np.zeros(n)
         self.haircut_total = np.zeros(n)
         self.ever_supplied = np.zeros(n, bool)
@@ -231,6 +246,7 @@ class Buyer(PullActor):
             received = 0.0
         revenue = self._bought * (1.0 + p.resale_margin) + received
         cost = self._paid + relationships * p.relationship_cost_usd_ppp
+        self._revenues.append(revenue)
         self.book(
             model,
             revenue,
@@ -242,3 +258,21 @@ class Buyer(PullActor):
             suppliers_very_poor=very_poor,
             risk_share_usd_ppp=received,
         )
+        self._maybe_attract_entrant(model)
+
+    def _maybe_attract_entrant(self, model: GraduationModel) -> None:
+        """High margins draw a competitor into the same villages (it joins next month)."""
+        p = self.params
+        if not (self.active and p.entry_margin > 0 and len(self._revenues) >= 12):
+            return
+        revenue = sum(self._revenues[-12:])
+        profit = sum(self._monthly_profit[-12:])
+        if revenue <= 0 or profit / revenue <= p.entry_margin:
+            return
+        same_area = [
+            a
+            for a in model.pull_actors + model.pull_entrants
+            if isinstance(a, Buyer) and a.active and np.array_equal(a.villages, self.villages)
+        ]
+        if len(same_area) < p.max_buyers_per_area:
+            model.pull_entrants.append(Buyer(model, p, self.villages))
