@@ -847,7 +847,20 @@ class Scenario(_Group):
                 "population.villages = {v}: must be <= population.households ({h})",
                 {"v": p.villages, "h": p.households},
             )
+        prog = self.programme
         for i, actor in enumerate(self.pull.actors):
+            start = getattr(actor, "start_month", None)
+            end = getattr(actor, "end_month", None)
+            if actor.type == "implementer" and (start is not None or end is not None):
+                start = prog.start_month if start is None else start
+                end = prog.end_month if end is None else end
+                if end < start:
+                    raise PydanticCustomError(
+                        "villages",
+                        "pull.actors[{i}]: support window ends (month {e}) before it starts "
+                        "(month {s}); unset ends default to the programme window",
+                        {"i": i, "e": end, "s": start},
+                    )
             if actor.count > p.villages:
                 raise PydanticCustomError(
                     "villages",

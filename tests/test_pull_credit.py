@@ -191,3 +191,24 @@ def test_each_lender_needs_a_village():
                 "pull": {"actors": [{"type": "lender", "count": 5}]},
             }
         )
+
+
+def test_a_zero_loan_is_never_made():
+    m = GraduationModel(
+        lending(
+            months=6,
+            max_loan_usd_ppp=0.0,
+            fixed_cost_per_loan_usd_ppp=0.0,
+            min_assets_usd_ppp=0.0,
+            min_savings_usd_ppp=0.0,
+            application_prob_monthly=0.5,
+        )
+    ).run()
+    assert not any(a.ever_borrowed.any() for a in m.pull_actors)
+    assert (m.hh.lender == -1).all()
+    assert m.pull_records()["loans_made"].sum() == 0
+
+
+def test_implementer_window_is_checked_against_the_programme_window():
+    with pytest.raises(ScenarioError, match=r"pull.actors\[0\]: support window ends \(month 36\)"):
+        scenario_from_dict({"pull": {"actors": [{"type": "implementer", "start_month": 40}]}})

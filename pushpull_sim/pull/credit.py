@@ -199,7 +199,7 @@ class Lender(PullActor):
         guarantee = float(getattr(self, "support", {}).get("guarantee_share", 0.0))
         if guarantee > 0:
             hurdle = np.where(hh.eligible, self.minimum_profitable_loan(guarantee), hurdle)
-        granted = np.flatnonzero(applicants & (size >= hurdle))
+        granted = np.flatnonzero(applicants & (size > 0) & (size >= hurdle))
         if granted.size == 0:
             return
         amount = size[granted]

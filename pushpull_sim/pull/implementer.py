@@ -108,10 +108,9 @@ class PullImplementerParams(PullActorParams):
 class PullImplementer(PullActor):
     """A facilitating project that supports the other pull actors for a window.
 
-    **Decide** (must run before the other actors: ``priority = -1``; until the model sorts
-    actors by priority, list the implementer first in ``[[pull.actors]]``): while
-    ``start < month <= end`` and budget remains, it sets ``support`` on the active pull
-    actors of ``model.pull_actors`` and pays, this month:
+    **Decide** (before the other actors: ``priority = -1``, and the model orders actors by
+    priority): while ``start < month <= end`` and budget remains, it sets ``support`` on
+    the active pull actors of ``model.pull_actors`` and pays, this month:
 
     * agents (kind ``"agent"``): ``{"grant_usd_ppp_per_month": x}``, paid in full
       monthly to each active agent;
