@@ -62,6 +62,9 @@ FLOWS = (
     "interest_paid",
     "financial_income",
     "debt_written_off",
+    "remittances",
+    "remittance_fees",
+    "cash_losses",
 )
 
 
@@ -71,7 +74,8 @@ class Households:
     Attributes (all numpy arrays of shape ``(n,)``):
         Identity: ``village`` (int32), ``region`` (int32), ``size_ae`` (adult equivalents),
             ``labour`` (working adult equivalents offered to work, incl. capacity),
-            ``ability`` (multiplier on own production, mean 1), ``wage_rate`` (the village
+            ``ability`` (multiplier on own production, mean 1), ``remittance_gross`` (sent to
+            the household each month, USD PPP), ``wage_rate`` (the village
             casual wage this month, USD PPP per day), ``transaction_cost`` (this month's cost
             of reaching markets, a share of the value traded; lowered by agents).
         State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
@@ -94,7 +98,9 @@ class Households:
             the full input requirement bought, 0-1), ``input_cost`` (inputs at the
             commercial price), ``input_subsidy`` (part of that paid by a voucher; also
             counted in ``transfer_in_kind``), ``interest_paid``, ``financial_income``
-            (savings-group profit and social-fund grants, net), ``debt_written_off``.
+            (savings-group profit and social-fund grants, net), ``debt_written_off``,
+            ``remittances`` (received, net of ``remittance_fees``), ``cash_losses`` (cash
+            lost at home).
         Status: ``consumption_ppd`` (USD PPP per adult equivalent per day),
             ``income_12m``/``income_wage_12m``/``income_own_12m``/``income_sales_12m``
             (exponentially weighted monthly means over about 12 months), ``food_security``
@@ -116,6 +122,7 @@ class Households:
         self.labour = z(n)
         self.ability = np.ones(n)
         self.wage_rate = z(n)
+        self.remittance_gross = z(n)
         self.transaction_cost = z(n)
         for name in STOCKS:
             setattr(self, name, z(n))
@@ -174,11 +181,12 @@ class Households:
     def accounting_residual(self) -> np.ndarray:
         """Per-household gap in this month's accounts, USD PPP, shape ``(n,)``.
 
-        ``income + transfers (cash and in kind) + net risk sharing + financial income +
-        debt written off`` minus ``consumption + Δ(net worth) + costs`` (health costs, asset
-        losses, interest paid), where net worth = savings + savings-group share + assets -
-        debt. Zero up to floating-point error when no money appears or vanishes. Loans and
-        their repayment move cash and debt together, so they do not enter.
+        ``income + transfers (cash and in kind) + net risk sharing + financial income + debt
+        written off + remittances (net of fees)`` minus ``consumption + Δ(net worth) +
+        costs`` (health costs, asset losses, interest paid, cash lost at home), where net
+        worth = savings + savings-group share + assets - debt. Zero up to floating-point
+        error when no money appears or vanishes. Loans and their repayment move cash and
+        debt together, so they do not enter.
         """
         inflow = (
             self.income
@@ -188,6 +196,7 @@ class Households:
             - self.risk_sharing_out
             + self.financial_income
             + self.debt_written_off
+            + self.remittances
         )
         start = self.savings_start + self.vsla_share_start + self.assets_start - self.debt_start
         outflow = (
@@ -196,5 +205,6 @@ class Households:
             + self.health_cost
             + self.asset_losses
             + self.interest_paid
+            + self.cash_losses
         )
         return inflow - outflow

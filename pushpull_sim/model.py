@@ -61,8 +61,9 @@ class GraduationModel(mesa.Model):
        beyond the window (savings groups that go on meeting, schemes that keep paying).
        Then the pull actors decide, each from its own incentives (lenders screen and lend;
        agents lower the transaction cost of the households they reach).
-    5. **produce and earn**: casual wage work with the labour own production does not
-       absorb, at a village wage that rises as casual labour supply falls below its
+    5. **produce and earn**: remittances arrive net of the channel's fee (the transaction
+       cost, lower through an agent); casual wage work with the labour own production does
+       not absorb, at a village wage that rises as casual labour supply falls below its
        baseline (and falls as it rises); own production from productive assets
        (livestock or small enterprise, S-shaped or concave), with inputs bought
        according to the price paid relative to the household's reference price (which
@@ -73,7 +74,8 @@ class GraduationModel(mesa.Model):
        distress floor plus health costs; pay health costs from cash above the floor;
        consume subsistence plus a share of the surplus (a smaller share when assets'
        marginal return beats the hurdle); keep a precautionary buffer; invest above it when
-       assets beat the hurdle (more so with confidence), otherwise spend part of it.
+       assets beat the hurdle (more so with confidence), otherwise spend part of it;
+       a small share of cash kept at home is lost, unless an agent holds it.
     7. **after consumption**: interventions that meet after the month's spending act
        (savings groups: contributions, loans, repayments, social fund, share-out); then
        pull actors settle (collect repayments, close their books, leave the market after
@@ -183,6 +185,8 @@ class GraduationModel(mesa.Model):
         hh.assets[:] = np.where(has_assets, np.minimum(assets, pop.initial_assets_max_usd_ppp), 0.0)
         need = self._need(hh)
         hh.savings[:] = pop.initial_savings_months * need * np.exp(rng.standard_normal(n))
+        receives = self.streams.get("population.remittances").random(n) < pop.remittance_share
+        hh.remittance_gross[:] = np.where(receives, pop.remittance_usd_ppp_per_month, 0.0)
         hh.confidence[:] = self.params.behaviour.confidence_baseline
         hh.reference_price[:] = 1.0 + self.params.livelihood.transaction_cost_share
         hh.quality[:] = pop.initial_quality
@@ -430,6 +434,9 @@ class GraduationModel(mesa.Model):
         )
         if self.month > 0:
             self._set_wages()
+        # remittances arrive, less the fee of the channel (cheaper through an agent)
+        hh.remittance_fees[:] = hh.remittance_gross * hh.transaction_cost
+        hh.remittances[:] = hh.remittance_gross - hh.remittance_fees
         hh.wage_rate[:] = self.wage[hh.village]
         hh.income_wage[:] = days * hh.wage_rate * ill_factor
         # own production: gross output and the input bill at full input use
@@ -443,7 +450,7 @@ class GraduationModel(mesa.Model):
         price = (1.0 - hh.input_discount) * (1.0 + hh.transaction_cost)
         use = np.minimum((hh.reference_price / price) ** lv.input_price_elasticity, 1.0)
         # and no more than the cash at hand pays for (a voucher stretches it)
-        cash_at_hand = hh.savings + hh.income_wage + hh.transfer_cash
+        cash_at_hand = hh.savings + hh.income_wage + hh.transfer_cash + hh.remittances
         paid_at_full_use = bill_full * price
         affordable = np.divide(
             cash_at_hand, paid_at_full_use, out=np.ones_like(use), where=paid_at_full_use > 0
@@ -489,7 +496,8 @@ class GraduationModel(mesa.Model):
         sc, hh = self.params, self.hh
         bh = sc.behaviour
         need = self._need(hh)
-        disposable = hh.income + hh.transfer_cash + hh.input_subsidy  # vouchers save cash
+        # vouchers save cash; remittances arrive net of fees
+        disposable = hh.income + hh.transfer_cash + hh.input_subsidy + hh.remittances
         cash = hh.savings + disposable
         # distress sale: only to keep consumption at the floor and pay for health
         drought = self.drought_months_left[hh.region] > 0
@@ -535,7 +543,10 @@ class GraduationModel(mesa.Model):
         hh.assets += invest
         hh.asset_purchases += invest
         hh.consumption += consumption
-        hh.savings[:] = cash
+        # cash kept at home is partly lost; with an agent it is kept in mobile money
+        lost = np.where(hh.agent < 0, cash * sc.livelihood.cash_loss_monthly, 0.0)
+        hh.cash_losses += lost
+        hh.savings[:] = cash - lost
         return sell > 1e-9
 
     def _confidence_dynamics(self) -> None:

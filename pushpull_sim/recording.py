@@ -25,6 +25,7 @@ income_own_mean                  own-production income, mean
 income_sales_mean                income from sales to buyers, mean
 transfers_mean                   programme transfers this month (cash + in kind), mean
 risk_sharing_in_mean             informal transfers received, mean
+remittances_mean                 remittances received, net of fees, mean
 financial_income_mean            savings-group profit and social-fund grants (net), mean
 interest_paid_mean               interest paid, mean
 savings_group_share              share of households in a savings group
@@ -81,6 +82,7 @@ MEAN_REPORTERS = {
     "income_sales_mean": lambda h: h.income_sales,
     "transfers_mean": lambda h: h.transfer_cash + h.transfer_in_kind,
     "risk_sharing_in_mean": lambda h: h.risk_sharing_in,
+    "remittances_mean": lambda h: h.remittances,
     "financial_income_mean": lambda h: h.financial_income,
     "interest_paid_mean": lambda h: h.interest_paid,
     "savings_group_share": lambda h: h.savings_group >= 0,

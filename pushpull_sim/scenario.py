@@ -120,6 +120,19 @@ class Population(_Group):
         description="Log-sd of entrepreneurial ability, a multiplier on own production; "
         "heterogeneous returns to the same asset (Bandiera et al. 2017). Assumption.",
     )
+    remittance_share: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Share of households with a migrant member who sends money home. Assumption.",
+    )
+    remittance_usd_ppp_per_month: float = Field(
+        40.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Remittance sent per month to a receiving household, USD PPP, before "
+        "fees. Assumption.",
+    )
     initial_quality: float = Field(
         0.3,
         ge=0,
@@ -189,8 +202,18 @@ class Livelihood(_Group):
         ge=0,
         le=1,
         description="Cost of reaching markets and services without an agent nearby (travel, "
-        "time, small-lot markups), as a share of the value of inputs bought or output "
-        "sold; agents lower it in their footprint. Assumption.",
+        "time, small-lot markups, transfer fees), as a share of the value of inputs bought, "
+        "output sold or remittances received; agents lower it in their footprint. "
+        "Assumption, close to the global average cost of sending remittances, about 6 % "
+        "(World Bank, Remittance Prices Worldwide).",
+    )
+    cash_loss_monthly: float = Field(
+        0.005,
+        ge=0,
+        le=1,
+        description="Share of cash kept at home lost each month (theft, kin demands, "
+        "temptation); households an agent serves keep it in mobile money instead. "
+        "Assumption.",
     )
     wage_flexibility: float = Field(
         0.3,

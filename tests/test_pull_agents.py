@@ -46,6 +46,10 @@ def test_agent_footprint_pays_less_to_trade_and_buys_inputs_more_cheaply():
     clients = a.in_footprint(on) & (on.hh.input_cost > 0)
     expected = a.params.commission_rate * on.hh.input_cost[clients].sum()
     expected += a.params.commission_per_client_usd_ppp * clients.sum()
+    expected += on.hh.remittance_fees[
+        a.reach_mask if not a.params.mobile else np.isin(on.hh.village, a.villages)
+    ].sum()
+    assert rec["remittance_fees_usd_ppp"] > 0  # remittances sent through the agent
     assert rec["revenue_usd_ppp"] == pytest.approx(expected)
     assert rec["clients"] == clients.sum()
     assert np.abs(on.hh.accounting_residual()).max() < 1e-8

@@ -339,6 +339,7 @@ def test_a_voucher_stretches_cash_constrained_input_purchases():
     )
     for m in (a, b):
         m.hh.assets[:] = 20000.0  # own production takes all labour: no wage income
+        m.hh.remittance_gross[:] = 0.0  # and no remittances
         net = own_production(m.hh.assets, m.tech) * m.hh.ability
         bill = net / (1 - m.tech.input_share) - net
         tc = m.params.livelihood.transaction_cost_share

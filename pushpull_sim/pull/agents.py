@@ -161,7 +161,11 @@ class Agent(PullActor):
         else:
             clients = np.zeros(0, np.int64)
             volume = 0.0
-        commissions = p.commission_rate * volume + p.commission_per_client_usd_ppp * clients.size
+        # remittance fees paid through the agent are its revenue too
+        fees = float(hh.remittance_fees[self._footprint].sum()) if self.active else 0.0
+        commissions = (
+            p.commission_rate * volume + p.commission_per_client_usd_ppp * clients.size + fees
+        )
         self.book(
             model,
             commissions + grant,
@@ -170,6 +174,7 @@ class Agent(PullActor):
             commissions_usd_ppp=commissions,
             grant_usd_ppp=grant,
             input_volume_usd_ppp=volume,
+            remittance_fees_usd_ppp=fees,
         )
         if not self.active and self.exited_month == model.month:  # once, on exit
             hh.agent[hh.agent == self.unique_id] = -1
