@@ -40,7 +40,10 @@ def test_every_default_parameter_names_a_source_or_says_assumption():
         for g in Scenario.model_fields
         if g not in {"name", "description"}
     ]
+    from pushpull_sim.pull import PULL_REGISTRY
+
     models += [cls.Params for cls in REGISTRY.values()]
+    models += [cls.Params for cls in PULL_REGISTRY.values()]
     missing = []
     for model in models:
         for name, field in model.model_fields.items():
