@@ -71,3 +71,13 @@ def test_pull_only_scenario_matches_the_microcredit_evidence():
         late["market_participation_others"].mean()
         > 2 * late["market_participation_extreme_poor"].mean()
     )
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_scenario_round_trips(path, tmp_path):
+    from pushpull_sim.scenario import dump_scenario
+
+    sc = load_scenario(path)
+    copy = tmp_path / path.name
+    dump_scenario(sc, copy)
+    assert load_scenario(copy) == sc
