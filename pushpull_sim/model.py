@@ -48,12 +48,15 @@ class GraduationModel(mesa.Model):
     months simulated without any programme; the programme acts in months
     ``programme.start_month + 1 .. programme.end_month``.
 
-    Monthly step, in this order (the code of :meth:`_simulate_month` follows it):
+    Monthly step, in this order (the code of :meth:`_simulate_month` follows steps 1-8;
+    :meth:`step` adds step 9, so burn-in months are not recorded):
 
-    1. **begin month**: advance the month counter; reset the month's flows.
-    2. **shocks**: illness (income loss and a health cost), livestock mortality (per animal,
-       with regional disease outbreaks; technical skill lowers it), asset depreciation, and
-       covariate drought by region (lower yields, casual labour demand and asset prices).
+    1. **begin month**: advance the month counter; reset the month's flows and the
+       transaction cost to its base level.
+    2. **shocks**: illness (income loss and a health cost), covariate drought by region
+       (lower yields, casual labour demand and asset prices), livestock mortality (per
+       animal, with regional disease outbreaks; technical skill lowers it) and asset
+       depreciation.
     3. **risk sharing**: households hit by illness receive informal transfers from network
        neighbours with cash above their buffer.
     4. **push interventions**: each intervention steps every month; its schedule and the
@@ -63,8 +66,8 @@ class GraduationModel(mesa.Model):
        agents lower the transaction cost of the households they reach).
     5. **produce and earn**: remittances arrive net of the channel's fee (the transaction
        cost, lower through an agent); casual wage work with the labour own production does
-       not absorb, at a village wage that rises as casual labour supply falls below its
-       baseline (and falls as it rises); own production from productive assets
+       not absorb, at a village wage that, from month 1, rises as casual labour supply falls
+       below its baseline (and falls as it rises); own production from productive assets
        (livestock or small enterprise, S-shaped or concave), with inputs bought
        according to the price paid relative to the household's reference price (which
        then drifts toward the price paid) and as far as the cash at hand allows; inputs
@@ -79,7 +82,7 @@ class GraduationModel(mesa.Model):
     7. **after consumption**: interventions that meet after the month's spending act
        (savings groups: contributions, loans, repayments, social fund, share-out); then
        pull actors settle (collect repayments, close their books, leave the market after
-       sustained losses).
+       sustained losses); actors drawn in by high margins join at the end of the month.
     8. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria), confidence drifting
        toward its peers' (network peer effects) and pathway stage.
@@ -129,6 +132,7 @@ class GraduationModel(mesa.Model):
 
         self.hh = self._init_households()
         hh = self.hh
+        self.need = self._need(hh)  # monthly subsistence need, USD PPP, shape (n,)
         self.tech = technology(hh.asset_kind, sc)
         self.network = build_network(hh.village, hh.assets + hh.savings, sc.network, self.streams)
         self.degree = np.asarray(self.network.sum(axis=1)).ravel()
@@ -193,7 +197,7 @@ class GraduationModel(mesa.Model):
         return hh
 
     def _need(self, hh: Households) -> np.ndarray:
-        """Monthly subsistence need, USD PPP, shape (n,)."""
+        """Monthly subsistence need, USD PPP, shape (n,) (household sizes never change)."""
         return self.params.behaviour.subsistence_usd_ppp_per_ae_day * hh.size_ae * DAYS_PER_MONTH
 
     def _target_and_assign(self) -> None:
@@ -397,7 +401,7 @@ class GraduationModel(mesa.Model):
         needy = (gap > 0).astype(float)
         if not needy.any():
             return
-        buffer = self.params.behaviour.precautionary_buffer_months * self._need(hh)
+        buffer = self.params.behaviour.precautionary_buffer_months * self.need
         offer = np.where(hh.ill, 0.0, share * np.maximum(hh.savings - buffer, 0.0))
         adj = self.network
         k = adj.T @ needy  # needy neighbours of each giver
@@ -495,7 +499,7 @@ class GraduationModel(mesa.Model):
         """Returns the mask of households that sold assets in distress this month."""
         sc, hh = self.params, self.hh
         bh = sc.behaviour
-        need = self._need(hh)
+        need = self.need
         # vouchers save cash; remittances arrive net of fees
         disposable = hh.income + hh.transfer_cash + hh.input_subsidy + hh.remittances
         cash = hh.savings + disposable
@@ -568,7 +572,7 @@ class GraduationModel(mesa.Model):
     def _update_status(self, sold: np.ndarray) -> None:
         sc, hh = self.params, self.hh
         month = self.month
-        need = self._need(hh)
+        need = self.need
         hh.consumption_ppd[:] = hh.consumption / (hh.size_ae * DAYS_PER_MONTH)
         hh.last_distress_month[sold] = month
         if not self._initialised_averages:

@@ -134,6 +134,7 @@ class Lender(PullActor):
         self.excluded = np.zeros(n, bool)
         self.ever_borrowed = np.zeros(n, bool)
         self.interest_paid_total = np.zeros(n)
+        self.support: dict[str, float] = {}  # set by a facilitating implementer
         self._month_cost = 0.0
         self._loans_made = 0
 
@@ -196,7 +197,7 @@ class Lender(PullActor):
         hurdle = self.minimum_profitable_loan()
         # a facilitating implementer's guarantee covers part of the loss on loans to the
         # very poor: it lowers their screening hurdle (no payment flows are modelled)
-        guarantee = float(getattr(self, "support", {}).get("guarantee_share", 0.0))
+        guarantee = float(self.support.get("guarantee_share", 0.0))
         if guarantee > 0:
             hurdle = np.where(hh.eligible, self.minimum_profitable_loan(guarantee), hurdle)
         granted = np.flatnonzero(applicants & (size > 0) & (size >= hurdle))
