@@ -822,6 +822,14 @@ class Output(_Group):
         "Assumption.",
     )
 
+    record_every_months: int = Field(
+        1,
+        ge=1,
+        le=1200,
+        description="Monthly aggregates are recorded every this many months, plus month 0 and "
+        "the horizon (1 = every month). Assumption.",
+    )
+
     @field_validator("household_months")
     @classmethod
     def _nonneg(cls, v: list[int]) -> list[int]:
