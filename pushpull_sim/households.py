@@ -88,7 +88,9 @@ class Households:
             in a scheme that pays in bad months), ``reference_price`` (input price the
             household regards as normal, as a multiple of the commercial price; it includes
             the transaction cost, so it starts at 1 + the base transaction cost),
-            ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none).
+            ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none),
+            ``linked`` (bool: introduced to the pull side by linkage activities),
+            ``in_push`` (bool: still in the push phase, i.e. not yet handed over to pull).
         Flows this month: ``income_wage``, ``income_own``, ``income_sales`` (earned income by
             source), ``transfer_cash``, ``transfer_in_kind``, ``risk_sharing_in``,
             ``risk_sharing_out``, ``health_cost`` (paid), ``consumption``,
@@ -134,6 +136,8 @@ class Households:
         self.agent = np.full(n, NEVER, np.int32)
         self.lender = np.full(n, NEVER, np.int32)
         self.savings_group = np.full(n, NEVER, np.int32)
+        self.linked = z(n, bool)
+        self.in_push = np.ones(n, bool)
         for name in FLOWS:
             setattr(self, name, z(n))
         self.consumption_ppd = z(n)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 
 import mesa
 import numpy as np
@@ -32,6 +32,7 @@ from pushpull_sim.rct import assign
 from pushpull_sim.recording import Recorder
 from pushpull_sim.rng import RandomStreams
 from pushpull_sim.scenario import Scenario
+from pushpull_sim.strategies import push_budget, resolve_components
 from pushpull_sim.targeting import TargetingInputs, target
 
 #: Largest herd, in animal units, for which deaths are drawn animal by animal.
@@ -116,6 +117,8 @@ class GraduationModel(mesa.Model):
         seed = scenario.run.seed if seed is None else int(seed)
         self.streams = RandomStreams(seed, replication)
         super().__init__(rng=self.streams.integer_seed("mesa"))
+        self.levers = scenario.levers
+        scenario = resolve_components(scenario)  # levers that set component parameters
         self.params = scenario
         self.seed = seed
         self.replication = replication
@@ -141,6 +144,7 @@ class GraduationModel(mesa.Model):
         self.interventions: list[Intervention] = []
         self.pull_actors: list[PullActor] = []  # they enter at the baseline survey
         self.pull_entrants: list[PullActor] = []  # entering at the end of this month
+        self.pull_waiting: list[PullActor] = []  # entering at a fixed push-to-pull switch
         self.participant_ids = np.zeros(0, np.int64)
         self._initialised_averages = False
         while self.month < 0:
@@ -160,6 +164,16 @@ class GraduationModel(mesa.Model):
                 villages = np.arange(j, pop.villages, p.count)
                 self.pull_actors.append(cls(self, p, villages))
         self.pull_actors.sort(key=lambda actor: actor.priority)  # stable: scenario order
+        lv = self.levers
+        #: Month from which the pull actors act (after a fixed switch, they arrive then).
+        self.pull_start_month = sc.programme.start_month + (
+            lv["switch_month"] if lv["transition"] == "fixed" else 0
+        )
+        if lv["transition"] == "fixed":
+            self.pull_waiting, self.pull_actors = self.pull_actors, []
+        # hand-over from push to pull: candidates as known `information_lag_months` ago
+        self._handover_info: deque[np.ndarray] = deque(maxlen=lv["information_lag_months"] + 1)
+        self.handover_month = np.full(hh.n, NEVER, np.int32)
 
         self.recorder = Recorder(self) if record else None
         if self.recorder is not None:
@@ -204,9 +218,10 @@ class GraduationModel(mesa.Model):
         sc = self.params
         hh = self.hh
         prog = sc.programme
+        inputs = TargetingInputs.from_households(hh, self.network, self.degree)
         self.targeting = target(
             prog.targeting,
-            TargetingInputs.from_households(hh, self.network, self.degree),
+            inputs,
             prog.eligible_share,
             prog.pmt_noise_sd,
             self.streams.get("targeting"),
@@ -214,6 +229,20 @@ class GraduationModel(mesa.Model):
         )
         hh.targeting_score[:] = self.targeting.score
         hh.eligible[:] = self.targeting.eligible
+        #: The very poor as the pull side's inclusion incentives see them, shape ``(n,)``:
+        #: the programme's list (shared lists) or the pull implementer's own survey of the
+        #: same rule and share, with its own error (separate lists).
+        if self.levers["targeting_lists"] == "shared":
+            self.pull_list = hh.eligible.copy()
+        else:
+            self.pull_list = target(
+                prog.targeting,
+                inputs,
+                prog.eligible_share,
+                prog.pmt_noise_sd,
+                self.streams.get("targeting.pull_list"),
+                **prog.targeting_options,
+            ).eligible
         treat = assign(
             hh.eligible, hh.village, sc.rct.unit, sc.rct.treatment_share, self.streams.get("rct")
         )
@@ -230,12 +259,13 @@ class GraduationModel(mesa.Model):
         self.unit_cost_usd_ppp = float(
             sum(iv.unit_cost_per_household() for iv in self.interventions)
         )
+        if self.levers["linkage"] and self.interventions:
+            self.unit_cost_usd_ppp += self.levers["linkage_cost_usd_ppp"]
+        budget = push_budget(self.params)  # less the pull share, coordination, fixed cost
         if not self.interventions:
             offered = offered[:0]
-        elif self.unit_cost_usd_ppp > 0 and prog.budget_usd_ppp is not None:
-            affordable = int(
-                (prog.budget_usd_ppp - prog.fixed_cost_usd_ppp) // self.unit_cost_usd_ppp
-            )
+        elif self.unit_cost_usd_ppp > 0 and budget is not None:
+            affordable = int(budget // self.unit_cost_usd_ppp)
             offered = offered[: max(affordable, 0)]
         self.participant_ids = np.sort(offered)
         hh.participant[self.participant_ids] = True
@@ -421,8 +451,58 @@ class GraduationModel(mesa.Model):
         window = prog.end_month - prog.start_month
         if self.programme_active and prog.fixed_cost_usd_ppp and window > 0:
             self.charge_cost("fixed", prog.fixed_cost_usd_ppp / window)
+        if self.programme_active and self.levers["integration_lead"]:
+            self.charge_cost("integration_lead", self.levers["integration_lead_usd_ppp_per_month"])
+        if self.pull_waiting and self.month > self.pull_start_month:  # a fixed switch
+            self.pull_actors, self.pull_waiting = self.pull_waiting, []
+        if self.programme_active:
+            self._hand_over()
         for iv in self.interventions:  # each decides whether it acts this month
             iv.step(self)
+
+    def _hand_over(self) -> None:
+        """Hand participants over from push to pull (the transition lever).
+
+        Candidates this month: every participant (``transition = "none"``), every
+        participant once the programme month passes ``switch_month`` (``"fixed"``), or the
+        participants meeting the readiness rule (``"readiness"``: productive assets and
+        savings above the rule's levels). The implementers act on candidates as known
+        ``information_lag_months`` ago, each with probability ``coordination`` a month.
+        A participant handed over leaves the push phase (``hh.in_push``; under a fixed
+        switch every participant leaves it at the switch, on the calendar) and, with
+        ``linkage``, is introduced to the pull side (``hh.linked``, cost line ``linkage``).
+        """
+        hh, lv = self.hh, self.levers
+        u = self.streams.get("strategy.handover").random(hh.n)  # every month: CRN
+        part = hh.participant
+        after_switch = self.programme_month > lv["switch_month"]
+        if lv["transition"] == "fixed":
+            candidates = part & after_switch
+            if after_switch:
+                hh.in_push[:] = False
+        elif lv["transition"] == "readiness":
+            savings = hh.savings + hh.vsla_share
+            candidates = (
+                part
+                & (hh.assets >= lv["readiness_min_assets_usd_ppp"])
+                & (savings >= lv["readiness_min_savings_months"] * self.need)
+            )
+        else:
+            candidates = part
+        self._handover_info.append(candidates)
+        if len(self._handover_info) < self._handover_info.maxlen:
+            return
+        new = np.flatnonzero(
+            self._handover_info[0] & (self.handover_month == NEVER) & (u < lv["coordination"])
+        )
+        if new.size == 0:
+            return
+        self.handover_month[new] = self.month
+        if lv["transition"] == "readiness":
+            hh.in_push[new] = False
+        if lv["linkage"] and self.pull_actors + self.pull_waiting:
+            hh.linked[new] = True
+            self.charge_cost("linkage", lv["linkage_cost_usd_ppp"] * new.size)
 
     def _produce_and_earn(self) -> None:
         sc, hh = self.params, self.hh
@@ -473,10 +553,14 @@ class GraduationModel(mesa.Model):
         hh.input_subsidy[:] = subsidy
         hh.transfer_in_kind += subsidy
         hh.income_own[:] = output - cost
-        # the reference price drifts toward the price paid, where inputs are bought
+        # the reference price drifts toward the price paid (or, when vouchers are shown as
+        # a separate payment, the commercial price), where inputs are bought
+        anchor = price
+        if self.levers["reference_anchoring"] == "commercial_price":
+            anchor = 1.0 + hh.transaction_cost
         buying = cost > 0
         hh.reference_price[buying] += lv.reference_price_adjustment * (
-            price[buying] - hh.reference_price[buying]
+            anchor[buying] - hh.reference_price[buying]
         )
 
     def _labour_supply(self) -> np.ndarray:

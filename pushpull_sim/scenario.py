@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from pushpull_sim.interventions import REGISTRY
 from pushpull_sim.interventions.base import MAX_VALUE  # bound of open-ended parameters
+from pushpull_sim.strategies import STRATEGY_NAMES, lever_values
 from pushpull_sim.targeting import check_options
 
 
@@ -788,6 +789,176 @@ class Pull(_Group):
         return _build_components(v, PULL_REGISTRY, "pull.actors", "pull actor")
 
 
+class Strategy(_Group):
+    """How push and pull are integrated: a named bundle of disconnect levers.
+
+    ``name`` picks a bundle of :data:`pushpull_sim.strategies.STRATEGIES` (``custom``, the
+    default, leaves every component exactly as written); any other key set here overrides
+    that lever of the bundle. Unset keys (None) take the bundle's value; the resolved
+    values are :attr:`Scenario.levers`. See :mod:`pushpull_sim.strategies` for the table
+    of mechanisms and levers. Every bundle value is an Assumption (documented there).
+    """
+
+    name: Literal[STRATEGY_NAMES] = Field(  # type: ignore[valid-type]
+        "custom",
+        description="Strategy bundle: custom (components as written), none, push_only, "
+        "pull_only, siloed, sequenced or layered. Assumption: custom.",
+    )
+    push: bool | None = Field(
+        None, description="Run the push stream (programme.interventions). Assumption: bundle."
+    )
+    pull: bool | None = Field(
+        None, description="Run the pull stream (pull.actors). Assumption: bundle."
+    )
+    pull_budget_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of programme.budget_usd_ppp given to the pull implementer (its "
+        "budget_usd_ppp is replaced); the push stream gets the rest, less the integration "
+        "lead's cost. Needs a budget. Assumption: bundle.",
+    )
+    targeting_lists: Literal["shared", "separate"] | None = Field(
+        None,
+        description="List of 'very poor' households the pull side's inclusion incentives "
+        "use (risk sharing, guarantees, network placement): the programme's own PMT list "
+        "(shared) or one the pull implementer draws itself with the same rule and share "
+        "but its own survey error (separate). Assumption: bundle.",
+    )
+    linkage: bool | None = Field(
+        None,
+        description="Linkage activities: participants handed over to the pull side are "
+        "introduced to it (referred to lenders, registered with agents, organised into "
+        "village producer groups that market together). Assumption: bundle.",
+    )
+    linkage_cost_usd_ppp: float = Field(
+        15.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Cost of linking one household, USD PPP, planned per participant and "
+        "booked as cost line 'linkage'. Assumption.",
+    )
+    reference_anchoring: Literal["price_paid", "commercial_price"] | None = Field(
+        None,
+        description="What households' reference input price drifts toward: the price they "
+        "pay, voucher discount included (price_paid), or the commercial price, the voucher "
+        "shown as a separate payment (commercial_price). Assumption: bundle.",
+    )
+    subsidy_taper_months: int | None = Field(
+        None,
+        ge=0,
+        le=1200,
+        description="Replaces every input_subsidy's taper_months (capped at its duration). "
+        "Assumption: bundle.",
+    )
+    transition: Literal["none", "fixed", "readiness"] | None = Field(
+        None,
+        description="Hand-over from push to pull: none (both run side by side, participants "
+        "handed over at the start), fixed (one switch for everyone at switch_month: pull "
+        "actors arrive then and push support stops) or readiness (each participant once "
+        "ready, see readiness_*). Assumption: bundle.",
+    )
+    switch_month: int | None = Field(
+        None,
+        ge=1,
+        le=1200,
+        description="Fixed switch: months after the programme starts. Assumption: bundle "
+        "(18, half of a 3-year project).",
+    )
+    readiness_min_assets_usd_ppp: float = Field(
+        250.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Readiness rule: productive assets at least this, USD PPP. Assumption "
+        "(near the S-shaped technology's threshold, livelihood.asset_threshold_usd_ppp).",
+    )
+    readiness_min_savings_months: float = Field(
+        1.0,
+        ge=0,
+        le=120,
+        description="Readiness rule: savings (cash + savings-group share) of at least this "
+        "many months of subsistence need. Assumption (a buffer against one bad month).",
+    )
+    outreach: Literal["random", "network"] | None = Field(
+        None,
+        description="Where agents set up: at commercial hubs, wherever they happen to be "
+        "most profitable (random with respect to the very poor), or at network hubs reaching "
+        "the most very poor (network); replaces every agent's placement. Assumption: bundle.",
+    )
+    coordination: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Monthly probability that the implementers act on a participant's "
+        "hand-over (linkage); 0 = never. Assumption: bundle.",
+    )
+    information_lag_months: int | None = Field(
+        None,
+        ge=0,
+        le=120,
+        description="Months before the pull side learns of a participant's hand-over "
+        "(readiness is judged on information this old). Assumption: bundle.",
+    )
+    integration_lead: bool | None = Field(
+        None,
+        description="A designated integration lead: coordination 1 and no information lag, "
+        "at integration_lead_usd_ppp_per_month in the programme window (cost line "
+        "'integration_lead'). Assumption: bundle.",
+    )
+    integration_lead_usd_ppp_per_month: float = Field(
+        400.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Cost of the integration lead per programme month, USD PPP. Assumption "
+        "(one coordinator's salary and travel).",
+    )
+    kpi_volume_weight: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Replaces the pull implementer's KPI weight on volume (vs inclusion). "
+        "Assumption: bundle.",
+    )
+    buyer_risk_share_usd_ppp: float | None = Field(
+        None,
+        ge=0,
+        le=MAX_VALUE,
+        description="Replaces the pull implementer's risk-sharing payment per very poor "
+        "supplier per month, USD PPP. Assumption: bundle.",
+    )
+    lender_guarantee_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Replaces the pull implementer's guarantee share on loans to the very "
+        "poor. Assumption: bundle.",
+    )
+
+    def resolved(self) -> dict[str, Any]:
+        """Every lever's value: the bundle's, overridden by the keys set here.
+
+        Returns:
+            dict: ``{lever: value}``, keys of :data:`pushpull_sim.strategies.CUSTOM` plus
+            the always-set parameters (costs and the readiness rule).
+        """
+        values = lever_values(self.name)
+        for key in values:
+            mine = getattr(self, key)
+            if mine is not None:
+                values[key] = mine
+        for key in (
+            "linkage_cost_usd_ppp",
+            "readiness_min_assets_usd_ppp",
+            "readiness_min_savings_months",
+            "integration_lead_usd_ppp_per_month",
+        ):
+            values[key] = getattr(self, key)
+        if values["integration_lead"]:
+            values["coordination"] = 1.0
+            values["information_lag_months"] = 0
+        return values
+
+
 class RCT(_Group):
     """The virtual randomised controlled trial."""
 
@@ -866,6 +1037,7 @@ class Scenario(_Group):
     graduation: Graduation = Graduation()
     programme: Programme = Programme()
     pull: Pull = Pull()
+    strategy: Strategy = Strategy()
     rct: RCT = RCT()
     output: Output = Output()
 
@@ -899,6 +1071,25 @@ class Scenario(_Group):
                     "each actor serves at least one village",
                     {"i": i, "c": actor.count, "v": p.villages},
                 )
+        lv = self.levers
+        window = prog.end_month - prog.start_month
+        if lv["transition"] == "fixed" and lv["switch_month"] > window:
+            raise PydanticCustomError(
+                "villages",
+                "strategy.switch_month = {s}: must be <= the programme window ({w} months)",
+                {"s": lv["switch_month"], "w": window},
+            )
+        if prog.budget_usd_ppp is not None:
+            from pushpull_sim.strategies import push_budget
+
+            left = push_budget(self)
+            if left < 0:
+                raise PydanticCustomError(
+                    "villages",
+                    "programme.budget_usd_ppp = {b}: must cover the pull share, the "
+                    "integration lead and the fixed cost (short by {s:.0f})",
+                    {"b": prog.budget_usd_ppp, "s": -left},
+                )
         if self.network.mean_degree >= p.households // p.villages:
             raise PydanticCustomError(
                 "degree",
@@ -906,6 +1097,11 @@ class Scenario(_Group):
                 {"d": self.network.mean_degree, "n": p.households // p.villages},
             )
         return self
+
+    @property
+    def levers(self) -> dict[str, Any]:
+        """The strategy's resolved lever values (see :meth:`Strategy.resolved`)."""
+        return self.strategy.resolved()
 
     def with_overrides(self, **groups: dict[str, Any]) -> Scenario:
         """Return a copy with some parameters replaced (a variant = base + small update).

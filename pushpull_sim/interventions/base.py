@@ -99,12 +99,14 @@ class Intervention:
 
     # -- hooks ------------------------------------------------------------------------------
     def eligible(self, model: GraduationModel) -> np.ndarray:
-        """Household ids this intervention serves: by default the programme's participants.
+        """Household ids this intervention serves: by default the programme's participants
+        still in the push phase (``hh.in_push``; see the strategy's ``transition`` lever).
 
         Returns:
             numpy.ndarray: int64 ids, shape ``(k,)``.
         """
-        return model.participant_ids
+        ids = model.participant_ids
+        return ids[model.hh.in_push[ids]]
 
     def is_delivery_month(self, programme_month: int) -> bool:
         """Whether ``programme_month`` (1 = first programme month) is a delivery month."""

@@ -94,11 +94,13 @@ class Agent(PullActor):
     **Placement** (at entry, once per village served): within the village's own ties,
     ``within = (I + A)^reach``; the hub is the household maximising, over the households
     it reaches, total productive assets (``commercial``) or the count of very poor
-    (``hh.eligible``) households, ties broken by degree (``network``). The footprint is
+    (``model.pull_list``) households, ties broken by degree (``network``). The footprint is
     the hub's reach in every village served, or the villages themselves when ``mobile``.
 
-    **Decide** (active only): ``hh.transaction_cost[footprint] = min(current,
-    agent_transaction_cost_share)``, and ``hh.agent[footprint] = unique_id``.
+    **Decide** (active only): the households served are the footprint plus the linked
+    households of its villages (``hh.linked``: registered by the programme's linkage
+    activities); ``hh.transaction_cost[served] = min(current,
+    agent_transaction_cost_share)``, and ``hh.agent[served] = unique_id``.
 
     **Settle**: revenue = ``commission_rate`` x inputs bought in the footprint this month
     (``hh.input_cost``, which includes the transaction cost) + ``commission_per_client``
@@ -134,20 +136,25 @@ class Agent(PullActor):
                 score = within @ hh.assets[lo:hi]
                 hub = int(np.argmax(score))
             else:
-                score = within @ hh.eligible[lo:hi].astype(np.float64)
+                score = within @ model.pull_list[lo:hi].astype(np.float64)
                 hub = int(np.lexsort((-model.degree[lo:hi], -score))[0])
             self.hubs[k] = lo + hub
             reached = within[[hub]].toarray().ravel()
             footprint[lo:hi] |= reached
         self.reach_mask = footprint
+        self._villages_mask = self._footprint
         if not params.mobile:
             self._footprint = footprint  # the base class's whole-village footprint otherwise
+        self._served = self._footprint
         self._grant = 0.0
 
     def decide(self, model: GraduationModel) -> None:
         if not self.active:
             return
         fp = self._footprint
+        if model.hh.linked.any():  # households the programme registered with the agent
+            fp = fp | (model.hh.linked & self._villages_mask)
+        self._served = fp
         tc = model.hh.transaction_cost
         tc[fp] = np.minimum(tc[fp], self.params.agent_transaction_cost_share)
         model.hh.agent[fp] = self.unique_id
@@ -156,13 +163,13 @@ class Agent(PullActor):
         hh, p = model.hh, self.params
         grant = float(self.support.get("grant_usd_ppp_per_month", 0.0)) if self.active else 0.0
         if self.active:
-            clients = np.flatnonzero(self._footprint & (hh.input_cost > 0))
+            clients = np.flatnonzero(self._served & (hh.input_cost > 0))
             volume = float(hh.input_cost[clients].sum())
         else:
             clients = np.zeros(0, np.int64)
             volume = 0.0
         # remittance fees paid through the agent are its revenue too
-        fees = float(hh.remittance_fees[self._footprint].sum()) if self.active else 0.0
+        fees = float(hh.remittance_fees[self._served].sum()) if self.active else 0.0
         commissions = (
             p.commission_rate * volume + p.commission_per_client_usd_ppp * clients.size + fees
         )

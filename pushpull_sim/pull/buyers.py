@@ -100,6 +100,26 @@ class BuyerParams(PullActorParams):
     )
 
 
+def marketing_group(model: GraduationModel, ids: np.ndarray) -> np.ndarray:
+    """The group each household markets with (-1 = alone), int array, shape ``(k,)``.
+
+    A savings group markets together; linked households outside one (``hh.linked``, the
+    programme's linkage activities) form one producer group per village, numbered after
+    the savings groups.
+
+    Args:
+        model: The model.
+        ids: Household ids, shape ``(k,)``.
+    """
+    hh = model.hh
+    group = hh.savings_group[ids]
+    if hh.linked.any():
+        alone = (group < 0) & hh.linked[ids]
+        offset = max(int(hh.savings_group.max()) + 1, 0)
+        group = np.where(alone, offset + hh.village[ids], group)
+    return group
+
+
 @register_pull
 class Buyer(PullActor):
     """A buyer (trader, processor) that buys the output meeting its quality standard.
@@ -113,7 +133,7 @@ class Buyer(PullActor):
     volume (members in the footprint) does; a group is one relationship, so its members
     share the relationship cost. Score = ``w x (volume x (resale_margin - premium) -
     relationship cost share) + (1 - w) x inclusion_bonus x eligible + risk_share x
-    eligible`` (eligible = ``hh.eligible``, the very poor). The best-scoring qualifying
+    eligible`` (eligible = ``model.pull_list``, the very poor). The best-scoring qualifying
     candidates with score > 0 are kept up to ``max_suppliers`` and
     ``target_volume_usd_ppp``; they get ``hh.buyer = unique_id``, households dropped get
     -1 (only this buyer's links are touched). So a purely commercial buyer favours larger,
@@ -165,8 +185,8 @@ class Buyer(PullActor):
         return gross * hh.quality * self.params.sell_share
 
     def _relationship_cost_share(self, model: GraduationModel, cand: np.ndarray) -> np.ndarray:
-        """Relationship cost per candidate: a savings group shares one among its members."""
-        group = model.hh.savings_group[cand]
+        """Relationship cost per candidate: a marketing group shares one among its members."""
+        group = marketing_group(model, cand)
         in_group = group >= 0
         size = np.ones(cand.size)
         if in_group.any():
@@ -175,8 +195,8 @@ class Buyer(PullActor):
         return self.params.relationship_cost_usd_ppp / size
 
     def _pooled_volume(self, model: GraduationModel, cand: np.ndarray, vol: np.ndarray):
-        """Volume the minimum applies to: own, or the savings group's pooled volume."""
-        group = model.hh.savings_group[cand]
+        """Volume the minimum applies to: own, or the marketing group's pooled volume."""
+        group = marketing_group(model, cand)
         in_group = group >= 0
         pooled = vol.copy()
         if in_group.any():
@@ -200,7 +220,7 @@ class Buyer(PullActor):
         margin = vol * (p.resale_margin - p.price_premium) - self._relationship_cost_share(
             model, cand
         )
-        very_poor = hh.eligible[cand]
+        very_poor = model.pull_list[cand]
         score = (
             weight * margin
             + (1.0 - weight) * p.inclusion_bonus_usd_ppp * very_poor
@@ -237,8 +257,8 @@ class Buyer(PullActor):
         hh, p = model.hh, self.params
         s = self._suppliers
         risk_share = float(self.support.get("risk_share_usd_ppp", 0.0)) if self.active else 0.0
-        very_poor = int(hh.eligible[s].sum())
-        groups = hh.savings_group[s]
+        very_poor = int(model.pull_list[s].sum())
+        groups = marketing_group(model, s)
         relationships = int((groups < 0).sum()) + np.unique(groups[groups >= 0]).size
         # support received: what a facilitator actually paid this month, if it says so
         received = float(self.support.get("paid_usd_ppp", risk_share * very_poor))

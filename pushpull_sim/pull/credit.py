@@ -103,8 +103,10 @@ class Lender(PullActor):
     ``size x ((rate - cost of funds) x (term + 1) / 2 - expected default) > fixed cost``.
     So tiny loans, and with them the very poor, are excluded unless a lever lowers the
     cost. A guarantee from a facilitating implementer (``support["guarantee_share"]``)
-    cuts the expected default rate used to screen very poor (``hh.eligible``) applicants
-    by that share, lowering their hurdle; no guarantee payments are modelled. The cash
+    cuts the expected default rate used to screen very poor (``model.pull_list``) applicants
+    by that share, lowering their hurdle; no guarantee payments are modelled. Households
+    the programme links to the pull side (``hh.linked``) are referred: they are eligible
+    whatever their assets and savings, and still face the profitability test. The cash
     reaches ``hh.savings`` at once (``hh.debt`` rises equally).
 
     **Settle** (after the month's spending and the savings groups): each borrower owes
@@ -164,6 +166,7 @@ class Lender(PullActor):
         )
         if p.accepts_group_record:
             ok |= self._good_group_record(model)
+        ok |= hh.linked  # referred by the programme's linkage activities
         return ok & self.in_footprint(model) & ~self.excluded & (hh.lender < 0)
 
     def _good_group_record(self, model: GraduationModel) -> np.ndarray:
@@ -199,7 +202,7 @@ class Lender(PullActor):
         # very poor: it lowers their screening hurdle (no payment flows are modelled)
         guarantee = float(self.support.get("guarantee_share", 0.0))
         if guarantee > 0:
-            hurdle = np.where(hh.eligible, self.minimum_profitable_loan(guarantee), hurdle)
+            hurdle = np.where(model.pull_list, self.minimum_profitable_loan(guarantee), hurdle)
         granted = np.flatnonzero(applicants & (size > 0) & (size >= hurdle))
         if granted.size == 0:
             return

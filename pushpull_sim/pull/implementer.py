@@ -116,7 +116,7 @@ class PullImplementer(PullActor):
       monthly to each active agent;
     * buyers (kind ``"buyer"``): ``{"risk_share_usd_ppp": y, "kpi_volume_weight": w}``;
       paid ``y`` per very poor supplier the buyer actually has (``hh.buyer == buyer id
-      & hh.eligible``, links as they stand at decision time), so only real inclusion is
+      & model.pull_list``, links as they stand at decision time), so only real inclusion is
       paid; ``support["paid_usd_ppp"]`` is the month's payment, which the buyer should
       count as revenue;
     * lenders (kind ``"lender"``): ``{"guarantee_share": g}``; lowers their screening
@@ -177,7 +177,7 @@ class PullImplementer(PullActor):
                 x = p.agent_grant_usd_ppp_per_month
                 plans.append((actor, {"grant_usd_ppp_per_month": x}, x))
             elif actor.kind == "buyer":
-                poor_suppliers = int(((hh.buyer == actor.unique_id) & hh.eligible).sum())
+                poor_suppliers = int(((hh.buyer == actor.unique_id) & model.pull_list).sum())
                 pay = p.buyer_risk_share_usd_ppp * poor_suppliers
                 terms = {
                     "risk_share_usd_ppp": p.buyer_risk_share_usd_ppp,
