@@ -254,7 +254,7 @@ class Buyer(PullActor):
         self._paid = float(paid.sum())
 
     def settle(self, model: GraduationModel) -> None:
-        hh, p = model.hh, self.params
+        p = self.params
         s = self._suppliers
         risk_share = float(self.support.get("risk_share_usd_ppp", 0.0)) if self.active else 0.0
         very_poor = int(model.pull_list[s].sum())
