@@ -1,0 +1,491 @@
+"""Run a sweep: every (point, replicate) on local processes or a Dask cluster.
+
+Each run's seed comes from the sweep seed and its (point, replicate) through
+:func:`pushpull_sim.sweep.spec.run_seed`, so results do not depend on the number of
+workers or on the engine. Finished runs stream to the sweep directory as they arrive
+(see :mod:`pushpull_sim.sweep.store`); the driver holds only the runs in flight.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from pushpull_sim.output import OutputError
+from pushpull_sim.scenario import dump_scenario
+from pushpull_sim.sweep import params as P
+from pushpull_sim.sweep import store
+from pushpull_sim.sweep.outcomes import run_outcomes
+from pushpull_sim.sweep.spec import SpecError, Sweep
+
+#: Longest error message kept for a failed run, characters. Assumption.
+MAX_ERROR = 500
+
+RunFn = Callable[..., tuple[dict[str, float], pd.DataFrame | None]]
+
+
+def default_run_fn(scenario, seed: int, columns: list[str], arms: list[str]):
+    """Run the model once: ``(outcomes, time series)`` (see :func:`run_outcomes`)."""
+    return run_outcomes(scenario, seed, columns, arms)
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run: a (point, replicate), every strategy of the sweep on one seed."""
+
+    run_id: int
+    point_id: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every run needs (sent once per task; picklable)."""
+
+    base_data: dict[str, Any]
+    strategies: tuple[str, ...]
+    contrast: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    ts_columns: tuple[str, ...]
+    ts_arms: tuple[str, ...]
+    run_fn: RunFn = default_run_fn
+
+
+def outcome_columns(outcomes: list[str], strategies: list[str], contrast: list[str]) -> list[str]:
+    """Names of the summary's outcome columns.
+
+    Without strategies, the outcome names. With strategies, ``<outcome>[<strategy>]`` for
+    each strategy and, with a contrast ``[a, b]``, ``<outcome>[a-b]`` (a minus b, on the
+    same seed).
+    """
+    if not strategies:
+        return list(outcomes)
+    cols = [f"{o}[{s}]" for o in outcomes for s in strategies]
+    if contrast:
+        a, b = contrast
+        cols += [f"{o}[{a}-{b}]" for o in outcomes]
+    return cols
+
+
+def execute(task: RunTask, ctx: Context) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one task; an exception is recorded as a failed run, never raised.
+
+    Returns:
+        tuple: ``(summary row, time series or None)``; the row has ``status`` and
+        ``error`` and one value per outcome column (NaN when failed).
+    """
+    row: dict[str, Any] = {
+        "run_id": task.run_id,
+        "point_id": task.point_id,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        **task.params,
+    }
+    cols = outcome_columns(list(ctx.outcomes), list(ctx.strategies), list(ctx.contrast))
+    frames = []
+    try:
+        results: dict[str | None, dict[str, float]] = {}
+        for strategy in ctx.strategies or (None,):
+            p = dict(task.params)
+            if strategy is not None:
+                p["strategy.name"] = strategy
+            scenario = P.build(ctx.base_data, p, source="run")
+            out, ts = ctx.run_fn(scenario, task.seed, list(ctx.ts_columns), list(ctx.ts_arms))
+            results[strategy] = out
+            if ts is not None and len(ts):
+                if ctx.strategies:
+                    ts.insert(0, "strategy", strategy)
+                frames.append(ts)
+        values: dict[str, float] = {}
+        if not ctx.strategies:
+            values = {o: _num(results[None].get(o)) for o in ctx.outcomes}
+        else:
+            for o in ctx.outcomes:
+                for s in ctx.strategies:
+                    values[f"{o}[{s}]"] = _num(results[s].get(o))
+            if ctx.contrast:
+                a, b = ctx.contrast
+                for o in ctx.outcomes:
+                    values[f"{o}[{a}-{b}]"] = values[f"{o}[{a}]"] - values[f"{o}[{b}]"]
+        row.update(status="ok", error=None, **{c: values[c] for c in cols})
+    except Exception as exc:  # a run that raises is recorded, and the sweep goes on
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        row.update(status="failed", error=message[:MAX_ERROR], **{c: math.nan for c in cols})
+        frames = []
+    ts = None
+    if frames:
+        ts = pd.concat(frames, ignore_index=True)
+        for i, key in enumerate(["run_id", "point_id", "replicate", "seed", *task.params]):
+            ts.insert(i, key, row[key])
+    return row, ts
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v) if v is not None else math.nan
+    except (TypeError, ValueError):
+        return math.nan
+
+
+@dataclass
+class SweepReport:
+    """What a call of :func:`run_sweep` did.
+
+    Attributes:
+        out: The sweep directory.
+        total: Runs in the design.
+        skipped: Runs already on disk (``resume``).
+        done: Runs finished now, failed included.
+        failed: Runs that raised, now.
+        seconds: Wall time of this call, s.
+    """
+
+    out: Path
+    total: int
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def _schema(sweep: Sweep, cols: list[str]) -> pa.Schema:
+    fields = [
+        pa.field("run_id", pa.int64()),
+        pa.field("point_id", pa.int64()),
+        pa.field("replicate", pa.int64()),
+        pa.field("seed", pa.int64()),
+    ]
+    fields += _param_fields(sweep)
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    fields += [pa.field(c, pa.float64()) for c in cols]
+    return pa.schema(fields)
+
+
+def _param_fields(sweep: Sweep) -> list[pa.Field]:
+    out = []
+    for name in sweep.names:
+        values = sweep.design[name].tolist()
+        if all(isinstance(v, bool) for v in values):
+            t = pa.bool_()
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            t = pa.int64()
+        elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            t = pa.float64()
+        else:
+            t = pa.string()
+        out.append(pa.field(name, t))
+    return out
+
+
+def _ts_schema(sweep: Sweep) -> pa.Schema:
+    s = sweep.spec.sweep
+    fields = [
+        pa.field("run_id", pa.int64()),
+        pa.field("point_id", pa.int64()),
+        pa.field("replicate", pa.int64()),
+        pa.field("seed", pa.int64()),
+        *_param_fields(sweep),
+    ]
+    if sweep.strategies:
+        fields.append(pa.field("strategy", pa.string()))
+    fields.append(pa.field("month", pa.int32()))
+    fields += [pa.field(f"{c}_{a}", pa.float64()) for a in s.timeseries_arms for c in s.timeseries]
+    return pa.schema(fields)
+
+
+def _columns(row_or_df: Any, schema: pa.Schema) -> dict[str, list[Any]]:
+    if isinstance(row_or_df, dict):
+        return {f.name: [_cast(row_or_df.get(f.name), f.type)] for f in schema}
+    return {f.name: [_cast(v, f.type) for v in row_or_df[f.name].tolist()] for f in schema}
+
+
+def _cast(v: Any, t: pa.DataType) -> Any:
+    if v is None:
+        return None
+    if pa.types.is_string(t):
+        return str(v)
+    if pa.types.is_floating(t):
+        return float(v)
+    return v
+
+
+def tasks(sweep: Sweep, skip: set[int]) -> Iterator[RunTask]:
+    """The sweep's runs in run_id order (run_id = point_id x replications + replicate)."""
+    reps = sweep.spec.sweep.replications
+    for point in range(sweep.n_points):
+        params = sweep.point_params(point)
+        for r in range(reps):
+            run_id = point * reps + r
+            if run_id not in skip:
+                yield RunTask(run_id, point, r, sweep.seed_of(point, r), params)
+
+
+def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Path | None, bool]:
+    """Check and set up the sweep directory before any run.
+
+    Returns:
+        tuple: ``(old directory moved aside by force (removed at the end) or None,
+        whether this resumes an earlier sweep)``.
+
+    Raises:
+        OutputError: The directory exists and neither ``resume`` nor ``force`` was given,
+            or it is not a sweep directory, or cannot be written.
+        SpecError: ``resume`` of a sweep whose spec or base scenario changed.
+    """
+    if out.name in ("", ".", ".."):
+        raise OutputError(f"--out {out}: must name a directory to create")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a directory")
+    nonempty = out.is_dir() and any(out.iterdir())
+    old = None
+    resuming = False
+    if nonempty and resume:
+        manifest = store.read_manifest(out)
+        if manifest is None:
+            raise OutputError(f"--out {out}: --resume: no sweep to resume here (no manifest.json)")
+        if manifest.get("fingerprint") != sweep.fingerprint():
+            raise SpecError(
+                f"{sweep.source}: --resume {out}: the spec or its base scenario changed since "
+                "that sweep started; run it to a new --out"
+            )
+        resuming = True
+    elif nonempty and not force:
+        raise OutputError(
+            f"--out {out}: directory exists and is not empty; pass --resume to complete the "
+            "sweep in it or --force to replace it"
+        )
+    elif nonempty and force:
+        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
+        out.rename(old)
+    try:
+        for sub in (store.SUMMARY, store.TIMESERIES, store.JOURNAL):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    return old, resuming
+
+
+def _write_manifest(sweep: Sweep, out: Path, cols: list[str]) -> None:
+    import json
+
+    s = sweep.spec.sweep
+    manifest = {
+        "name": s.name,
+        "fingerprint": sweep.fingerprint(),
+        "design": s.design,
+        "samples": s.samples,
+        "replications": s.replications,
+        "seed": s.seed,
+        "parameters": sweep.names,
+        "integer_parameters": sorted(sweep.integer),
+        "strategies": sweep.strategies,
+        "contrast": list(s.contrast),
+        "outcomes": list(s.outcomes),
+        "outcome_columns": cols,
+        "points": sweep.n_points,
+        "runs": sweep.n_runs,
+        "model_runs": sweep.n_model_runs,
+        "morris_levels": s.morris_levels,
+        "sobol_second_order": s.sobol_second_order,
+        "spec": sweep.spec.model_dump(mode="json"),
+        "spec_file": str(sweep.source),
+        "seed_rule": "SeedSequence(seed, spawn_key=(point_id, replicate)).generate_state(1, "
+        "uint64)[0] & (2**63 - 1); replication 0 of that seed",
+    }
+    store.write_atomic(out / store.MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    store.write_atomic(out / "base_scenario.toml", dump_scenario(sweep.base))
+    if Path(sweep.source).is_file():
+        store.write_atomic(out / "spec.toml", Path(sweep.source).read_text(encoding="utf-8-sig"))
+    design = sweep.design.copy()
+    for name in sweep.names:  # mixed-type levels are stored as text
+        if design[name].dtype == object:
+            design[name] = design[name].map(str)
+    tmp = out / ".design.parquet.tmp"
+    design.to_parquet(tmp, index=False)
+    os.replace(tmp, out / "design.parquet")
+
+
+def run_sweep(
+    sweep: Sweep,
+    out: str | Path,
+    workers: int | None = None,
+    scheduler: Any = None,
+    resume: bool = False,
+    force: bool = False,
+    run_fn: RunFn | None = None,
+    progress: bool = True,
+    max_runs: int | None = None,
+) -> SweepReport:
+    """Run every run of a sweep not yet on disk, streaming results to ``out``.
+
+    Args:
+        sweep: The loaded sweep (:func:`pushpull_sim.sweep.spec.load_sweep`).
+        out: Sweep directory.
+        workers: Local worker processes (default: one per core; 1 runs in this process).
+            Ignored with ``scheduler``.
+        scheduler: A Dask scheduler address (``"tcp://host:8786"``) or a
+            ``dask.distributed.Client``: run on that cluster instead.
+        resume: Complete the sweep already in ``out`` (runs on disk are not run again).
+        force: Replace an existing, non-empty ``out`` (the old one is removed only when
+            this sweep finishes).
+        run_fn: Replaces the model run (tests): ``fn(scenario, seed, columns, arms) ->
+            (outcomes dict, time series DataFrame or None)``; must be picklable for
+            processes and Dask.
+        progress: Show a progress bar on standard error.
+        max_runs: Stop after this many runs (tests, partial sweeps); None = all.
+
+    Returns:
+        SweepReport: Counts and wall time.
+
+    Raises:
+        OutputError: As :func:`prepare_dir`.
+        SpecError: ``resume`` with a changed spec.
+    """
+    t0 = time.perf_counter()
+    out = Path(out)
+    s = sweep.spec.sweep
+    old, resuming = prepare_dir(sweep, out, resume, force)
+    cols = outcome_columns(list(s.outcomes), sweep.strategies, list(s.contrast))
+    if not resuming:
+        _write_manifest(sweep, out, cols)
+    store.consolidate(out)
+    done = store.done_run_ids(out)
+    report = SweepReport(out=out, total=sweep.n_runs, skipped=len(done))
+    ctx = Context(
+        base_data=sweep.base_data,
+        strategies=tuple(sweep.strategies),
+        contrast=tuple(s.contrast),
+        outcomes=tuple(s.outcomes),
+        ts_columns=tuple(s.timeseries),
+        ts_arms=tuple(s.timeseries_arms),
+        run_fn=run_fn or default_run_fn,
+    )
+    todo = tasks(sweep, done)
+    if max_runs is not None:
+        todo = (t for _, t in zip(range(max_runs), todo, strict=False))
+    session = store.next_session(out)
+    sj = store.Journal(out / store.JOURNAL / f"summary-{session}.arrows", _schema(sweep, cols))
+    tj = None
+    ts_schema = _ts_schema(sweep)
+    if s.timeseries:
+        tj = store.Journal(out / store.JOURNAL / f"timeseries-{session}.arrows", ts_schema)
+    bar = _progress(report, progress)
+
+    def record(row: dict[str, Any], ts: pd.DataFrame | None) -> None:
+        if tj is not None and ts is not None:
+            tj.write(_columns(ts, ts_schema))
+        sj.write(_columns(row, sj.schema))  # last: the run counts as done from here
+        report.done += 1
+        if row["status"] != "ok":
+            report.failed += 1
+            if len(report.errors) < 20:
+                report.errors.append(f"run {row['run_id']}: {row['error']}")
+        bar.set_postfix(done=report.skipped + report.done, failed=report.failed, refresh=False)
+        bar.update(1)
+
+    try:
+        if scheduler is not None:
+            _run_dask(todo, ctx, scheduler, record)
+        else:
+            n = workers if workers is not None else (os.cpu_count() or 1)
+            if n <= 1:
+                for task in todo:
+                    record(*execute(task, ctx))
+            else:
+                _run_local(todo, ctx, n, record)
+    finally:
+        bar.close()
+        sj.close()
+        if tj is not None:
+            tj.close()
+    store.consolidate(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _progress(report: SweepReport, enabled: bool):
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=report.total,
+        initial=report.skipped,
+        unit="run",
+        file=sys.stderr,
+        disable=not enabled,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+    bar.set_postfix(done=report.skipped, failed=0)
+    return bar
+
+
+def _run_local(todo: Iterator[RunTask], ctx: Context, workers: int, record) -> None:
+    """Local processes; at most 2 x workers tasks in flight (bounded memory)."""
+    method = "fork" if sys.platform == "linux" else "spawn"
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
+        )
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method))
+    with pool:
+        try:
+            inflight: set = set()
+            for task in todo:
+                inflight.add(pool.submit(execute, task, ctx))
+                if len(inflight) >= 2 * workers:
+                    finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        record(*f.result())
+            while inflight:
+                finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    record(*f.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _run_dask(todo: Iterator[RunTask], ctx: Context, scheduler: Any, record) -> None:
+    """A Dask distributed cluster; at most 2 x its threads tasks in flight."""
+    from dask.distributed import Client, as_completed
+
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler) if own else scheduler
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OutputError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
+    try:
+        width = max(1, 2 * sum(client.nthreads().values()))
+        [ctx_future] = client.scatter([ctx], broadcast=True)
+        pending = as_completed()
+        n = 0
+        for task in todo:
+            pending.add(client.submit(execute, task, ctx_future, pure=False))
+            n += 1
+            if n >= width:
+                record(*next(pending).result())
+                n -= 1
+        for f in pending:
+            record(*f.result())
+    finally:
+        if own:
+            client.close()

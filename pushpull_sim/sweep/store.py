@@ -1,0 +1,226 @@
+"""The sweep directory: a Parquet dataset written incrementally, crash-safe and resumable.
+
+Layout of ``DIR``::
+
+    manifest.json          what was asked: spec, fingerprint, design kind, columns, counts
+    spec.toml              a copy of the spec file
+    base_scenario.toml     the base scenario with the spec's fixed overrides
+    design.parquet         one row per point: point_id, each parameter, u:<parameter>
+    summary/part-*.parquet     one row per run (a (point, replicate))
+    timeseries/part-*.parquet  one row per run x recorded month (x strategy)
+    journal/*.arrows       runs finished by a sweep that is still going or was interrupted
+
+While a sweep runs, each finished run is appended at once to this session's journals
+(Arrow IPC streams, flushed after every run: its time series first, then its summary
+row, so a run counts as done only when its summary row is complete). When the sweep ends,
+or when ``--resume`` starts, journals are converted to Parquet parts and removed. A
+killed sweep therefore loses only the runs in flight. Readers take the Parquet parts and
+any journals, and keep one row per run_id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+SUMMARY = "summary"
+TIMESERIES = "timeseries"
+JOURNAL = "journal"
+MANIFEST = "manifest.json"
+#: Rows per Parquet row group when journals are converted. Assumption.
+ROW_GROUP = 65_536
+
+
+def read_stream(path: Path) -> Iterator[pa.RecordBatch]:
+    """Yield the complete record batches of a journal (a torn last batch is skipped)."""
+    try:
+        with pa.OSFile(str(path), "rb") as f:
+            try:
+                reader = pa.ipc.open_stream(f)
+            except (pa.ArrowInvalid, OSError):
+                return
+            while True:
+                try:
+                    yield reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (pa.ArrowInvalid, OSError):
+                    return
+    except FileNotFoundError:
+        return
+
+
+class Journal:
+    """An append-only Arrow IPC stream, flushed after every write.
+
+    Args:
+        path: File to create.
+        schema: Schema of every batch.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.schema = schema
+        self._file = open(path, "wb")  # noqa: SIM115 (closed in close())
+        self._writer = pa.ipc.new_stream(self._file, schema)
+
+    def write(self, columns: dict[str, list[Any]]) -> None:
+        """Append rows given column-wise and flush them to the operating system."""
+        batch = pa.RecordBatch.from_pydict(columns, schema=self.schema)
+        self._writer.write_batch(batch)
+        self._file.flush()
+
+    def close(self) -> None:
+        self._writer.close()
+        self._file.close()
+
+
+def _write_parquet(batches: Iterator[pa.RecordBatch], schema: pa.Schema, path: Path) -> int:
+    """Write batches to ``path`` atomically (temporary file, then rename). Returns rows."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    rows = 0
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    with pq.ParquetWriter(str(tmp), schema) as writer:
+        for b in batches:
+            pending.append(b)
+            size += b.num_rows
+            if size >= ROW_GROUP:
+                writer.write_table(pa.Table.from_batches(pending, schema))
+                rows += size
+                pending, size = [], 0
+        if pending or rows == 0:
+            writer.write_table(pa.Table.from_batches(pending, schema))
+            rows += size
+    os.replace(tmp, path)
+    return rows
+
+
+def consolidate(out: Path) -> int:
+    """Turn every journal in ``out`` into Parquet parts, then remove it.
+
+    The time series of a run is kept only if its summary row is complete. Converting a
+    journal again (after a crash during conversion) rewrites the same part files.
+
+    Returns:
+        int: Number of runs converted.
+    """
+    jdir = out / JOURNAL
+    if not jdir.is_dir():
+        return 0
+    converted = 0
+    for spath in sorted(jdir.glob("summary-*.arrows")):
+        session = spath.stem.removeprefix("summary-")
+        tpath = jdir / f"timeseries-{session}.arrows"
+        batches = list(read_stream(spath))
+        if batches:
+            table = pa.Table.from_batches(batches)
+            ids = table.column("run_id")
+            _write_parquet(iter(batches), table.schema, out / SUMMARY / f"part-{session}.parquet")
+            converted += table.num_rows
+            stream = read_stream(tpath)
+            first = next(stream, None)
+            if first is not None:
+
+                def kept(first=first, stream=stream, ids=ids):
+                    for b in itertools.chain([first], stream):
+                        yield b.filter(pc.is_in(b.column("run_id"), value_set=ids))
+
+                _write_parquet(kept(), first.schema, out / TIMESERIES / f"part-{session}.parquet")
+        tpath.unlink(missing_ok=True)
+        spath.unlink()
+    for tpath in jdir.glob("timeseries-*.arrows"):  # no summary at all: nothing finished
+        tpath.unlink()
+    return converted
+
+
+def next_session(out: Path) -> str:
+    """A new session number, above every part and journal already present."""
+    nums = [-1]
+    for sub in (SUMMARY, TIMESERIES, JOURNAL):
+        for p in (out / sub).glob("*"):
+            digits = "".join(c for c in p.stem.split("-")[-1] if c.isdigit())
+            if digits:
+                nums.append(int(digits))
+    return f"{max(nums) + 1:05d}"
+
+
+def _read(out: Path, sub: str, prefix: str, columns: list[str] | None) -> pd.DataFrame:
+    tables = []
+    for p in sorted((out / sub).glob("part-*.parquet")):
+        tables.append(pq.read_table(p, columns=columns))
+    for p in sorted((out / JOURNAL).glob(f"{prefix}-*.arrows")):
+        batches = list(read_stream(p))
+        if batches:
+            t = pa.Table.from_batches(batches)
+            tables.append(t.select(columns) if columns else t)
+    if not tables:
+        return pd.DataFrame(columns=columns or [])
+    return pa.concat_tables(tables, promote_options="default").to_pandas()
+
+
+def done_run_ids(out: Path) -> set[int]:
+    """run_ids with a complete summary row (Parquet parts and journals)."""
+    df = _read(out, SUMMARY, "summary", ["run_id"])
+    return set(int(i) for i in df["run_id"])
+
+
+def load_summary(out: str | Path) -> pd.DataFrame:
+    """The summary table of a sweep directory: one row per run, sorted by run_id.
+
+    Args:
+        out: The sweep directory (finished, running or interrupted).
+
+    Returns:
+        pandas.DataFrame: Columns ``run_id``, ``point_id``, ``replicate``, ``seed``, each
+        varied parameter, ``status`` (``ok``/``failed``), ``error``, then the outcomes.
+    """
+    out = Path(out)
+    df = _read(out, SUMMARY, "summary", None)
+    if df.empty:
+        return df
+    df = df.drop_duplicates("run_id").sort_values("run_id", kind="stable")
+    return df.reset_index(drop=True)
+
+
+def load_timeseries(out: str | Path) -> pd.DataFrame:
+    """The time-series table: one row per run x recorded month (x strategy), sorted.
+
+    Args:
+        out: The sweep directory.
+
+    Returns:
+        pandas.DataFrame: Rows of runs with a complete summary row only.
+    """
+    out = Path(out)
+    df = _read(out, TIMESERIES, "timeseries", None)
+    if df.empty:
+        return df
+    done = done_run_ids(out)
+    df = df[df["run_id"].isin(done)]
+    keys = ["run_id", "strategy", "month"] if "strategy" in df else ["run_id", "month"]
+    df = df.drop_duplicates(keys).sort_values(keys, kind="stable")
+    return df.reset_index(drop=True)
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of a sweep directory (None if there is none)."""
+    try:
+        return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
