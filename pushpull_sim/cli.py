@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every registered push intervention and pull actor type with its "
         "parameters, defaults, units and sources.",
     )
+    from pushpull_sim.sweep.cli import add_sweep_parsers
+
+    add_sweep_parsers(sub, _int_in)
     return parser
 
 
@@ -163,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "interventions":
             return _cmd_interventions()
+        if args.command in ("sweep", "analyze"):
+            from pushpull_sim.sweep.cli import run_command
+
+            return run_command(args)
     except (ScenarioError, OutputError) as exc:
         print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
