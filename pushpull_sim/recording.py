@@ -152,7 +152,11 @@ def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal); NaN for an empty array."""
     if x.size == 0:
         return float("nan")
-    s = np.sort(x)
+    return _gini_sorted(np.sort(x))
+
+
+def _gini_sorted(s: np.ndarray) -> float:
+    """:func:`gini` of values already sorted ascending, shape ``(m,)``, m >= 1."""
     total = s.sum()
     if total <= 0:
         return 0.0
@@ -160,14 +164,64 @@ def gini(x: np.ndarray) -> float:
     return float((2.0 * (ranks * s).sum() / (s.size * total)) - (s.size + 1) / s.size)
 
 
+#: The recorded asset percentiles, as fractions (converted as ``np.percentile`` does).
+_QUANTILES = np.true_divide(np.asarray([10, 50, 90]), 100)
+
+
+def percentiles_sorted(s: np.ndarray) -> np.ndarray:
+    """The 10th, 50th and 90th percentiles of values sorted ascending, shape ``(3,)``.
+
+    The same numbers as ``np.percentile(x, [10, 50, 90])`` (linear interpolation,
+    computed the same way, NaN when any value is NaN), without its per-call overhead:
+    the recorder sorts each arm's values once.
+
+    Args:
+        s: Values sorted ascending (NaNs last, as ``np.sort`` puts them), shape ``(m,)``,
+            m >= 1.
+    """
+    n = s.size
+    virtual = (n - 1) * _QUANTILES
+    prev = np.floor(virtual)
+    nxt = prev + 1
+    above = virtual >= n - 1  # at the top: the largest value
+    prev[above] = -1
+    nxt[above] = -1
+    prev = prev.astype(np.intp)
+    nxt = nxt.astype(np.intp)
+    gamma = virtual - prev
+    a, b = s[prev], s[nxt]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    if np.isnan(s[-1]):
+        out[:] = np.nan
+    return out
+
+
 class Recorder:
     """Collects the declared outputs of one model run.
+
+    Monthly aggregates are recorded every ``output.record_every_months`` months (k), and
+    always at month 0, at the horizon, at the end of the programme and 2 and 5 years
+    after it, at the ITT months and at the household panel's months (every month the
+    summary reads). With k = 1 every month is recorded. ``programme_cost_usd_ppp`` is
+    always the cost booked in the recorded month itself; the run's total cost is in
+    ``model.costs``.
 
     Args:
         model: The model to record. The household panel is taken at baseline (month 0),
             at ``output.household_months``, at the ITT months, and at the end of the
             programme and 2 and 5 years after it (within the horizon).
+
+    Attributes:
+        panel_months: Months at which the household panel is recorded, sorted.
+        every: Recording interval of the monthly aggregates, months (k).
+        always_months: Months recorded whatever k, sorted.
     """
+
+    #: Largest reporter block evaluated at once, in values (rows x households); bounds
+    #: the recorder's scratch memory (16 MB) at any population size.
+    BLOCK_VALUES = 1 << 21
 
     def __init__(self, model: GraduationModel) -> None:
         sc = model.params
@@ -175,6 +229,9 @@ class Recorder:
         end = sc.programme.end_month
         months = set(sc.output.household_months) | set(itt) | {0, end, end + 24, end + 60}
         self.panel_months = sorted(m for m in months if 0 <= m <= model.horizon)
+        self.every = sc.output.record_every_months
+        self.always_months = sorted(set(self.panel_months) | {0, model.horizon})
+        self._always = frozenset(self.always_months)
         self._rows: list[np.ndarray] = []
         self._months: list[int] = []
         self._panels: list[pd.DataFrame] = []
@@ -184,21 +241,55 @@ class Recorder:
             + [f"stage_{s}" for s in STAGES]
             + ["gini_consumption", "programme_cost_usd_ppp"]
         )
+        n = model.hh.n
+        self._chunk = max(1, min(len(MEAN_REPORTERS), self.BLOCK_VALUES // max(n, 1)))
+        self._values = np.empty((self._chunk, n))  # reporter values, one row per reporter
+        self._arm_key: np.ndarray | None = None  # arm the bin index below was built for
+        self._bins = np.empty(0, np.intp)
+        self._groups: list[np.ndarray] = []  # households of all / each arm, ascending ids
+
+    def records(self, month: int) -> bool:
+        """Whether the monthly aggregates of ``month`` are recorded."""
+        return month in self._always or (month >= 0 and month % self.every == 0)
+
+    def _arm_bins(self, arm: np.ndarray) -> np.ndarray:
+        """Bin index ``arm + 3 r`` for reporter row r of a block, flattened, ``(chunk * n,)``."""
+        if self._arm_key is None or not np.array_equal(self._arm_key, arm):
+            self._arm_key = arm.copy()
+            rows = np.arange(self._chunk, dtype=np.intp)[:, None]
+            self._bins = (arm[None, :] + 3 * rows).ravel()
+            self._groups = [np.arange(arm.size)] + [np.flatnonzero(arm == a) for a in range(3)]
+        return self._bins
 
     def record(self, model: GraduationModel) -> None:
-        """Record the current month (called by the model after each step)."""
+        """Record the current month (called by the model after each step).
+
+        Months that are not recorded (see :meth:`records`) cost nothing.
+        """
+        if not self.records(model.month):
+            return
         hh = model.hh
+        n = hh.n
         arm = hh.arm.astype(np.intp)
         counts = np.bincount(arm, minlength=3).astype(float)
-        n_all = float(hh.n)
+        n_all = float(n)
         block = np.full((len(ARMS), len(self.columns)), np.nan)
         block[0, 0] = n_all
         block[1:, 0] = counts
         safe = np.where(counts > 0, counts, np.nan)  # an empty arm has no mean
-        for j, fn in enumerate(MEAN_REPORTERS.values(), start=1):
-            v = np.asarray(fn(hh), dtype=float)
-            block[0, j] = v.mean()
-            block[1:, j] = np.bincount(arm, weights=v, minlength=3) / safe
+        # mean reporters, a block of rows at a time: the same sums as one reporter at a
+        # time (pairwise over all households; in household order within an arm)
+        bins = self._arm_bins(arm)
+        reporters = list(MEAN_REPORTERS.values())
+        for lo in range(0, len(reporters), self._chunk):
+            fns = reporters[lo : lo + self._chunk]
+            c = len(fns)
+            vals = self._values[:c]
+            for r, fn in enumerate(fns):
+                vals[r] = fn(hh)
+            block[0, 1 + lo : 1 + lo + c] = vals.mean(axis=1)
+            sums = np.bincount(bins[: c * n], weights=vals.ravel(), minlength=3 * c)
+            block[1:, 1 + lo : 1 + lo + c] = sums.reshape(c, 3).T / safe[:, None]
         j = 1 + len(MEAN_REPORTERS)
         for num_fn, den_fn in RATIO_REPORTERS.values():
             num = np.asarray(num_fn(hh), dtype=float)
@@ -209,16 +300,18 @@ class Recorder:
                 den_arm > 0, den_arm, np.nan
             )
             j += 1
-        groups = [slice(None)] + [arm == a for a in range(3)]
         stage = hh.stage.astype(np.intp)
-        for g, sel in enumerate(groups):
+        for g, sel in enumerate(self._groups):
             a = hh.assets[sel]
             if a.size:
-                block[g, j : j + 3] = np.percentile(a, [10, 50, 90])
+                a.sort()
+                block[g, j : j + 3] = percentiles_sorted(a)
                 block[g, j + 3 : j + 3 + len(STAGES)] = (
                     np.bincount(stage[sel], minlength=len(STAGES)) / a.size
                 )
-                block[g, j + 3 + len(STAGES)] = gini(hh.consumption_ppd[sel])
+                cpd = hh.consumption_ppd[sel]
+                cpd.sort()
+                block[g, j + 3 + len(STAGES)] = _gini_sorted(cpd)
         cost = 0.0
         if 0 <= model.month <= model.horizon:
             cost = float(sum(v[model.month] for v in model.costs.values()))

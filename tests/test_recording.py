@@ -1,0 +1,79 @@
+"""The recorder: aggregates every k months (``output.record_every_months``), and the
+fast percentiles and Gini giving exactly the numbers of the plain numpy versions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import small
+
+from pushpull_sim.model import GraduationModel
+from pushpull_sim.recording import gini, percentiles_sorted
+
+
+def _run(**groups) -> GraduationModel:
+    return GraduationModel(small(**groups)).run()
+
+
+@pytest.fixture(scope="module")
+def every_month() -> GraduationModel:
+    return _run(run={"months": 50}, output={"household_months": [0, 10, 48]})
+
+
+def test_every_month_by_default(every_month: GraduationModel) -> None:
+    ts = every_month.timeseries()
+    assert sorted(ts["month"].unique()) == list(range(51))
+    assert (ts.groupby("month").size() == 4).all()  # one row per arm
+
+
+def test_every_k_months_plus_the_months_the_summary_needs(
+    every_month: GraduationModel,
+) -> None:
+    model = _run(
+        run={"months": 50},
+        output={"household_months": [0, 10, 48], "record_every_months": 6},
+    )
+    ts = model.timeseries()
+    # multiples of 6; the panel month 10; the end of the programme (24) and the ITT
+    # month (24); the horizon (50), which is not a multiple of 6
+    expected = [0, 6, 10, 12, 18, 24, 30, 36, 42, 48, 50]
+    assert sorted(ts["month"].unique()) == expected
+    assert model.recorder.always_months == [0, 10, 24, 48, 50]
+    # recording less often changes nothing else: the same numbers at the same months
+    full = every_month.timeseries()
+    pd.testing.assert_frame_equal(
+        ts.reset_index(drop=True),
+        full[full["month"].isin(expected)].reset_index(drop=True),
+        check_exact=True,
+    )
+    pd.testing.assert_frame_equal(
+        model.household_panel(), every_month.household_panel(), check_exact=True
+    )
+    assert sorted(model.household_panel()["month"].unique()) == [0, 10, 24, 48]
+
+
+def test_final_month_recorded_when_k_exceeds_the_horizon() -> None:
+    model = _run(run={"months": 30}, output={"household_months": [0], "record_every_months": 100})
+    # month 0, the end of the programme (24, also the ITT month) and the horizon
+    assert sorted(model.timeseries()["month"].unique()) == [0, 24, 30]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 10, 11, 99, 100, 101, 1000, 2001])
+def test_percentiles_and_gini_match_numpy(size: int) -> None:
+    rng = np.random.default_rng(size)
+    for x in (
+        rng.lognormal(3.0, 2.0, size),
+        np.round(rng.lognormal(1.0, 1.0, size)),  # ties
+        np.zeros(size),
+        np.where(rng.random(size) < 0.5, 0.0, rng.random(size)),
+    ):
+        s = np.sort(x)
+        got = percentiles_sorted(s)
+        want = np.percentile(x, [10, 50, 90])
+        assert np.array_equal(got, want), (got, want)
+        assert gini(x) == gini(s)
+    x = rng.random(size)
+    x[size // 2] = np.nan
+    assert np.isnan(percentiles_sorted(np.sort(x))).all()
+    assert np.isnan(np.percentile(x, [10, 50, 90])).all()
