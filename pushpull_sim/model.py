@@ -412,7 +412,14 @@ class GraduationModel(mesa.Model):
         units = np.minimum(np.ceil(hh.assets / tech.unit_value_usd_ppp), MAX_HERD)
         has = units > 0
         died = np.zeros(n)
-        died[has] = np.maximum(stats.binom.ppf(u[has], units[has], p[has]), 0.0)
+        # the binomial inverse is 0 wherever u <= P(no death) = (1 - p)^units (the first
+        # test of its quantile), so it is only evaluated where it can be above 0; the
+        # margin covers any last-digit difference in pow: the same numbers, much faster.
+        # There 0 < u < 1, units is a positive integer and 0 <= p <= 1, so the
+        # distribution's own quantile (_ppf) is what binom.ppf would return, without its
+        # argument checks
+        live = has & (u > (1.0 - p) ** units * (1.0 - 1e-9))
+        died[live] = np.maximum(stats.binom._ppf(u[live], units[live], p[live]), 0.0)
         mortality = np.where(has, hh.assets * died / np.where(has, units, 1.0), 0.0)
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
         loss = mortality + depreciation
@@ -433,14 +440,14 @@ class GraduationModel(mesa.Model):
             return
         buffer = self.params.behaviour.precautionary_buffer_months * self.need
         offer = np.where(hh.ill, 0.0, share * np.maximum(hh.savings - buffer, 0.0))
-        adj = self.network
-        k = adj.T @ needy  # needy neighbours of each giver
+        adj = self.network  # symmetric, so adj.T @ x == adj @ x, summed in the same order
+        k = adj @ needy  # needy neighbours of each giver
         per_link = np.divide(offer, k, out=np.zeros_like(offer), where=k > 0)
         raw = needy * (adj @ per_link)
         scale = np.divide(gap, raw, out=np.zeros_like(raw), where=raw > 1e-12)
         scale = np.minimum(scale, 1.0)
         received = raw * scale
-        given = per_link * (adj.T @ (needy * scale))
+        given = per_link * (adj @ (needy * scale))
         hh.savings += received - given
         np.maximum(hh.savings, 0.0, out=hh.savings)  # guard float dust only
         hh.risk_sharing_in += received
