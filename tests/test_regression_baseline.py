@@ -32,3 +32,18 @@ def test_results_identical_to_baseline(name: str) -> None:
         pd.testing.assert_frame_equal(
             got.reset_index(drop=True), expected, check_exact=True, obj=f"{name}.{table}"
         )
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "p", "seed"),
+    [(3, 2, 0.5, 0), (5, 4, 0.9, 1), (10, 4, 0.15, 2), (101, 6, 0.15, 3), (200, 8, 1.0, 4)],
+)
+def test_watts_strogatz_ties_are_networkx_ties(n: int, k: int, p: float, seed: int) -> None:
+    import networkx as nx
+
+    from pushpull_sim.network import watts_strogatz_edges
+
+    want = {tuple(sorted(e)) for e in nx.watts_strogatz_graph(n, k, p, seed=seed).edges()}
+    got = watts_strogatz_edges(n, k, p, seed)
+    assert got.shape == (len(want), 2)
+    assert {tuple(e) for e in got.tolist()} == want

@@ -77,6 +77,27 @@ class AgentParams(PullActorParams):
     )
 
 
+def _village_blocks(adj: sp.csr_array, village: np.ndarray, ids: np.ndarray) -> sp.csr_array:
+    """Ties among households ``ids`` (ascending) within their own village, ``(m, m)``.
+
+    Args:
+        adj: The network, shape ``(n, n)``.
+        village: Village of each household, shape ``(n,)``.
+        ids: Households, ascending, whole villages, shape ``(m,)``.
+
+    Returns:
+        scipy.sparse.csr_array: Canonical, indexed by position in ``ids``; ties across
+        villages dropped.
+    """
+    rows = adj[ids].tocoo()
+    keep = village[ids[rows.row]] == village[rows.col]
+    local = np.searchsorted(ids, rows.col[keep])  # a same-village tie stays among ids
+    m = ids.size
+    out = sp.csr_array((rows.data[keep], (rows.row[keep], local)), shape=(m, m))
+    out.sum_duplicates()
+    return out
+
+
 def _within_reach(adj: sp.csr_array, reach: int) -> sp.csr_array:
     """Boolean matrix: ``[i, j]`` true when j is within ``reach`` steps of i, (m, m)."""
     m = adj.shape[0]
@@ -128,19 +149,28 @@ class Agent(PullActor):
         footprint = np.zeros(hh.n, bool)
         starts = np.searchsorted(hh.village, self.villages, side="left")
         ends = np.searchsorted(hh.village, self.villages, side="right")
+        # every village served at once: its households' ties within their own village form
+        # a block-diagonal matrix whose blocks are the villages' own networks, so each
+        # block's reach and scores are those of the village alone (in the same order)
+        ids = np.concatenate([np.arange(lo, hi) for lo, hi in zip(starts, ends, strict=True)])
+        offset = np.cumsum(np.r_[0, ends - starts])[:-1]  # position of each village in ids
+        within = _within_reach(_village_blocks(model.network, hh.village, ids), params.reach)
+        if params.placement == "commercial":
+            score = within @ hh.assets[ids]
+        else:
+            score = within @ model.pull_list[ids].astype(np.float64)
         for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):  # setup: per village
             if hi <= lo:
                 continue
-            within = _within_reach(model.network[lo:hi, lo:hi], params.reach)
+            s = score[offset[k] : offset[k] + hi - lo]
             if params.placement == "commercial":
-                score = within @ hh.assets[lo:hi]
-                hub = int(np.argmax(score))
+                hub = int(np.argmax(s))
             else:
-                score = within @ model.pull_list[lo:hi].astype(np.float64)
-                hub = int(np.lexsort((-model.degree[lo:hi], -score))[0])
+                hub = int(np.lexsort((-model.degree[lo:hi], -s))[0])
             self.hubs[k] = lo + hub
-            reached = within[[hub]].toarray().ravel()
-            footprint[lo:hi] |= reached
+        served = self.hubs >= 0
+        reached = within[offset[served] + self.hubs[served] - starts[served]]
+        footprint[ids[reached.indices]] = True
         self.reach_mask = footprint
         self._villages_mask = self._footprint
         if not params.mobile:
