@@ -1,6 +1,8 @@
 """The ``pushpull`` command line.
 
 ``pushpull run SCENARIO [--seed S] [--replications R] [--months M] [--out DIR] [--force]``
+``pushpull compare SCENARIO [--strategies NAME ...] [--levers] [--replications R] [--out DIR]``
+``pushpull strategies`` (the lever settings of every strategy)
 
 Bad input (a scenario error, a bad option, an output directory that exists or cannot be
 written) prints one line to standard error and exits with status 2; nothing already
@@ -21,6 +23,9 @@ from pathlib import Path
 from pushpull_sim.scenario import ScenarioError, load_scenario
 
 EXIT_USAGE = 2
+
+#: Strategies ``compare`` runs by default, in report order.
+STRATEGY_ORDER = ("none", "push_only", "pull_only", "siloed", "sequenced", "layered")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +88,48 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every registered push intervention and pull actor type with its "
         "parameters, defaults, units and sources.",
     )
+    from pushpull_sim.strategies import STRATEGIES
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare integration strategies for the same budget",
+        description="Run integration strategies on common random numbers for the scenario's "
+        "budget; print the table and write comparison.parquet/csv, runs.parquet, "
+        "spending.csv, report.md and compare_*.png to DIR.",
+    )
+    compare.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario TOML file")
+    compare.add_argument(
+        "--strategies",
+        nargs="+",
+        choices=list(STRATEGIES),
+        metavar="NAME",
+        help=f"strategies to compare (default: all; allowed: {', '.join(STRATEGIES)})",
+    )
+    compare.add_argument(
+        "--levers",
+        action="store_true",
+        help="lever attribution: switch one lever group at a time from siloed toward layered "
+        "(and back from layered); runs those variants, plus --strategies if given",
+    )
+    compare.add_argument(
+        "--replications", type=_int_in(1, 10_000), help="replications per strategy (default 20)"
+    )
+    compare.add_argument("--seed", type=_int_in(0, 2**63 - 1), help="base seed")
+    compare.add_argument(
+        "--workers", type=_int_in(1, 1024), help="worker processes (default: cores)"
+    )
+    compare.add_argument(
+        "--out", type=Path, metavar="DIR", help="output directory (default runs/compare-...)"
+    )
+    compare.add_argument(
+        "--force", action="store_true", help="replace an existing output directory"
+    )
+    sub.add_parser(
+        "strategies",
+        help="print every strategy's lever settings",
+        description="Print the lever settings of every integration strategy (the data "
+        "`compare` runs). Any lever can be overridden in a scenario's [strategy] table.",
+    )
     from pushpull_sim.sweep.cli import add_sweep_parsers
 
     add_sweep_parsers(sub, _int_in)
@@ -141,6 +188,58 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from pushpull_sim.compare import (
+        compare,
+        format_attribution,
+        format_table,
+        lever_attribution,
+        lever_variants,
+        write_comparison,
+    )
+    from pushpull_sim.output import OutputError, prepare_output
+
+    scenario = load_scenario(args.scenario)
+    if scenario.programme.budget_usd_ppp is None:
+        raise ScenarioError(
+            f"{args.scenario}: programme.budget_usd_ppp = (missing): compare needs a budget, "
+            "the same for every strategy; set it in [programme]"
+        )
+    variants = None
+    if args.levers:
+        variants = {name: {"name": name} for name in args.strategies or []}
+        variants.update(lever_variants())
+    elif args.strategies:
+        variants = {name: {"name": name} for name in dict.fromkeys(args.strategies)}
+    else:
+        variants = {name: {"name": name} for name in STRATEGY_ORDER}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("runs") / f"compare-{scenario.name}-{stamp}"
+    tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
+    try:
+        result = compare(
+            scenario,
+            replications=args.replications or 20,
+            seed=args.seed,
+            workers=args.workers,
+            variants=variants,
+        )
+        attribution = lever_attribution(result) if args.levers else None
+        print(format_table(result))
+        if attribution is not None:
+            print("\nThe disconnect, lever by lever (paired differences, mean [95 % CI]):\n")
+            print(format_attribution(attribution))
+        write_comparison(result, out, force=args.force, tmp=tmp, attribution=attribution)
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists() and not (tmp / "report.md").exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    files = sorted(p.name for p in out.iterdir())
+    print(f"\nwrote {out}/: {', '.join(files)}")
+    return 0
+
+
 def _kept(tmp: Path) -> bool:
     """A finished temporary directory is kept when its target appeared meanwhile."""
     return all((tmp / name).exists() for name in ("summary.json", "run.png"))
@@ -166,6 +265,13 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "interventions":
             return _cmd_interventions()
+        if args.command == "compare":
+            return _cmd_compare(args)
+        if args.command == "strategies":
+            from pushpull_sim.strategies import format_strategies
+
+            print(format_strategies())
+            return 0
         if args.command in ("sweep", "analyze"):
             from pushpull_sim.sweep.cli import run_command
 

@@ -472,8 +472,10 @@ class GraduationModel(mesa.Model):
 
         Candidates this month: every participant (``transition = "none"``), every
         participant once the programme month passes ``switch_month`` (``"fixed"``), or the
-        participants meeting the readiness rule (``"readiness"``: productive assets and
-        savings above the rule's levels). The implementers act on candidates as known
+        participants meeting the readiness rule (``"readiness"``: after
+        ``readiness_min_months`` programme months, productive assets and
+        savings above the rule's levels, and 12-month earned income covering the set share of
+        subsistence need). The implementers act on candidates as known
         ``information_lag_months`` ago, each with probability ``coordination`` a month.
         A participant handed over leaves the push phase (``hh.in_push``; under a fixed
         switch every participant leaves it at the switch, on the calendar) and, with
@@ -491,8 +493,10 @@ class GraduationModel(mesa.Model):
             savings = hh.savings + hh.vsla_share
             candidates = (
                 part
+                & (self.programme_month > lv["readiness_min_months"])
                 & (hh.assets >= lv["readiness_min_assets_usd_ppp"])
                 & (savings >= lv["readiness_min_savings_months"] * self.need)
+                & (hh.income_12m >= lv["readiness_min_income_share"] * self.need)
             )
         else:
             candidates = part
@@ -559,6 +563,8 @@ class GraduationModel(mesa.Model):
         hh.input_cost[:] = cost
         hh.input_subsidy[:] = subsidy
         hh.transfer_in_kind += subsidy
+        if lv.local_price_discount:  # thin village markets pay less than the spot price
+            output = output * (1.0 - lv.local_price_discount)
         hh.income_own[:] = output - cost
         # the reference price drifts toward the price paid (or, when vouchers are shown as
         # a separate payment, the commercial price), where inputs are bought

@@ -73,8 +73,13 @@ def prepare_output(out: Path, force: bool) -> Path:
         raise OutputError(f"--out {out}: cannot write in {parent}: {exc.strerror}") from None
 
 
-def _commit(tmp: Path, out: Path, force: bool) -> None:
-    """Move the finished temporary directory to ``out``."""
+def commit_output(tmp: Path, out: Path, force: bool) -> None:
+    """Move the finished temporary directory to ``out`` (see the module docstring).
+
+    Raises:
+        OutputError: If ``out`` appeared meanwhile and ``force`` is off (the results are
+            then kept in ``tmp``).
+    """
     if out.exists() and not _is_empty_dir(out):
         if not force:
             raise OutputError(
@@ -133,5 +138,5 @@ def write_run(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _commit(tmp, out, force)
+    commit_output(tmp, out, force)
     return out

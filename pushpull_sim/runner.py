@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -219,17 +220,38 @@ def run_experiment(
     if workers is None:
         workers = min(reps, os.cpu_count() or 1)
     data = scenario.to_dict()
-    if workers <= 1 or reps == 1:
-        results = [run_replication(data, seed, r) for r in range(reps)]
-    else:
-        # fork on Linux: fast, and works from scripts without a __main__ guard and from
-        # notebooks; spawn elsewhere (fork is unsafe on macOS)
-        # (the only threads here are BLAS pools, which re-initialise after fork)
-        method = "fork" if sys.platform == "linux" else "spawn"
-        with warnings.catch_warnings():
-            warnings.filterwarnings(
-                "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
-            )
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-                results = list(pool.map(run_replication, [data] * reps, [seed] * reps, range(reps)))
+    results = parallel_map(
+        run_replication, [data] * reps, [seed] * reps, range(reps), workers=workers
+    )
     return ExperimentResult(scenario, seed, results)
+
+
+def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = None) -> list:
+    """``[fn(*args) for args in zip(*iterables)]``, on local worker processes.
+
+    Results come back in input order, so they do not depend on ``workers``.
+
+    Args:
+        fn: A picklable top-level function.
+        *iterables: Its arguments, one iterable per parameter.
+        workers: Worker processes (default: one per core, at most one per task; 1 runs in
+            this process).
+
+    Returns:
+        list: The results, in input order.
+    """
+    args = list(zip(*iterables, strict=True))
+    if workers is None:
+        workers = min(len(args), os.cpu_count() or 1)
+    if workers <= 1 or len(args) <= 1:
+        return [fn(*a) for a in args]
+    # fork on Linux: fast, and works from scripts without a __main__ guard and from
+    # notebooks; spawn elsewhere (fork is unsafe on macOS)
+    # (the only threads here are BLAS pools, which re-initialise after fork)
+    method = "fork" if sys.platform == "linux" else "spawn"
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
+        )
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+            return list(pool.map(fn, *zip(*args, strict=True)))

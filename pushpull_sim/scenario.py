@@ -208,6 +208,15 @@ class Livelihood(_Group):
         "Assumption, close to the global average cost of sending remittances, about 6 % "
         "(World Bank, Remittance Prices Worldwide).",
     )
+    local_price_discount: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="Discount on output sold or valued in the village rather than to a buyer, "
+        "share of the market (spot) price: thin local markets and traders' farm-gate "
+        "margins. Assumption: 0 (the village absorbs all output at the market price); "
+        "farm-gate prices commonly sit 10-40 % below market prices.",
+    )
     cash_loss_monthly: float = Field(
         0.005,
         ge=0,
@@ -865,6 +874,14 @@ class Strategy(_Group):
         description="Fixed switch: months after the programme starts. Assumption: bundle "
         "(18, half of a 3-year project).",
     )
+    readiness_min_months: int = Field(
+        12,
+        ge=0,
+        le=1200,
+        description="Readiness rule: programme months before anyone can be judged ready. "
+        "Assumption: the core package (asset transfer, consumption support, training) is "
+        "delivered first, as in BRAC-style programmes [B15].",
+    )
     readiness_min_assets_usd_ppp: float = Field(
         250.0,
         ge=0,
@@ -878,6 +895,14 @@ class Strategy(_Group):
         le=120,
         description="Readiness rule: savings (cash + savings-group share) of at least this "
         "many months of subsistence need. Assumption (a buffer against one bad month).",
+    )
+    readiness_min_income_share: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="Readiness rule: earned income over the last 12 months (wage, own "
+        "production, sales; transfers excluded) of at least this share of subsistence need. "
+        "Assumption (a household that already lives on its own earnings).",
     )
     outreach: Literal["random", "network"] | None = Field(
         None,
@@ -949,7 +974,9 @@ class Strategy(_Group):
         for key in (
             "linkage_cost_usd_ppp",
             "readiness_min_assets_usd_ppp",
+            "readiness_min_months",
             "readiness_min_savings_months",
+            "readiness_min_income_share",
             "integration_lead_usd_ppp_per_month",
         ):
             values[key] = getattr(self, key)

@@ -69,7 +69,7 @@ _SILOED: dict[str, Any] = {
     "subsidy_taper_months": 0,
     "transition": "none",
     "outreach": "random",
-    "coordination": 0.0,
+    "coordination": 0.1,
     "information_lag_months": 6,
     "integration_lead": False,
     "kpi_volume_weight": 1.0,
@@ -161,7 +161,10 @@ def lever_values(name: str) -> dict[str, Any]:
 
 
 def apply_strategy(scenario: Scenario, name: str, **levers: Any) -> Scenario:
-    """Return the scenario run under a named strategy (its own ``[strategy]`` table replaced).
+    """Return the scenario run under a named strategy.
+
+    The scenario's own lever settings are dropped; its strategy parameters that are not
+    levers (the costs of linkage and of an integration lead, the readiness rule) are kept.
 
     Args:
         scenario: The scenario.
@@ -169,12 +172,21 @@ def apply_strategy(scenario: Scenario, name: str, **levers: Any) -> Scenario:
         **levers: Lever overrides on top of the bundle (keys of the ``[strategy]`` table).
 
     Returns:
-        Scenario: A validated copy with ``strategy = {"name": name, **levers}``.
+        Scenario: A validated copy whose ``[strategy]`` table is ``name`` plus ``levers``.
 
     Raises:
         ScenarioError: If the name or a lever value is not allowed.
     """
-    return scenario.with_overrides(strategy={"name": name, **levers})
+    kept = {
+        k: v
+        for k, v in scenario.strategy.model_dump(exclude_none=True).items()
+        if k not in CUSTOM and k != "name"
+    }
+    data = scenario.to_dict()
+    data["strategy"] = {**kept, "name": name, **levers}
+    from pushpull_sim.scenario import scenario_from_dict
+
+    return scenario_from_dict(data, source="<strategy>")
 
 
 def lever_group_variant(group: str, base: str = "siloed", target: str = "layered") -> dict:
@@ -197,14 +209,15 @@ def format_strategies() -> str:
     names = list(STRATEGY_NAMES)
     rows = [["lever", *names]]
     for lever in CUSTOM:
-        rows.append([lever, *(_show(lever_values(n)[lever]) for n in names)])
+        rows.append([lever, *(format_lever(lever_values(n)[lever]) for n in names)])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def _show(value: Any) -> str:
+def format_lever(value: Any) -> str:
+    """A lever value as printed: None -> "(as written)", booleans -> on / off."""
     if value is None:
         return "(as written)"
     if isinstance(value, bool):
@@ -277,8 +290,10 @@ def push_budget(scenario: Scenario) -> float | None:
     if prog.budget_usd_ppp is None:
         return None
     share = lv["pull_budget_share"] or 0.0
-    return prog.budget_usd_ppp * (1.0 - share) - coordination_cost(scenario) - (
-        prog.fixed_cost_usd_ppp
+    return (
+        prog.budget_usd_ppp * (1.0 - share)
+        - coordination_cost(scenario)
+        - (prog.fixed_cost_usd_ppp)
     )
 
 

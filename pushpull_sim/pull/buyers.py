@@ -143,10 +143,12 @@ class Buyer(PullActor):
     read: ``"risk_share_usd_ppp"`` (USD PPP paid to the buyer per very poor supplier per
     month, default 0) and ``"kpi_volume_weight"`` (overrides the buyer's own weight).
 
-    **After production**: for each supplier, sold = (income_own + input_cost) x quality x
-    sell_share (gross output at spot value); ``hh.income_own -= sold`` and ``hh.income_sales
-    += sold x (1 + premium) x (1 - hh.transaction_cost)``: the premium is a gain, the
-    transaction cost of reaching the buyer a loss, both earned income. The buyer pays
+    **After production**: for each supplier, sold = (income_own + input_cost) / (1 -
+    ``livelihood.local_price_discount``) x quality x sell_share (gross output at spot
+    value); ``hh.income_own -= sold x (1 - discount)`` (its village value) and
+    ``hh.income_sales += sold x (1 + premium) x (1 - hh.transaction_cost)``: the spot price
+    over the village price and the premium are gains, the transaction cost of reaching the
+    buyer a loss, all earned income. The buyer pays
     ``sold x (1 + premium)`` on delivery.
 
     **Settle**: revenue = resale value ``sold x (1 + resale_margin)`` + risk-share support
@@ -242,11 +244,13 @@ class Buyer(PullActor):
         s = self._suppliers
         if s.size == 0:
             return
-        output = np.maximum(hh.income_own[s] + hh.input_cost[s], 0.0)  # gross, spot value
+        # gross output at its village value, then at the spot (market) price
+        local = 1.0 - model.params.livelihood.local_price_discount
+        output = np.maximum(hh.income_own[s] + hh.input_cost[s], 0.0) / local
         sold = output * hh.quality[s] * p.sell_share
         paid = sold * (1.0 + p.price_premium)
         haircut = paid * hh.transaction_cost[s]
-        hh.income_own[s] -= sold
+        hh.income_own[s] -= sold * local  # no longer sold or valued in the village
         hh.income_sales[s] += paid - haircut
         self.paid_total[s] += paid
         self.haircut_total[s] += haircut

@@ -1,0 +1,677 @@
+"""Compare integration strategies for the same budget, on common random numbers.
+
+Every strategy runs on the same scenario, seed and replications, so each replication
+has the same households, network, targeting list, trial assignment and shocks under
+every strategy (common random numbers: the model draws each process from its own named
+stream). Differences between strategies are then differences their levers make, and
+paired differences have much narrower confidence intervals than the outcomes themselves.
+
+Outcomes (:data:`OUTCOMES`) concern the households the programme was offered to: the
+treatment arm of the virtual trial (the intent-to-treat population), the same
+households under every strategy. ``end`` is the project's last month
+(``programme.end_month``); ``end+2y`` and ``end+5y`` are 24 and 60 months later.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pushpull_sim.households import TREATMENT
+from pushpull_sim.model import GraduationModel
+from pushpull_sim.runner import parallel_map
+from pushpull_sim.scenario import Scenario, ScenarioError, scenario_from_dict
+from pushpull_sim.strategies import (
+    LEVER_GROUPS,
+    STRATEGIES,
+    apply_strategy,
+    format_lever,
+    lever_group_variant,
+    lever_values,
+)
+
+#: Outcomes of one run: name -> (unit, meaning). Shares are of the treatment arm.
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "treatment_households": ("households", "households offered the programme (treatment arm)"),
+    "participants": ("households", "households the push stream served"),
+    "graduated_end": ("share", "graduated at the project's end"),
+    "graduated_end+2y": ("share", "graduated 2 years after the project"),
+    "graduated_end+5y": ("share", "graduated 5 years after the project"),
+    "sustained_2y": ("share", "graduated at the end and still 2 years later"),
+    "sustained_5y": ("share", "graduated at the end and still 2 and 5 years later"),
+    "extreme_poverty_end": ("share", "extreme-poverty headcount at the project's end"),
+    "extreme_poverty_end+2y": ("share", "extreme-poverty headcount 2 years after"),
+    "extreme_poverty_end+5y": ("share", "extreme-poverty headcount 5 years after"),
+    "consumption_ppd_end+2y": ("USD PPP/AE/day", "consumption 2 years after, mean"),
+    "market_participation_end": ("share", "selling to a buyer in the project's last month"),
+    "market_participation_end+2y": ("share", "selling to a buyer 2 years after"),
+    "borrowing_end": ("share", "with a loan from a lender at the project's end"),
+    "pull_actors_viable": ("share", "commercial pull actors still in the market at the horizon"),
+    "cost_usd_ppp": ("USD PPP", "total spent: push, pull, linkage and coordination"),
+    "unspent_usd_ppp": ("USD PPP", "budget not spent (negative: overspent)"),
+    "cost_per_sustained_graduate_usd_ppp": (
+        "USD PPP",
+        "total spent / households graduated at the end and still 2 years later",
+    ),
+}
+
+#: Outcome added to the table when ``none`` is compared (see
+#: :meth:`CompareResult.cost_per_additional_graduate`).
+ADDITIONAL = "cost_per_additional_sustained_graduate_usd_ppp"
+
+#: Outcomes shown in the printed table and the lever attribution.
+HEADLINE = (
+    "sustained_2y",
+    "sustained_5y",
+    "extreme_poverty_end+2y",
+    "market_participation_end+2y",
+    "pull_actors_viable",
+    "cost_usd_ppp",
+    "cost_per_sustained_graduate_usd_ppp",
+)
+
+#: Monthly series kept for the figures (treatment arm).
+SERIES = ("graduated_share", "extreme_poverty_headcount", "market_participation")
+
+
+def run_strategy(
+    scenario: Scenario | dict, seed: int, replication: int
+) -> tuple[dict[str, float], dict[str, float], pd.DataFrame]:
+    """Run one replication and measure it (a picklable top-level function).
+
+    Args:
+        scenario: The scenario with its strategy applied (or its plain-data form).
+        seed: Base seed.
+        replication: Replication index.
+
+    Returns:
+        tuple: ``(outcomes, costs, series)``: the :data:`OUTCOMES` (NaN where undefined),
+        the cost by line (USD PPP), and the treatment arm's monthly :data:`SERIES`
+        (columns ``month`` and the series).
+    """
+    if isinstance(scenario, dict):
+        scenario = scenario_from_dict(scenario)
+    model = GraduationModel(scenario, seed=seed, replication=replication)
+    hh = model.hh
+    treat = hh.arm == TREATMENT
+    n_treat = max(int(treat.sum()), 1)
+    end = scenario.programme.end_month
+    marks = {"end": end, "end+2y": end + 24, "end+5y": end + 60}
+    graduated: dict[str, np.ndarray] = {}
+    snapshots: dict[str, dict[str, float]] = {}
+    while model.month < model.horizon:
+        model.step()
+        for tag, month in marks.items():
+            if model.month == month:
+                graduated[tag] = hh.graduated & treat
+                snapshots[tag] = {
+                    "extreme_poverty": float(hh.extreme_poor[treat].mean()),
+                    "consumption_ppd": float(hh.consumption_ppd[treat].mean()),
+                    "market_participation": float((hh.income_sales[treat] > 0).mean()),
+                    "borrowing": float((hh.lender[treat] >= 0).mean()),
+                }
+    model.finalize()
+
+    def share(mask: np.ndarray | None) -> float:
+        return float(mask.sum() / n_treat) if mask is not None else math.nan
+
+    def snap(tag: str, key: str) -> float:
+        return snapshots[tag][key] if tag in snapshots else math.nan
+
+    g_end, g2, g5 = (graduated.get(t) for t in ("end", "end+2y", "end+5y"))
+    sustained_2y = g_end & g2 if g_end is not None and g2 is not None else None
+    sustained_5y = sustained_2y & g5 if sustained_2y is not None and g5 is not None else None
+    commercial = [a for a in model.pull_actors + model.pull_waiting if a.kind != "implementer"]
+    costs = {k: float(v.sum()) for k, v in model.costs.items()}
+    total = float(sum(costs.values()))
+    budget = scenario.programme.budget_usd_ppp
+    n_sustained = int(sustained_2y.sum()) if sustained_2y is not None else 0
+    out = {
+        "treatment_households": float(treat.sum()),
+        "participants": float(hh.participant.sum()),
+        "graduated_end": share(g_end),
+        "graduated_end+2y": share(g2),
+        "graduated_end+5y": share(g5),
+        "sustained_2y": share(sustained_2y),
+        "sustained_5y": share(sustained_5y),
+        "extreme_poverty_end": snap("end", "extreme_poverty"),
+        "extreme_poverty_end+2y": snap("end+2y", "extreme_poverty"),
+        "extreme_poverty_end+5y": snap("end+5y", "extreme_poverty"),
+        "consumption_ppd_end+2y": snap("end+2y", "consumption_ppd"),
+        "market_participation_end": snap("end", "market_participation"),
+        "market_participation_end+2y": snap("end+2y", "market_participation"),
+        "borrowing_end": snap("end", "borrowing"),
+        "pull_actors_viable": (
+            sum(a.active for a in commercial) / len(commercial) if commercial else math.nan
+        ),
+        "cost_usd_ppp": total,
+        "unspent_usd_ppp": budget - total if budget is not None else math.nan,
+        "cost_per_sustained_graduate_usd_ppp": total / n_sustained if n_sustained else math.nan,
+    }
+    ts = model.timeseries()
+    series = ts.loc[ts["arm"] == "treatment", ["month", *SERIES]].reset_index(drop=True)
+    return out, costs, series
+
+
+@dataclass
+class CompareResult:
+    """Runs of several strategy variants on common random numbers.
+
+    Attributes:
+        scenario: The base scenario.
+        seed: Base seed.
+        replications: Replications per variant.
+        variants: Lever overrides of each variant, ``{label: {"name": strategy, ...}}``.
+        runs: One row per variant x replication: ``strategy``, ``replication`` and the
+            :data:`OUTCOMES`.
+        costs: One row per variant x replication x cost line: ``strategy``,
+            ``replication``, ``line``, ``usd_ppp``.
+        series: Treatment-arm monthly series: ``strategy``, ``replication``, ``month`` and
+            :data:`SERIES`.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    variants: dict[str, dict[str, Any]]
+    runs: pd.DataFrame
+    costs: pd.DataFrame
+    series: pd.DataFrame
+    levers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """Mean and 95 % confidence interval of every outcome by strategy.
+
+        Returns:
+            pandas.DataFrame: One row per strategy x outcome; columns ``strategy``,
+            ``outcome``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n`` (replications
+            where the outcome is defined).
+        """
+        rows = []
+        for label in self.variants:
+            runs = self.runs[self.runs["strategy"] == label]
+            for outcome, (unit, _) in OUTCOMES.items():
+                mean, lo, hi, n = mean_ci(runs[outcome].to_numpy(float))
+                rows.append([label, outcome, unit, mean, lo, hi, n])
+        if "none" in self.variants:
+            for label in self.variants:
+                mean, lo, hi, n = self.cost_per_additional_graduate(label)
+                rows.append([label, ADDITIONAL, "USD PPP", mean, lo, hi, n])
+        return pd.DataFrame(
+            rows, columns=["strategy", "outcome", "unit", "mean", "ci_low", "ci_high", "n"]
+        )
+
+    def cost_per_additional_graduate(
+        self, label: str, reference: str = "none", n_boot: int = 2000
+    ) -> tuple[float, float, float, int]:
+        """Cost per sustained graduate beyond ``reference`` (no programme), USD PPP.
+
+        The ratio of mean extra cost to mean extra sustained graduates (2 years after),
+        both paired by replication; the 95 % interval is a percentile bootstrap over
+        replications (fixed seed 0, so the table is reproducible). NaN when the strategy
+        adds no sustained graduates on average.
+
+        Returns:
+            tuple: ``(mean, low, high, n)``.
+        """
+        runs = self.runs.set_index(["strategy", "replication"])
+        a, b = runs.loc[label], runs.loc[reference]
+        extra_cost = (a["cost_usd_ppp"] - b["cost_usd_ppp"]).to_numpy(float)
+        extra_grads = (
+            (a["sustained_2y"] - b["sustained_2y"]) * a["treatment_households"]
+        ).to_numpy(float)
+        n = extra_cost.size
+        if n == 0 or extra_grads.mean() <= 0 or label == reference:
+            return math.nan, math.nan, math.nan, n
+        mean = float(extra_cost.mean() / extra_grads.mean())
+        if n < 2:
+            return mean, math.nan, math.nan, n
+        idx = np.random.default_rng(0).integers(0, n, size=(n_boot, n))
+        num, den = extra_cost[idx].mean(axis=1), extra_grads[idx].mean(axis=1)
+        ratios = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
+        # no interpolation: a resample with no extra graduates has an infinite ratio
+        lo = np.percentile(ratios, 2.5, method="lower")
+        hi = np.percentile(ratios, 97.5, method="higher")
+        return mean, float(lo), float(hi), n
+
+    def spending(self) -> pd.DataFrame:
+        """Mean spending by strategy and cost line, USD PPP (one row per strategy x line)."""
+        if self.costs.empty:
+            return pd.DataFrame(columns=["strategy", "line", "usd_ppp"])
+        total = (
+            self.costs.groupby(["strategy", "line"], sort=False)["usd_ppp"].sum()
+            / self.replications
+        )
+        return total.reset_index()
+
+    def paired(self, label: str, reference: str, outcome: str) -> tuple[float, float, float]:
+        """Mean paired difference ``label - reference`` of an outcome, with its 95 % CI.
+
+        Replications are paired (common random numbers), so the interval is that of the
+        mean of per-replication differences.
+        """
+        a = self.runs[self.runs["strategy"] == label].set_index("replication")[outcome]
+        b = self.runs[self.runs["strategy"] == reference].set_index("replication")[outcome]
+        mean, lo, hi, _ = mean_ci((a - b).to_numpy(float))
+        return mean, lo, hi
+
+
+def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval over replications (NaNs dropped).
+
+    Args:
+        values: One value per replication, shape ``(r,)``.
+        level: Confidence level.
+
+    Returns:
+        tuple: ``(mean, low, high, n)``; the interval is NaN with fewer than 2 values.
+    """
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(v.mean())
+    if v.size < 2:
+        return mean, math.nan, math.nan, int(v.size)
+    half = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+    return mean, mean - half, mean + half, int(v.size)
+
+
+def compare(
+    scenario: Scenario,
+    strategies: list[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    variants: dict[str, dict[str, Any]] | None = None,
+) -> CompareResult:
+    """Run strategies on common random numbers, for the scenario's budget.
+
+    Every strategy gets the same ``programme.budget_usd_ppp`` (push + pull +
+    coordination; see :func:`pushpull_sim.strategies.push_budget`).
+
+    Args:
+        scenario: The base scenario. Its own ``[strategy]`` table is replaced by each
+            strategy's bundle.
+        strategies: Strategy names (default: every bundle of
+            :data:`~pushpull_sim.strategies.STRATEGIES`).
+        replications: Replications per strategy (default ``scenario.run.replications``).
+        seed: Base seed (default ``scenario.run.seed``).
+        workers: Worker processes (default: one per core). Results do not depend on it.
+        variants: Instead of ``strategies``, labelled ``[strategy]`` tables, e.g.
+            ``{"siloed+linkage": {"name": "siloed", "linkage": True}}``.
+
+    Returns:
+        CompareResult: The runs, costs and series of every variant.
+
+    Raises:
+        ScenarioError: If a strategy name or lever value is not allowed, or the budget
+            does not cover a strategy's pull share and coordination cost.
+    """
+    if variants is None:
+        names = list(STRATEGIES) if strategies is None else list(strategies)
+        for name in names:
+            lever_values(name)  # KeyError naming the allowed names
+        variants = {name: {"name": name} for name in names}
+    seed = scenario.run.seed if seed is None else int(seed)
+    reps = scenario.run.replications if replications is None else int(replications)
+    scenarios = {}
+    for label, table in variants.items():
+        try:
+            scenarios[label] = apply_strategy(scenario, **table)
+        except ScenarioError as exc:
+            raise ScenarioError(f"strategy {label}: {exc}") from None
+    labels = [label for label in variants for _ in range(reps)]
+    data = [scenarios[label].to_dict() for label in labels]
+    results = parallel_map(
+        run_strategy,
+        data,
+        [seed] * len(labels),
+        [r for _ in variants for r in range(reps)],
+        workers=workers,
+    )
+    run_rows, cost_rows, series = [], [], []
+    for i, (label, (outcomes, costs, ts)) in enumerate(zip(labels, results, strict=True)):
+        rep = i % reps
+        run_rows.append({"strategy": label, "replication": rep, **outcomes})
+        cost_rows.extend(
+            {"strategy": label, "replication": rep, "line": line, "usd_ppp": usd}
+            for line, usd in costs.items()
+        )
+        series.append(ts.assign(strategy=label, replication=rep))
+    series_df = pd.concat(series, ignore_index=True)
+    series_df = series_df[["strategy", "replication", "month", *SERIES]]
+    return CompareResult(
+        scenario=scenario,
+        seed=seed,
+        replications=reps,
+        variants=dict(variants),
+        runs=pd.DataFrame(run_rows),
+        costs=pd.DataFrame(cost_rows, columns=["strategy", "replication", "line", "usd_ppp"]),
+        series=series_df,
+        levers={label: s.levers for label, s in scenarios.items()},
+    )
+
+
+def lever_variants(base: str = "siloed", target: str = "layered") -> dict[str, dict[str, Any]]:
+    """The variants of the lever attribution: ``base``, ``target``, and for each lever
+    group of :data:`~pushpull_sim.strategies.LEVER_GROUPS`, ``base`` with that group
+    switched to ``target``'s setting (``+group``) and ``target`` with it switched back to
+    ``base``'s (``-group``)."""
+    variants: dict[str, dict[str, Any]] = {base: {"name": base}, target: {"name": target}}
+    for group in LEVER_GROUPS:
+        variants[f"{base}+{group}"] = {"name": base, **lever_group_variant(group, base, target)}
+        variants[f"{target}-{group}"] = {
+            "name": target,
+            **lever_group_variant(group, target, base),
+        }
+    return variants
+
+
+def lever_attribution(
+    result: CompareResult, base: str = "siloed", target: str = "layered"
+) -> pd.DataFrame:
+    """Each lever group's contribution to the gap between ``base`` and ``target``.
+
+    Two paired estimates per lever group and outcome: ``added`` = (``base`` with the group
+    at ``target``'s setting) - ``base`` (what the lever does alone), and ``removed`` =
+    ``target`` - (``target`` with the group back at ``base``'s setting) (what it adds
+    when every other lever is connected). They differ where levers interact; the
+    ``total`` row holds ``target - base``.
+
+    Args:
+        result: A comparison run with :func:`lever_variants`.
+        base: The disconnected strategy.
+        target: The connected strategy.
+
+    Returns:
+        pandas.DataFrame: Columns ``lever``, ``outcome``, ``estimate`` (added / removed /
+        total), ``mean``, ``ci_low``, ``ci_high``.
+    """
+    rows = []
+    for outcome in HEADLINE:
+        mean, lo, hi = result.paired(target, base, outcome)
+        rows.append(["total", outcome, "total", mean, lo, hi])
+        for group in LEVER_GROUPS:
+            mean, lo, hi = result.paired(f"{base}+{group}", base, outcome)
+            rows.append([group, outcome, "added", mean, lo, hi])
+            mean, lo, hi = result.paired(target, f"{target}-{group}", outcome)
+            rows.append([group, outcome, "removed", mean, lo, hi])
+    return pd.DataFrame(rows, columns=["lever", "outcome", "estimate", "mean", "ci_low", "ci_high"])
+
+
+def _table_rows(result: CompareResult, outcomes: tuple[str, ...] | None = None) -> list[list]:
+    """Rows (variants) x columns (outcomes) of "mean [95 % CI]" cells, header first."""
+    table = result.table()
+    if outcomes is None:
+        outcomes = HEADLINE + ((ADDITIONAL,) if ADDITIONAL in set(table["outcome"]) else ())
+    t = table.set_index(["strategy", "outcome"])
+    rows = [["strategy", *outcomes]]
+    for label in result.variants:
+        row = [label]
+        for o in outcomes:
+            r = t.loc[(label, o)]
+            row.append(_cell(r["mean"], r["ci_low"], r["ci_high"], r["unit"]))
+        rows.append(row)
+    return rows
+
+
+#: Short column names of the printed table.
+SHORT = {
+    "sustained_2y": "sustained 2y",
+    "sustained_5y": "sustained 5y",
+    "extreme_poverty_end+2y": "ext.poor end+2y",
+    "market_participation_end+2y": "selling end+2y",
+    "pull_actors_viable": "pull viable",
+    "cost_usd_ppp": "cost",
+    "cost_per_sustained_graduate_usd_ppp": "cost/sust.grad",
+    ADDITIONAL: "cost/extra grad",
+}
+
+
+def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None) -> str:
+    """The comparison as a plain-text table: one row per strategy, ``mean ±half-width``
+    of the 95 % confidence interval (costs in USD PPP).
+
+    Args:
+        result: The comparison.
+        outcomes: Columns (default :data:`HEADLINE`, plus the cost per additional
+            sustained graduate when ``none`` was run).
+    """
+    table = result.table()
+    if outcomes is None:
+        outcomes = HEADLINE + ((ADDITIONAL,) if ADDITIONAL in set(table["outcome"]) else ())
+    t = table.set_index(["strategy", "outcome"])
+    rows = [["strategy", *(SHORT.get(o, o) for o in outcomes)]]
+    for label in result.variants:
+        row = [label]
+        for o in outcomes:
+            r = t.loc[(label, o)]
+            money = r["unit"] == "USD PPP"
+            mean, half = r["mean"], (r["ci_high"] - r["ci_low"]) / 2
+            if not np.isfinite(mean):
+                row.append("n/a")
+                continue
+            cell = f"{mean:,.0f}" if money else f"{mean:.3f}"
+            if np.isfinite(half) and half > 0:
+                cell += f" ±{half:,.0f}" if money else f" ±{half:.3f}"
+            row.append(cell)
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(
+        "(mean ±half-width of the 95 % CI over replications; shares of the treatment arm; "
+        "costs in USD PPP)"
+    )
+    return "\n".join(lines)
+
+
+def format_attribution(
+    attribution: pd.DataFrame, outcomes: tuple[str, ...] = ("sustained_2y", "cost_usd_ppp")
+) -> str:
+    """The lever attribution as plain text: per outcome, one row per lever group with its
+    contribution added alone to siloed and removed from layered (mean [95 % CI])."""
+    lines = []
+    for outcome in outcomes:
+        a = attribution[attribution["outcome"] == outcome]
+        unit = OUTCOMES[outcome][0]
+        rows = [[outcome, "added to siloed (alone)", "removed from layered"]]
+        for lever in dict.fromkeys(a["lever"]):
+            cells = {
+                r["estimate"]: _cell(r["mean"], r["ci_low"], r["ci_high"], unit)
+                for _, r in a[a["lever"] == lever].iterrows()
+            }
+            if lever == "total":
+                rows.append(["layered - siloed", cells["total"], ""])
+            else:
+                rows.append([lever, cells["added"], cells["removed"]])
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        block = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        block.insert(1, "  ".join("-" * w for w in widths))
+        lines += [*block, ""]
+    return "\n".join(lines).rstrip()
+
+
+def _cell(mean: float, lo: float, hi: float, unit: str) -> str:
+    if not np.isfinite(mean):
+        return "n/a"
+    fmt = "{:,.0f}" if unit == "USD PPP" else "{:.3f}"
+    if np.isnan(lo) or np.isnan(hi):
+        return fmt.format(mean)
+    return f"{fmt.format(mean)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+
+
+#: Files :func:`write_comparison` writes (plus ``levers.*`` and ``compare_levers.png`` with
+#: a lever attribution).
+COMPARE_FILES = (
+    "comparison.parquet",
+    "comparison.csv",
+    "runs.parquet",
+    "spending.csv",
+    "report.md",
+    "compare_timeseries.png",
+    "compare_outcomes.png",
+)
+
+
+def write_comparison(
+    result: CompareResult,
+    out: Path,
+    force: bool = False,
+    tmp: Path | None = None,
+    attribution: pd.DataFrame | None = None,
+) -> Path:
+    """Write a comparison's tables, figures and report to a directory, atomically.
+
+    Files: ``comparison.parquet`` and ``comparison.csv`` (:meth:`CompareResult.table`),
+    ``runs.parquet`` (one row per strategy x replication), ``spending.csv`` (mean spending
+    by strategy and cost line), ``report.md``, ``compare_timeseries.png``,
+    ``compare_outcomes.png``; with ``attribution``, ``levers.parquet``, ``levers.csv`` and
+    ``compare_levers.png``.
+
+    Args:
+        result: The comparison.
+        out: Target directory.
+        force: Replace an existing non-empty directory.
+        tmp: Temporary directory from :func:`pushpull_sim.output.prepare_output`.
+        attribution: :func:`lever_attribution`, if run.
+
+    Returns:
+        pathlib.Path: ``out``.
+
+    Raises:
+        OutputError: As :func:`pushpull_sim.output.prepare_output`.
+    """
+    from pushpull_sim.output import commit_output, prepare_output
+    from pushpull_sim.plots import (
+        plot_compare_outcomes,
+        plot_compare_series,
+        plot_lever_attribution,
+    )
+
+    out = Path(out)
+    tmp = prepare_output(out, force) if tmp is None else tmp
+    try:
+        table = result.table()
+        table.to_parquet(tmp / "comparison.parquet", index=False)
+        table.to_csv(tmp / "comparison.csv", index=False)
+        result.runs.to_parquet(tmp / "runs.parquet", index=False)
+        result.spending().to_csv(tmp / "spending.csv", index=False)
+        name = result.scenario.name
+        plot_compare_series(
+            result.series,
+            tmp / "compare_timeseries.png",
+            title=f"{name}: strategies on common random numbers",
+            end_month=result.scenario.programme.end_month,
+        )
+        plot_compare_outcomes(table, tmp / "compare_outcomes.png", title=name)
+        if attribution is not None:
+            attribution.to_parquet(tmp / "levers.parquet", index=False)
+            attribution.to_csv(tmp / "levers.csv", index=False)
+            plot_lever_attribution(
+                attribution,
+                tmp / "compare_levers.png",
+                ("sustained_2y", "market_participation_end+2y", "cost_usd_ppp"),
+                title=f"{name}: the disconnect, lever by lever",
+            )
+        (tmp / "report.md").write_text(report_markdown(result, attribution), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    commit_output(tmp, out, force)
+    return out
+
+
+def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = None) -> str:
+    """The comparison report (Markdown): tables, spending, levers and figures."""
+    sc = result.scenario
+    budget = sc.programme.budget_usd_ppp
+    lines = [
+        f"# Strategy comparison: {sc.name}",
+        "",
+        sc.description or "",
+        "",
+        f"- Seed {result.seed}, {result.replications} replications per strategy, on common "
+        "random numbers: under every strategy, replication r has the same households, "
+        "network, targeting list, trial assignment and shocks.",
+        "- Budget for every strategy: "
+        + (f"USD PPP {budget:,.0f} (push + pull + coordination)." if budget else "no limit."),
+        "- Outcomes concern the households offered the programme (the treatment arm: the "
+        "same households under every strategy). `end` is the project's last month (month "
+        f"{sc.programme.end_month}); `end+2y` and `end+5y` are 2 and 5 years later.",
+        "- Cells: mean over replications [95 % confidence interval].",
+        "",
+        "## Outcomes",
+        "",
+    ]
+    lines += _markdown(_table_rows(result))
+    lines += ["", "![outcomes](compare_outcomes.png)", "", "![over time](compare_timeseries.png)"]
+    lines += ["", "## What each outcome means", ""]
+    lines += [f"- `{k}` ({unit}): {meaning}." for k, (unit, meaning) in OUTCOMES.items()]
+    lines += [
+        f"- `{ADDITIONAL}` (USD PPP): extra cost over `none` per extra household graduated "
+        "at the end and still 2 years later (paired by replication; bootstrap interval).",
+        "",
+        "## How each strategy spent the budget",
+        "",
+        "Mean USD PPP per run, by cost line. Money a strategy could not spend (a pull "
+        "implementer with nothing to support, push support that stopped when households "
+        "were handed over) stays unspent.",
+        "",
+    ]
+    spend = result.spending()
+    if not spend.empty:
+        wide = spend.pivot(index="strategy", columns="line", values="usd_ppp").fillna(0.0)
+        wide = wide.reindex([v for v in result.variants if v in wide.index])
+        wide["total"] = wide.sum(axis=1)
+        if budget:
+            wide["unspent"] = budget - wide["total"]
+        rows = [["strategy", *wide.columns]]
+        rows += [[i, *(f"{v:,.0f}" for v in r)] for i, r in wide.iterrows()]
+        lines += _markdown(rows)
+    lines += ["", "## Lever settings", ""]
+    lever_keys = [k for k in next(iter(result.levers.values()))]
+    rows = [["lever", *result.levers]]
+    rows += [[k, *(format_lever(result.levers[v][k]) for v in result.levers)] for k in lever_keys]
+    lines += _markdown(rows)
+    if attribution is not None:
+        lines += [
+            "",
+            "## The disconnect, lever by lever",
+            "",
+            "Each lever group switched from its siloed to its layered setting. *Added*: "
+            "siloed with only that group connected, minus siloed (what it does alone). "
+            "*Removed*: layered minus layered with that group disconnected (what it adds "
+            "when everything else is connected). Where the two differ, levers work "
+            "together. Paired differences, mean [95 % CI].",
+            "",
+        ]
+        for outcome in dict.fromkeys(attribution["outcome"]):
+            a = attribution[attribution["outcome"] == outcome]
+            unit = OUTCOMES[outcome][0]
+            rows = [["lever", "added (alone)", "removed (given the rest)"]]
+            for lever in dict.fromkeys(a["lever"]):
+                cells = []
+                for est in ("total",) if lever == "total" else ("added", "removed"):
+                    r = a[(a["lever"] == lever) & (a["estimate"] == est)].iloc[0]
+                    cells.append(_cell(r["mean"], r["ci_low"], r["ci_high"], unit))
+                if lever == "total":
+                    cells = [f"layered - siloed: {cells[0]}", ""]
+                rows.append([lever, *cells])
+            lines += [f"### {outcome}", ""] + _markdown(rows) + [""]
+        lines += ["![levers](compare_levers.png)"]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(rows: list[list]) -> list[str]:
+    out = ["| " + " | ".join(str(c) for c in rows[0]) + " |"]
+    out.append("|" + "---|" * len(rows[0]))
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows[1:]]
+    return out
