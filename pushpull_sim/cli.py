@@ -130,6 +130,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the lever settings of every integration strategy (the data "
         "`compare` runs). Any lever can be overridden in a scenario's [strategy] table.",
     )
+    bench = sub.add_parser(
+        "bench",
+        help="time the monthly step against Mesa's Boltzmann wealth example",
+        description="Time Mesa's Boltzmann wealth example (10k and 100k agents) and this "
+        "model's monthly step (full push and pull package, layered strategy, data "
+        "collection on) at each size; print household-steps/s, the ratio to Mesa, build "
+        "time and peak memory (see docs/performance.md).",
+    )
+    bench.add_argument(
+        "--sizes",
+        type=_int_in(100, 10_000_000),
+        nargs="+",
+        metavar="N",
+        help="households (default 1000 10000 100000 1000000)",
+    )
+    bench.add_argument(
+        "--months", type=_int_in(1, 1200), default=12, help="months per size (default 12)"
+    )
+    bench.add_argument("--json", type=Path, metavar="FILE", help="also write the rows as JSON")
+    bench.add_argument(
+        "--default-runs",
+        type=_int_in(0, 10_000),
+        default=10,
+        metavar="R",
+        help="complete runs of the default scenario to time (default 10; 0 = skip)",
+    )
     from pushpull_sim.sweep.cli import add_sweep_parsers
 
     add_sweep_parsers(sub, _int_in)
@@ -272,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(format_strategies())
             return 0
+        if args.command == "bench":
+            from pushpull_sim.bench import cmd_bench
+
+            return cmd_bench(args)
         if args.command in ("sweep", "analyze"):
             from pushpull_sim.sweep.cli import run_command
 
