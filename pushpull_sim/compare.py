@@ -464,7 +464,7 @@ def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None)
             row.append(cell)
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append(
         "(mean ±half-width of the 95 % CI over replications; shares of the treatment arm; "
@@ -493,7 +493,9 @@ def format_attribution(
             else:
                 rows.append([lever, cells["added"], cells["removed"]])
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        block = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+        block = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
         block.insert(1, "  ".join("-" * w for w in widths))
         lines += [*block, ""]
     return "\n".join(lines).rstrip()
