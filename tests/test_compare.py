@@ -1,0 +1,218 @@
+"""``pushpull compare``: common random numbers, the outputs and their columns, the lever
+attribution, and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS
+
+from pushpull_sim.cli import main
+from pushpull_sim.compare import (
+    ADDITIONAL,
+    COMPARE_FILES,
+    HEADLINE,
+    OUTCOMES,
+    compare,
+    format_table,
+    lever_attribution,
+    lever_variants,
+    mean_ci,
+    write_comparison,
+)
+from pushpull_sim.scenario import load_scenario
+from pushpull_sim.strategies import LEVER_GROUPS
+
+
+def tiny(tmp_path=None, months: int = 40):
+    """The workshop scenario at 250 households, a 12-month project, 40 months."""
+    sc = load_scenario(SCENARIOS / "disconnect_demo.toml")
+    sc = sc.with_overrides(
+        run={"months": months, "replications": 2, "seed": 5},
+        population={"households": 250, "villages": 5, "burn_in_months": 6},
+        programme={"end_month": 12, "budget_usd_ppp": 60_000.0},
+        strategy={"switch_month": 6},
+        output={"household_months": [0]},
+    )
+    if tmp_path is not None:
+        from pushpull_sim.scenario import dump_scenario
+
+        path = tmp_path / "tiny.toml"
+        dump_scenario(sc, path)
+        return path
+    return sc
+
+
+@pytest.fixture(scope="module")
+def result():
+    return compare(tiny(), strategies=["none", "siloed", "layered"], workers=1)
+
+
+def test_outcomes_are_measured_per_strategy_and_replication(result):
+    runs = result.runs
+    assert list(runs["strategy"]) == ["none"] * 2 + ["siloed"] * 2 + ["layered"] * 2
+    assert list(runs["replication"]) == [0, 1] * 3
+    assert set(OUTCOMES) <= set(runs.columns)
+    none = runs[runs["strategy"] == "none"]
+    assert (none["participants"] == 0).all() and (none["cost_usd_ppp"] == 0).all()
+    siloed = runs[runs["strategy"] == "siloed"]
+    assert (siloed["participants"] > 0).all()
+    # the same treatment arm under every strategy (common random numbers)
+    assert runs["treatment_households"].nunique() == 1
+    # end+5y lies beyond a 40-month horizon: undefined, not zero
+    assert runs["sustained_5y"].isna().all() and runs["graduated_end+5y"].isna().all()
+    for col in ("sustained_2y", "extreme_poverty_end", "market_participation_end"):
+        assert runs[col].between(0, 1).all(), col
+    budget = result.scenario.programme.budget_usd_ppp
+    assert np.allclose(runs["unspent_usd_ppp"], budget - runs["cost_usd_ppp"])
+    ok = runs["sustained_2y"] > 0
+    expected = runs["cost_usd_ppp"] / (runs["sustained_2y"] * runs["treatment_households"])
+    assert np.allclose(runs.loc[ok, "cost_per_sustained_graduate_usd_ppp"], expected[ok])
+
+
+def test_the_table_has_a_mean_and_95_percent_ci_per_strategy_and_outcome(result):
+    table = result.table()
+    assert list(table.columns) == ["strategy", "outcome", "unit", "mean", "ci_low", "ci_high", "n"]
+    assert set(table["outcome"]) == set(OUTCOMES) | {ADDITIONAL}
+    assert len(table) == 3 * (len(OUTCOMES) + 1)
+    row = table[(table.strategy == "siloed") & (table.outcome == "extreme_poverty_end")].iloc[0]
+    values = result.runs.loc[result.runs.strategy == "siloed", "extreme_poverty_end"]
+    mean, lo, hi, n = mean_ci(values.to_numpy())
+    assert (row["mean"], row["ci_low"], row["ci_high"], row["n"]) == (mean, lo, hi, n)
+    assert lo <= mean <= hi
+    assert math.isclose(mean, values.mean())
+
+
+def test_mean_ci_is_the_student_t_interval():
+    mean, lo, hi, n = mean_ci(np.array([1.0, 2.0, 3.0, np.nan]))
+    assert (mean, n) == (2.0, 3)
+    assert hi - mean == pytest.approx(4.302652729911275 * 1.0 / math.sqrt(3))
+    one = mean_ci(np.array([5.0]))
+    assert one[0] == 5.0 and math.isnan(one[1]) and math.isnan(one[2]) and one[3] == 1
+
+
+def test_spending_is_reported_by_cost_line(result):
+    spend = result.spending()
+    assert list(spend.columns) == ["strategy", "line", "usd_ppp"]
+    layered = spend[spend.strategy == "layered"].set_index("line")["usd_ppp"]
+    assert layered["integration_lead"] == pytest.approx(400.0 * 12)
+    assert "pull_implementer" in layered and "asset_transfer" in layered
+    mean_cost = result.runs.groupby("strategy")["cost_usd_ppp"].mean()
+    totals = spend.groupby("strategy")["usd_ppp"].sum()
+    assert totals["layered"] == pytest.approx(mean_cost["layered"])
+
+
+def test_results_do_not_depend_on_worker_count(result):
+    again = compare(tiny(), strategies=["none", "siloed", "layered"], workers=2)
+    pd.testing.assert_frame_equal(result.runs, again.runs, check_exact=True)
+    pd.testing.assert_frame_equal(result.series, again.series, check_exact=True)
+
+
+def test_written_outputs_and_their_columns(result, tmp_path):
+    out = write_comparison(result, tmp_path / "cmp")
+    assert sorted(p.name for p in out.iterdir()) == sorted(COMPARE_FILES)
+    csv = pd.read_csv(out / "comparison.csv")
+    parquet = pd.read_parquet(out / "comparison.parquet")
+    pd.testing.assert_frame_equal(csv, parquet, check_dtype=False)
+    assert list(csv.columns) == ["strategy", "outcome", "unit", "mean", "ci_low", "ci_high", "n"]
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 6
+    report = (out / "report.md").read_text()
+    for needle in (
+        "## Outcomes",
+        "compare_timeseries.png",
+        "## How each strategy spent",
+        "## Lever settings",
+        "| layered |",
+    ):
+        assert needle in report, needle
+    for png in ("compare_timeseries.png", "compare_outcomes.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+    text = format_table(result)
+    assert text.splitlines()[0].split()[0] == "strategy"
+    assert len(text.splitlines()) == 2 + 3 + 1
+
+
+def test_lever_attribution_switches_one_group_at_a_time():
+    variants = lever_variants()
+    assert len(variants) == 2 + 2 * len(LEVER_GROUPS)
+    assert variants["siloed+coordination"] == {
+        "name": "siloed",
+        "coordination": 1.0,
+        "information_lag_months": 0,
+        "integration_lead": True,
+    }
+    assert variants["layered-network_outreach"] == {"name": "layered", "outreach": "random"}
+    r = compare(tiny(months=30), variants=variants, replications=1, workers=1)
+    att = lever_attribution(r)
+    assert list(att.columns) == ["lever", "outcome", "estimate", "mean", "ci_low", "ci_high"]
+    assert set(att["outcome"]) == set(HEADLINE)
+    runs = r.runs.set_index("strategy")
+    total = att[(att.lever == "total") & (att.outcome == "cost_usd_ppp")]["mean"].iloc[0]
+    assert total == pytest.approx(
+        runs.loc["layered", "cost_usd_ppp"] - runs.loc["siloed", "cost_usd_ppp"]
+    )
+    added = att[
+        (att.lever == "coordination") & (att.estimate == "added") & (att.outcome == "cost_usd_ppp")
+    ]["mean"].iloc[0]
+    assert added == pytest.approx(
+        runs.loc["siloed+coordination", "cost_usd_ppp"] - runs.loc["siloed", "cost_usd_ppp"]
+    )
+
+
+def test_compare_command_writes_the_report(tmp_path, capsys):
+    path = tiny(tmp_path)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "compare",
+            str(path),
+            "--strategies",
+            "push_only",
+            "layered",
+            "--replications",
+            "2",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "push_only" in printed and "layered" in printed and f"wrote {out}/" in printed
+    assert (out / "report.md").exists()
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["strategy"]) == {"push_only", "layered"}
+    # an existing run is never replaced without --force
+    assert main(["compare", str(path), "--strategies", "layered", "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert set(pd.read_csv(out / "comparison.csv")["strategy"]) == {"push_only", "layered"}
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--strategies", "integrated"], "invalid choice: 'integrated'"),
+        (["--replications", "0"], "--replications = 0: must be an integer from 1 to 10000"),
+    ],
+)
+def test_bad_compare_options_exit_2_with_one_line(tmp_path, capsys, argv, message):
+    path = tiny(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", str(path), *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+
+
+def test_compare_needs_a_budget(tmp_path, capsys):
+    path = tmp_path / "nobudget.toml"
+    path.write_text('name = "x"\n[population]\nhouseholds = 200\nvillages = 4\n')
+    assert main(["compare", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "programme.budget_usd_ppp" in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
