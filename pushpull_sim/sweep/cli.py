@@ -43,9 +43,7 @@ def add_sweep_parsers(sub, int_in) -> None:
     sw.add_argument(
         "--out", type=Path, metavar="DIR", help="sweep directory (default runs/<name>-<time>)"
     )
-    sw.add_argument(
-        "--resume", action="store_true", help="complete the interrupted sweep in DIR"
-    )
+    sw.add_argument("--resume", action="store_true", help="complete the interrupted sweep in DIR")
     sw.add_argument("--force", action="store_true", help="replace an existing DIR")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
     an = sub.add_parser(

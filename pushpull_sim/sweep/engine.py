@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pushpull_sim.output import OutputError
-from pushpull_sim.scenario import dump_scenario
+from pushpull_sim.scenario import dump_scenario, scenario_from_dict
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep import store
 from pushpull_sim.sweep.outcomes import run_outcomes
@@ -35,11 +35,16 @@ from pushpull_sim.sweep.spec import SpecError, Sweep
 #: Longest error message kept for a failed run, characters. Assumption.
 MAX_ERROR = 500
 
-RunFn = Callable[..., tuple[dict[str, float], pd.DataFrame | None]]
+#: ``fn(scenario data, seed, columns, arms) -> (outcomes, time series)``; the time series
+#: is a DataFrame or a dict of equal-length column lists, with ``month`` and
+#: ``<column>_<arm>`` columns, or None.
+RunFn = Callable[..., tuple[dict[str, float], pd.DataFrame | dict | None]]
 
 
-def default_run_fn(scenario, seed: int, columns: list[str], arms: list[str]):
-    """Run the model once: ``(outcomes, time series)`` (see :func:`run_outcomes`)."""
+def default_run_fn(data: dict[str, Any], seed: int, columns: list[str], arms: list[str]):
+    """Validate a run's scenario data and run the model once: ``(outcomes, time series)``
+    (see :func:`pushpull_sim.sweep.outcomes.run_outcomes`)."""
+    scenario = scenario_from_dict(data, source="run")
     return run_outcomes(scenario, seed, columns, arms)
 
 
@@ -83,12 +88,12 @@ def outcome_columns(outcomes: list[str], strategies: list[str], contrast: list[s
     return cols
 
 
-def execute(task: RunTask, ctx: Context) -> tuple[dict[str, Any], pd.DataFrame | None]:
+def execute(task: RunTask, ctx: Context) -> tuple[dict[str, Any], dict | None]:
     """Run one task; an exception is recorded as a failed run, never raised.
 
     Returns:
-        tuple: ``(summary row, time series or None)``; the row has ``status`` and
-        ``error`` and one value per outcome column (NaN when failed).
+        tuple: ``(summary row, time series columns or None)``; the row has ``status``
+        and ``error`` and one value per outcome column (NaN when failed).
     """
     row: dict[str, Any] = {
         "run_id": task.run_id,
@@ -105,13 +110,11 @@ def execute(task: RunTask, ctx: Context) -> tuple[dict[str, Any], pd.DataFrame |
             p = dict(task.params)
             if strategy is not None:
                 p["strategy.name"] = strategy
-            scenario = P.build(ctx.base_data, p, source="run")
-            out, ts = ctx.run_fn(scenario, task.seed, list(ctx.ts_columns), list(ctx.ts_arms))
+            data = P.apply(ctx.base_data, p)
+            out, ts = ctx.run_fn(data, task.seed, list(ctx.ts_columns), list(ctx.ts_arms))
             results[strategy] = out
             if ts is not None and len(ts):
-                if ctx.strategies:
-                    ts.insert(0, "strategy", strategy)
-                frames.append(ts)
+                frames.append((strategy, ts))
         values: dict[str, float] = {}
         if not ctx.strategies:
             values = {o: _num(results[None].get(o)) for o in ctx.outcomes}
@@ -128,12 +131,23 @@ def execute(task: RunTask, ctx: Context) -> tuple[dict[str, Any], pd.DataFrame |
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
         row.update(status="failed", error=message[:MAX_ERROR], **{c: math.nan for c in cols})
         frames = []
-    ts = None
-    if frames:
-        ts = pd.concat(frames, ignore_index=True)
-        for i, key in enumerate(["run_id", "point_id", "replicate", "seed", *task.params]):
-            ts.insert(i, key, row[key])
-    return row, ts
+    return row, _ts_columns(row, task, frames) if frames else None
+
+
+def _ts_columns(row: dict[str, Any], task: RunTask, frames: list) -> dict[str, list[Any]]:
+    """Time series of a run as columns: run keys, parameters, strategy, then the values."""
+    out: dict[str, list[Any]] = {}
+    for strategy, ts in frames:
+        data = {c: list(ts[c]) for c in ts} if not isinstance(ts, dict) else ts
+        n = len(data["month"])
+        keys = {k: row[k] for k in ("run_id", "point_id", "replicate", "seed", *task.params)}
+        if strategy is not None:
+            keys["strategy"] = strategy
+        for k, v in keys.items():
+            out.setdefault(k, []).extend([v] * n)
+        for c, v in data.items():
+            out.setdefault(c, []).extend(v)
+    return out
 
 
 def _num(v: Any) -> float:
@@ -154,6 +168,9 @@ class SweepReport:
         done: Runs finished now, failed included.
         failed: Runs that raised, now.
         seconds: Wall time of this call, s.
+        max_in_flight: Most runs submitted and not yet written at any time (the driver
+            holds no other results: each is written as it arrives).
+        errors: The first failed runs' messages.
     """
 
     out: Path
@@ -162,6 +179,7 @@ class SweepReport:
     done: int = 0
     failed: int = 0
     seconds: float = 0.0
+    max_in_flight: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -210,10 +228,13 @@ def _ts_schema(sweep: Sweep) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _columns(row_or_df: Any, schema: pa.Schema) -> dict[str, list[Any]]:
-    if isinstance(row_or_df, dict):
-        return {f.name: [_cast(row_or_df.get(f.name), f.type)] for f in schema}
-    return {f.name: [_cast(v, f.type) for v in row_or_df[f.name].tolist()] for f in schema}
+def _row(row: dict[str, Any], schema: pa.Schema) -> dict[str, list[Any]]:
+    return {f.name: [_cast(row.get(f.name), f.type)] for f in schema}
+
+
+def _ts(cols: dict[str, list[Any]], schema: pa.Schema) -> dict[str, list[Any]]:
+    n = len(cols["run_id"])
+    return {f.name: cols.get(f.name, [None] * n) for f in schema}
 
 
 def _cast(v: Any, t: pa.DataType) -> Any:
@@ -229,8 +250,9 @@ def _cast(v: Any, t: pa.DataType) -> Any:
 def tasks(sweep: Sweep, skip: set[int]) -> Iterator[RunTask]:
     """The sweep's runs in run_id order (run_id = point_id x replications + replicate)."""
     reps = sweep.spec.sweep.replications
+    columns = {n: sweep.design[n].tolist() for n in sweep.names}
     for point in range(sweep.n_points):
-        params = sweep.point_params(point)
+        params = {n: columns[n][point] for n in sweep.names}
         for r in range(reps):
             run_id = point * reps + r
             if run_id not in skip:
@@ -345,9 +367,10 @@ def run_sweep(
         resume: Complete the sweep already in ``out`` (runs on disk are not run again).
         force: Replace an existing, non-empty ``out`` (the old one is removed only when
             this sweep finishes).
-        run_fn: Replaces the model run (tests): ``fn(scenario, seed, columns, arms) ->
-            (outcomes dict, time series DataFrame or None)``; must be picklable for
-            processes and Dask.
+        run_fn: Replaces the model run (tests, other models): ``fn(scenario data, seed,
+            columns, arms) -> (outcomes dict, time series DataFrame or None)``, where
+            scenario data is the plain (not yet validated) scenario of the run; must be
+            picklable for processes and Dask. Default :func:`default_run_fn`.
         progress: Show a progress bar on standard error.
         max_runs: Stop after this many runs (tests, partial sweeps); None = all.
 
@@ -388,10 +411,10 @@ def run_sweep(
         tj = store.Journal(out / store.JOURNAL / f"timeseries-{session}.arrows", ts_schema)
     bar = _progress(report, progress)
 
-    def record(row: dict[str, Any], ts: pd.DataFrame | None) -> None:
+    def record(row: dict[str, Any], ts: dict[str, list[Any]] | None) -> None:
         if tj is not None and ts is not None:
-            tj.write(_columns(ts, ts_schema))
-        sj.write(_columns(row, sj.schema))  # last: the run counts as done from here
+            tj.write(_ts(ts, ts_schema))
+        sj.write(_row(row, sj.schema))  # last: the run counts as done from here
         report.done += 1
         if row["status"] != "ok":
             report.failed += 1
@@ -402,14 +425,15 @@ def run_sweep(
 
     try:
         if scheduler is not None:
-            _run_dask(todo, ctx, scheduler, record)
+            _run_dask(todo, ctx, scheduler, record, report)
         else:
             n = workers if workers is not None else (os.cpu_count() or 1)
             if n <= 1:
                 for task in todo:
+                    report.max_in_flight = 1
                     record(*execute(task, ctx))
             else:
-                _run_local(todo, ctx, n, record)
+                _run_local(todo, ctx, n, record, report)
     finally:
         bar.close()
         sj.close()
@@ -438,19 +462,21 @@ def _progress(report: SweepReport, enabled: bool):
     return bar
 
 
-def _run_local(todo: Iterator[RunTask], ctx: Context, workers: int, record) -> None:
+def _run_local(todo: Iterator[RunTask], ctx: Context, workers: int, record, report) -> None:
     """Local processes; at most 2 x workers tasks in flight (bounded memory)."""
     method = "fork" if sys.platform == "linux" else "spawn"
-    with warnings.catch_warnings():
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method))
+    with pool, warnings.catch_warnings():
+        # workers fork as tasks are submitted; the only threads are BLAS pools and, in a
+        # notebook or test, a Dask client's, none of which the workers use
         warnings.filterwarnings(
             "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
         )
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method))
-    with pool:
         try:
             inflight: set = set()
             for task in todo:
                 inflight.add(pool.submit(execute, task, ctx))
+                report.max_in_flight = max(report.max_in_flight, len(inflight))
                 if len(inflight) >= 2 * workers:
                     finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     for f in finished:
@@ -464,7 +490,7 @@ def _run_local(todo: Iterator[RunTask], ctx: Context, workers: int, record) -> N
             raise
 
 
-def _run_dask(todo: Iterator[RunTask], ctx: Context, scheduler: Any, record) -> None:
+def _run_dask(todo: Iterator[RunTask], ctx: Context, scheduler: Any, record, report) -> None:
     """A Dask distributed cluster; at most 2 x its threads tasks in flight."""
     from dask.distributed import Client, as_completed
 
@@ -481,6 +507,7 @@ def _run_dask(todo: Iterator[RunTask], ctx: Context, scheduler: Any, record) -> 
         for task in todo:
             pending.add(client.submit(execute, task, ctx_future, pure=False))
             n += 1
+            report.max_in_flight = max(report.max_in_flight, n)
             if n >= width:
                 record(*next(pending).result())
                 n -= 1

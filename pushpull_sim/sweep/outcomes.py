@@ -109,9 +109,9 @@ def outcomes_of(result: ReplicationResult, scenario: Scenario) -> dict[str, floa
         float(treat_last["graduated_share"].iloc[0]) if len(treat_last) else math.nan
     )
     for tag, k in (("end", 0), ("end_2y", 24)):
-        out[f"graduation_effect_{tag}"] = _share(
-            panel, end + k, "treatment", "graduated"
-        ) - _share(panel, end + k, "control", "graduated")
+        out[f"graduation_effect_{tag}"] = _share(panel, end + k, "treatment", "graduated") - _share(
+            panel, end + k, "control", "graduated"
+        )
     for label in ("2y", "5y"):
         v = result.info["retention"][label]["treatment"]
         out[f"sustained_{label}"] = math.nan if v is None else float(v)
@@ -139,9 +139,7 @@ def outcomes_of(result: ReplicationResult, scenario: Scenario) -> dict[str, floa
     return {k: out[k] for k in OUTCOMES}
 
 
-def timeseries_of(
-    result: ReplicationResult, columns: list[str], arms: list[str]
-) -> pd.DataFrame:
+def timeseries_of(result: ReplicationResult, columns: list[str], arms: list[str]) -> pd.DataFrame:
     """Reshape a replication's monthly aggregates to one row per recorded month.
 
     Args:

@@ -14,7 +14,6 @@ where Python keywords are needed (Mesa's ``batch_run``, EMA Workbench).
 
 from __future__ import annotations
 
-import copy
 import re
 import typing
 from typing import Any
@@ -36,8 +35,9 @@ def from_keyword(name: str) -> str:
 def _segments(name: str) -> list[str | int]:
     """Split a dotted name into keys (str) and list positions (int)."""
     if not name or name.startswith(".") or name.endswith(".") or ".." in name:
-        raise ParameterError(f"parameter {name!r}: must be a dotted scenario key, e.g. "
-                             "'population.households'")
+        raise ParameterError(
+            f"parameter {name!r}: must be a dotted scenario key, e.g. 'population.households'"
+        )
     out: list[str | int] = []
     for part in name.split("."):
         m = _INDEX.match(part)
@@ -88,12 +88,15 @@ def resolve(data: dict[str, Any], name: str) -> tuple[Any, str | int, Any]:
                 kinds = [c.get("type") for c in node]
                 matches = [c for c in node if c.get("type") == part]
                 if len(matches) != 1:
-                    what = ("no component" if not matches else f"{len(matches)} components")
+                    what = "no component" if not matches else f"{len(matches)} components"
                     raise ParameterError(
                         f"parameter {name!r}: {path} has {what} of type {part!r}; "
                         f"types present: {_show_allowed(kinds) or '(none)'}"
-                        + ("; address it by position, e.g. "
-                           f"{path}[{kinds.index(part)}]" if matches else "")
+                        + (
+                            f"; address it by position, e.g. {path}[{kinds.index(part)}]"
+                            if matches
+                            else ""
+                        )
                     )
                 node, path = matches[0], f"{path}.{part}"
             if last:
@@ -141,6 +144,9 @@ def is_integer(data: dict[str, Any], name: str) -> bool:
 def apply(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of plain scenario data with dotted parameters set.
 
+    Only the dicts and lists on each parameter's path are copied; the rest is shared
+    with ``data``, which is never modified.
+
     Args:
         data: Plain scenario data (from ``Scenario.to_dict()``).
         params: ``{dotted name: value}``.
@@ -151,12 +157,21 @@ def apply(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     Raises:
         ParameterError: If a name does not resolve.
     """
-    data = copy.deepcopy(data)
+    data = dict(data)
     for name, value in params.items():
-        container, key, _ = resolve(data, name)
+        resolve(data, name)  # validates the name against the original layout
         if hasattr(value, "item"):  # numpy scalar -> Python scalar (strict validation)
             value = value.item()
-        container[key] = value
+        node: Any = data
+        parts = _segments(name)
+        for part in parts[:-1]:
+            if isinstance(node, list) and isinstance(part, str):
+                part = next(i for i, c in enumerate(node) if c.get("type") == part)
+            child = node[part]
+            child = dict(child) if isinstance(child, dict) else list(child)
+            node[part] = child
+            node = child
+        node[parts[-1]] = value
     return data
 
 

@@ -349,8 +349,7 @@ class Sweep:
     # ------------------------------------------------------------------ runs
     def point_params(self, point_id: int) -> dict[str, Any]:
         """The varied parameters' values at a point, as Python scalars."""
-        row = self.design.iloc[point_id]
-        return {n: _py(row[n]) for n in self.names}
+        return {n: _py(self.design[n].iat[point_id]) for n in self.names}
 
     def scenario_for(self, params: dict[str, Any], strategy: str | None) -> Scenario:
         """The scenario of one model run: base + fixed + params (+ strategy name).

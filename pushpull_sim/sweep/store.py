@@ -130,9 +130,16 @@ def consolidate(out: Path) -> int:
             first = next(stream, None)
             if first is not None:
 
-                def kept(first=first, stream=stream, ids=ids):
+                finished = set(ids.to_pylist())
+
+                def kept(first=first, stream=stream, finished=finished):
                     for b in itertools.chain([first], stream):
-                        yield b.filter(pc.is_in(b.column("run_id"), value_set=ids))
+                        run_ids = set(b.column("run_id").to_pylist())
+                        if run_ids <= finished:  # one run per batch, as written
+                            yield b
+                        elif run_ids & finished:
+                            mask = pc.is_in(b.column("run_id"), value_set=pa.array(finished))
+                            yield b.filter(mask)
 
                 _write_parquet(kept(), first.schema, out / TIMESERIES / f"part-{session}.parquet")
         tpath.unlink(missing_ok=True)
