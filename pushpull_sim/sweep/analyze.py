@@ -179,8 +179,15 @@ def _indices(kind, problem, design, names, y, outcome, manifest, seed) -> list[d
             )
             keys = ("mu_star", "mu_star_conf", "mu", "sigma")
         else:  # lhs
+            harmonics = max(1, min(10, (len(y) - 1) // 4))  # SALib's M; needs N > 2M
             r = rbd_fast.analyze(
-                problem, x, y, num_resamples=RESAMPLES, conf_level=CONF_LEVEL, seed=seed
+                problem,
+                x,
+                y,
+                M=harmonics,
+                num_resamples=RESAMPLES,
+                conf_level=CONF_LEVEL,
+                seed=seed,
             )
             keys = ("S1", "S1_conf")
     method = {"sobol": "sobol", "morris": "morris", "lhs": "rbd_fast"}[kind]
