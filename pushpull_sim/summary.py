@@ -15,6 +15,7 @@ import pandas as pd
 
 from pushpull_sim.rct import ITT_OUTCOMES, PUBLISHED_ITT_SD
 from pushpull_sim.runner import ExperimentResult
+from pushpull_sim.strategies import resolve_components
 
 
 def _clean(x: Any) -> Any:
@@ -157,8 +158,9 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "programme": {
             "start_month": sc.programme.start_month,
             "end_month": end,
-            "interventions": [p.type for p in sc.programme.interventions],
+            "interventions": [p.type for p in resolve_components(sc).programme.interventions],
         },
+        "strategy": {"name": sc.strategy.name, "levers": sc.levers},
         "targeting": {
             "eligible": float(np.mean([r.info["eligible"] for r in reps])),
             "treatment_arm": treat_n,
@@ -256,6 +258,8 @@ def format_summary(s: dict[str, Any]) -> str:
     prog = s["programme"]
     ivs = ", ".join(prog["interventions"]) or "none"
     add(f"programme months {prog['start_month'] + 1}-{prog['end_month']}: {ivs}")
+    if s.get("strategy", {}).get("name", "custom") != "custom":
+        add(f"strategy: {s['strategy']['name']} (levers in summary.json; `pushpull strategies`)")
     t = s["targeting"]
     add(
         f"targeting: {t['eligible']:.0f} eligible ({t['treatment_arm']:.0f} treatment, "
