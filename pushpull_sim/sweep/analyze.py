@@ -247,7 +247,9 @@ def _bars(g: pd.DataFrame, kind: str, outcome: str, path: Path) -> None:
     if kind == "sobol":
         ax.barh(pos - 0.2, g["S1"], 0.4, xerr=g["S1_conf"], label="first order (S1)")
         ax.barh(pos + 0.2, g["ST"], 0.4, xerr=g["ST_conf"], label="total order (ST)")
-        ax.set_xlabel(f"Sobol index ({CONF_LEVEL:.0%} CI)")
+        ax.set_xlabel(f"Sobol index ({CONF_LEVEL:.0%} CI; axis cut at -0.25 and 1.25)")
+        ax.set_xlim(-0.25, 1.25)  # indices lie in [0, 1] up to sampling error
+        ax.axvline(0.0, color="0.6", lw=0.8)
         ax.legend(loc="lower right", fontsize=8)
     elif kind == "morris":
         ax.barh(pos, g["mu_star"], 0.5, xerr=g["mu_star_conf"], label="mu*")
