@@ -462,6 +462,8 @@ class GraduationModel(mesa.Model):
             self.charge_cost("integration_lead", self.levers["integration_lead_usd_ppp_per_month"])
         if self.pull_waiting and self.month > self.pull_start_month:  # a fixed switch
             self.pull_actors, self.pull_waiting = self.pull_waiting, []
+            for actor in self.pull_actors:
+                actor.entered_month = self.month
         if self.programme_active:
             self._hand_over()
         for iv in self.interventions:  # each decides whether it acts this month

@@ -271,6 +271,8 @@ def test_a_fixed_switch_brings_pull_in_and_stops_push_for_everyone_at_once():
     assert model.hh.in_push.all()
     model.run(11)
     assert len(model.pull_actors) > 0 and not model.hh.in_push.any()
+    assert {a.entered_month for a in model.pull_actors} == {11}
+    assert model.pull_records()["month"].min() == 11
     model.run()
     coaching = model.costs["coaching"]
     assert coaching[1:11].sum() > 0 and coaching[11:].sum() == 0
