@@ -60,8 +60,13 @@ class GraduationModel(mesa.Model):
        depreciation.
     3. **risk sharing**: households hit by illness receive informal transfers from network
        neighbours with cash above their buffer.
-    4. **push interventions**: each intervention steps every month; its schedule and the
-       programme window decide whether it delivers (and charges its cost), and some act
+    4. **push interventions**: in the programme window, the fixed cost and an integration
+       lead's cost are booked, pull actors held back for a fixed push-to-pull switch
+       arrive once it passes, and participants are handed over from push to pull
+       (:meth:`_hand_over`, the strategy's transition, coordination and linkage levers:
+       a participant handed over leaves the push phase and may be linked to the pull
+       side). Then each intervention steps; its schedule, the programme window and the
+       push phase decide whether it delivers (and charges its cost), and some act
        beyond the window (savings groups that go on meeting, schemes that keep paying).
        Then the pull actors decide, each from its own incentives (lenders screen and lend;
        agents lower the transaction cost of the households they reach).
@@ -89,6 +94,11 @@ class GraduationModel(mesa.Model):
        toward its peers' (network peer effects) and pathway stage.
     9. **record**: monthly aggregates by arm; the household panel at chosen months.
 
+    The scenario's strategy (:attr:`levers`) acts only through lever values: which streams
+    run, the budget split, the very-poor list the pull side uses (:attr:`pull_list`), the
+    hand-over and linkage, price anchoring, and component parameters
+    (:func:`~pushpull_sim.strategies.resolve_components`).
+
     Args:
         scenario: A validated :class:`~pushpull_sim.scenario.Scenario`.
         seed: Base seed; defaults to ``scenario.run.seed``.
@@ -105,6 +115,13 @@ class GraduationModel(mesa.Model):
         streams: Named random streams.
         targeting: PMT result (scores, eligibility, inclusion and exclusion errors).
         costs: Programme cost by component, ``{name: array of shape (months + 1,)}``, USD PPP.
+        levers: The strategy's resolved lever values (see :mod:`pushpull_sim.strategies`).
+        pull_list: The very poor as the pull side's inclusion incentives see them, bool,
+            shape ``(n,)``.
+        pull_actors: Pull actors in the market (Mesa agents); ``pull_waiting`` holds those
+            that arrive at a fixed switch.
+        handover_month: Month each participant was handed over to pull, int32, shape
+            ``(n,)`` (``NEVER`` if not).
     """
 
     def __init__(
