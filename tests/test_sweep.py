@@ -171,6 +171,14 @@ def test_two_workers_and_dask_match_one_worker(reference, tmp_path):
         Client(cluster) as client,
     ):
         run_sweep(load_sweep(spec), tmp_path / "dask", scheduler=client, progress=False)
+        # by address, as --scheduler gives it (the first 5 runs, then resumed)
+        address = cluster.scheduler_address
+        run_sweep(load_sweep(spec), tmp_path / "addr", scheduler=address, progress=False,
+                  max_runs=5)
+        assert len(store.load_summary(tmp_path / "addr")) == 5
+        run_sweep(load_sweep(spec), tmp_path / "addr", scheduler=address, progress=False,
+                  resume=True)
+    pd.testing.assert_frame_equal(store.load_summary(tmp_path / "addr"), summary)
     pd.testing.assert_frame_equal(store.load_summary(tmp_path / "dask"), summary)
     pd.testing.assert_frame_equal(store.load_timeseries(tmp_path / "dask"), ts)
 
@@ -389,6 +397,21 @@ def test_cli_sweep_refuses_existing_dir_and_bad_workers(tmp_path, capsys):
     assert "--workers = 0: must be an integer from 1 to 1024" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path)]) == 2
     assert "not a sweep directory" in capsys.readouterr().err
+
+
+def test_cli_sweep_and_force(reference, tmp_path, capsys):
+    spec, _, summary, _ = reference
+    out = tmp_path / "cli"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "12 run(s) done (0 failed), 0 already on disk" in printed
+    pd.testing.assert_frame_equal(store.load_summary(out), summary)
+    (out / "summary" / "stale.txt").write_text("from an earlier sweep")
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet",
+                 "--force"]) == 0
+    assert not (out / "summary" / "stale.txt").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cli.old")]
+    pd.testing.assert_frame_equal(store.load_summary(out), summary)
 
 
 def test_resume_refuses_a_changed_spec(reference, tmp_path, capsys):

@@ -93,15 +93,23 @@ def _sweep(args: argparse.Namespace) -> int:
         + f", on {engine}",
         file=sys.stderr,
     )
-    report = run_sweep(
-        sweep,
-        out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        force=args.force,
-        progress=not args.quiet,
-    )
+    try:
+        report = run_sweep(
+            sweep,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            force=args.force,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"pushpull sweep: interrupted; finished runs are kept in {out}/: complete them "
+            f"with pushpull sweep {args.spec} --out {out} --resume",
+            file=sys.stderr,
+        )
+        return 130
     rate = report.done / report.seconds if report.seconds > 0 else float("nan")
     print(
         f"{report.done} run(s) done ({report.failed} failed), {report.skipped} already on "
