@@ -251,6 +251,29 @@ class CompareResult:
         )
         return total.reset_index()
 
+    def notes(self) -> list[str]:
+        """Warnings a reader needs: budget shares no actor can use, overspending."""
+        notes = []
+        budget = self.scenario.programme.budget_usd_ppp
+        has_implementer = any(a.type == "implementer" for a in self.scenario.pull.actors)
+        for label, lv in self.levers.items():
+            share = lv["pull_budget_share"] or 0.0
+            if lv["pull"] and share > 0 and not has_implementer:
+                notes.append(
+                    f"{label}: the scenario has no pull implementer, so its pull share of the "
+                    f"budget ({share:.0%}) stays unspent"
+                )
+            if lv["push"] and not self.scenario.programme.interventions:
+                notes.append(f"{label}: the scenario has no push interventions")
+            runs = self.runs[self.runs["strategy"] == label]
+            if budget is not None and (runs["cost_usd_ppp"] > budget * 1.001).any():
+                worst = runs["cost_usd_ppp"].max()
+                notes.append(
+                    f"{label}: spent up to USD PPP {worst:,.0f}, over the budget of "
+                    f"{budget:,.0f} (planned unit costs are estimates; see spending)"
+                )
+        return notes
+
     def paired(self, label: str, reference: str, outcome: str) -> tuple[float, float, float]:
         """Mean paired difference ``label - reference`` of an outcome, with its 95 % CI.
 
@@ -470,6 +493,7 @@ def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None)
         "(mean ±half-width of the 95 % CI over replications; shares of the treatment arm; "
         "costs in USD PPP)"
     )
+    lines += [f"note: {n}" for n in result.notes()]
     return "\n".join(lines)
 
 
@@ -614,6 +638,9 @@ def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = No
         "",
     ]
     lines += _markdown(_table_rows(result))
+    notes = result.notes()
+    if notes:
+        lines += ["", "**Notes**", ""] + [f"- {n}." for n in notes]
     lines += ["", "![outcomes](compare_outcomes.png)", "", "![over time](compare_timeseries.png)"]
     lines += ["", "## What each outcome means", ""]
     lines += [f"- `{k}` ({unit}): {meaning}." for k, (unit, meaning) in OUTCOMES.items()]

@@ -216,3 +216,13 @@ def test_compare_needs_a_budget(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "programme.budget_usd_ppp" in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_notes_say_when_a_budget_share_cannot_be_used():
+    sc = tiny(months=14).with_overrides(pull={"actors": [{"type": "buyer"}]})
+    r = compare(sc, strategies=["siloed"], replications=1, workers=1)
+    assert r.notes() == [
+        "siloed: the scenario has no pull implementer, so its pull share of the budget (20%) "
+        "stays unspent"
+    ]
+    assert "note: siloed: the scenario has no pull implementer" in format_table(r)
