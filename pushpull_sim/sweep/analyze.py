@@ -115,7 +115,7 @@ def analyze(
             frames.append(table.stack().rename("mean").reset_index().assign(outcome=o))
             if plots and len(names) >= 2:
                 path = adir / f"heatmap_{_safe(o)}.png"
-                _heatmap(table, o, x, y, path)
+                _heatmap(table, o, x, y, path, others=len(names) > 2)
                 result["files"].append(path)
         grid = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         result["indices"] = grid
@@ -207,7 +207,9 @@ def _grid_table(summary: pd.DataFrame, outcome: str, x: str, y: str) -> pd.DataF
     return ok.pivot_table(index=y, columns=x, values=outcome, aggfunc="mean", dropna=False)
 
 
-def _heatmap(table: pd.DataFrame, outcome: str, x: str, y: str, path: Path) -> None:
+def _heatmap(
+    table: pd.DataFrame, outcome: str, x: str, y: str, path: Path, others: bool
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -225,7 +227,8 @@ def _heatmap(table: pd.DataFrame, outcome: str, x: str, y: str, path: Path) -> N
             if math.isfinite(v):
                 ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="w", fontsize=7)
     fig.colorbar(im, ax=ax, label=outcome)
-    ax.set_title(f"{outcome} (mean over replicates)")
+    over = "replicates and the other parameters" if others else "replicates"
+    ax.set_title(f"{outcome}\n(mean over {over})", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
