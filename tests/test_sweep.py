@@ -140,9 +140,9 @@ def test_final_month_recorded_and_every_k_months(tmp_path):
     spec = TINY_SPEC.replace('design = "lhs"\nsamples = 6\nreplications = 2', 'design = "grid"')
     fixed = '[fixed]\n"output.record_every_months" = 7\n"run.months" = 30\n\n'
     spec = spec.replace("[parameters]", fixed + "[parameters]")
-    spec = spec.replace('{ range = [300.0, 1500.0] }', '{ levels = [800.0] }')
-    spec = spec.replace('{ range = [150, 250] }', '{ levels = [200] }')
-    spec = spec.replace('{ levels = [0.1, 0.3] }', '{ levels = [0.3] }')
+    spec = spec.replace("{ range = [300.0, 1500.0] }", "{ levels = [800.0] }")
+    spec = spec.replace("{ range = [150, 250] }", "{ levels = [200] }")
+    spec = spec.replace("{ levels = [0.1, 0.3] }", "{ levels = [0.3] }")
     path = write_spec(tmp_path, spec)
     run_sweep(load_sweep(path), tmp_path / "out", workers=1, progress=False)
     ts = store.load_timeseries(tmp_path / "out")
@@ -173,11 +173,13 @@ def test_two_workers_and_dask_match_one_worker(reference, tmp_path):
         run_sweep(load_sweep(spec), tmp_path / "dask", scheduler=client, progress=False)
         # by address, as --scheduler gives it (the first 5 runs, then resumed)
         address = cluster.scheduler_address
-        run_sweep(load_sweep(spec), tmp_path / "addr", scheduler=address, progress=False,
-                  max_runs=5)
+        run_sweep(
+            load_sweep(spec), tmp_path / "addr", scheduler=address, progress=False, max_runs=5
+        )
         assert len(store.load_summary(tmp_path / "addr")) == 5
-        run_sweep(load_sweep(spec), tmp_path / "addr", scheduler=address, progress=False,
-                  resume=True)
+        run_sweep(
+            load_sweep(spec), tmp_path / "addr", scheduler=address, progress=False, resume=True
+        )
     pd.testing.assert_frame_equal(store.load_summary(tmp_path / "addr"), summary)
     pd.testing.assert_frame_equal(store.load_summary(tmp_path / "dask"), summary)
     pd.testing.assert_frame_equal(store.load_timeseries(tmp_path / "dask"), ts)
@@ -244,8 +246,7 @@ def flaky(data, seed, columns, arms):
 
 def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path):
     path = write_spec(tmp_path)
-    report = run_sweep(load_sweep(path), tmp_path / "out", workers=1, run_fn=flaky,
-                       progress=False)
+    report = run_sweep(load_sweep(path), tmp_path / "out", workers=1, run_fn=flaky, progress=False)
     summary = store.load_summary(tmp_path / "out")
     failed = summary[summary["status"] == "failed"]
     expected = sum(1 for s in summary["seed"] if s % 3 == 0)
@@ -254,8 +255,9 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path):
     assert not failed["error"].str.contains("\n").any()
     assert failed["graduated_end"].isna().all()
     ok = summary[summary["status"] == "ok"]
-    assert (ok["graduated_end"] == ok["programme.interventions.asset_transfer.value_usd_ppp"]
-            / 1000.0).all()
+    assert (
+        ok["graduated_end"] == ok["programme.interventions.asset_transfer.value_usd_ppp"] / 1000.0
+    ).all()
     assert ok["extreme_poor_horizon"].isna().all()  # an outcome the stub does not return
     ts = store.load_timeseries(tmp_path / "out")
     assert set(ts["run_id"]) == set(ok["run_id"])
@@ -263,9 +265,9 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path):
 
 def test_memory_stays_bounded_over_10000_runs(tmp_path):
     spec = TINY_SPEC.replace('design = "lhs"\nsamples = 6\nreplications = 2', 'design = "grid"')
-    spec = spec.replace('{ range = [300.0, 1500.0] }', '{ range = [300.0, 1500.0], n = 100 }')
-    spec = spec.replace('{ levels = [0.1, 0.3] }', '{ levels = [0.3] }')
-    spec = spec.replace('{ range = [150, 250] }', '{ range = [150, 250], n = 100 }')
+    spec = spec.replace("{ range = [300.0, 1500.0] }", "{ range = [300.0, 1500.0], n = 100 }")
+    spec = spec.replace("{ levels = [0.1, 0.3] }", "{ levels = [0.3] }")
+    spec = spec.replace("{ range = [150, 250] }", "{ range = [150, 250], n = 100 }")
     path = write_spec(tmp_path, spec)
     sweep = load_sweep(path)
     assert sweep.n_runs == 10_000
@@ -289,8 +291,7 @@ def test_memory_stays_bounded_over_10000_runs(tmp_path):
         small = write_spec(folder, spec.replace("n = 100 }", f"n = {n} }}"))
         tracemalloc.start()
         try:
-            run_sweep(load_sweep(small), folder / "out", workers=1, run_fn=stub,
-                      progress=False)
+            run_sweep(load_sweep(small), folder / "out", workers=1, run_fn=stub, progress=False)
             peaks.append(tracemalloc.get_traced_memory()[1])
         finally:
             tracemalloc.stop()
@@ -305,17 +306,21 @@ def test_sobol_and_morris_indices_find_the_parameter_that_matters(tmp_path):
         return {"graduated_end": a / 1000.0 + 0.01 * b, "total_cost_usd_ppp": a}, None
 
     for design, samples in (("sobol", 64), ("morris", 10)):
-        spec = TINY_SPEC.replace('design = "lhs"\nsamples = 6\nreplications = 2',
-                                 f'design = "{design}"\nsamples = {samples}\nreplications = 1')
-        spec = spec.replace('{ levels = [0.1, 0.3] }', '{ range = [0.1, 0.3] }')
+        spec = TINY_SPEC.replace(
+            'design = "lhs"\nsamples = 6\nreplications = 2',
+            f'design = "{design}"\nsamples = {samples}\nreplications = 1',
+        )
+        spec = spec.replace("{ levels = [0.1, 0.3] }", "{ range = [0.1, 0.3] }")
         spec = spec.replace('"population.households" = { range = [150, 250] }', "")
         path = write_spec(tmp_path / design, spec)
         out = tmp_path / design / "out"
         run_sweep(load_sweep(path), out, workers=1, run_fn=linear, progress=False)
         result = analyze(out, outcomes=["graduated_end"])
         ind = result["indices"].set_index("parameter")
-        big, small = ("programme.interventions.asset_transfer.value_usd_ppp",
-                      "pull.actors.lender.interest_rate_yearly")
+        big, small = (
+            "programme.interventions.asset_transfer.value_usd_ppp",
+            "pull.actors.lender.interest_rate_yearly",
+        )
         if design == "sobol":
             assert ind.loc[big, "S1"] == pytest.approx(1.0, abs=0.05)
             assert ind.loc[big, "ST"] == pytest.approx(1.0, abs=0.05)
@@ -330,9 +335,10 @@ def test_sobol_and_morris_indices_find_the_parameter_that_matters(tmp_path):
 
 
 def test_grid_heatmaps(tmp_path):
-    spec = TINY_SPEC.replace('design = "lhs"\nsamples = 6\nreplications = 2',
-                             'design = "grid"\nreplications = 2')
-    spec = spec.replace('{ range = [300.0, 1500.0] }', '{ range = [300.0, 1500.0], n = 3 }')
+    spec = TINY_SPEC.replace(
+        'design = "lhs"\nsamples = 6\nreplications = 2', 'design = "grid"\nreplications = 2'
+    )
+    spec = spec.replace("{ range = [300.0, 1500.0] }", "{ range = [300.0, 1500.0], n = 3 }")
     spec = spec.replace('"population.households" = { range = [150, 250] }', "")
     path = write_spec(tmp_path, spec)
     run_sweep(load_sweep(path), tmp_path / "out", workers=1, run_fn=flaky, progress=False)
@@ -341,7 +347,10 @@ def test_grid_heatmaps(tmp_path):
     # 3 x 2 cells; failed replicates are left out of the means
     assert len(means) == 6
     assert sorted(means["programme.interventions.asset_transfer.value_usd_ppp"].unique()) == [
-        300.0, 900.0, 1500.0]
+        300.0,
+        900.0,
+        1500.0,
+    ]
     assert set(means["mean"]) == {300.0, 900.0, 1500.0}
     assert (tmp_path / "out" / "analysis" / "heatmap_total_cost_usd_ppp.png").is_file()
 
@@ -350,24 +359,42 @@ def test_grid_heatmaps(tmp_path):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (('"population.households" = { range = [150, 250] }',
-          '"population.housholds" = { range = [150, 250] }'),
-         "parameter 'population.housholds': unknown key 'housholds' in population; allowed:"),
-        (('"population.households" = { range = [150, 250] }',
-          '"population.households" = { range = [250, 150] }'),
-         "parameters.population.households: range = [250.0, 150.0]: low must be < high"),
-        (('design = "lhs"', 'design = "factorial"'),
-         "sweep.design = 'factorial': input should be 'grid', 'lhs', 'sobol' or 'morris'"),
-        (('"population.households" = { range = [150, 250] }',
-          '"population.households" = { levels = [0, 200] }'),
-         "parameters.population.households = 0: the scenario refuses it (population.households"
-         " = 0: must be >= 10)"),
-        (('"pull.actors.lender.interest_rate_yearly"', '"pull.actors.buyer.price_premium"'),
-         "pull.actors has no component of type 'buyer'; types present: lender"),
+        (
+            (
+                '"population.households" = { range = [150, 250] }',
+                '"population.housholds" = { range = [150, 250] }',
+            ),
+            "parameter 'population.housholds': unknown key 'housholds' in population; allowed:",
+        ),
+        (
+            (
+                '"population.households" = { range = [150, 250] }',
+                '"population.households" = { range = [250, 150] }',
+            ),
+            "parameters.population.households: range = [250.0, 150.0]: low must be < high",
+        ),
+        (
+            ('design = "lhs"', 'design = "factorial"'),
+            "sweep.design = 'factorial': input should be 'grid', 'lhs', 'sobol' or 'morris'",
+        ),
+        (
+            (
+                '"population.households" = { range = [150, 250] }',
+                '"population.households" = { levels = [0, 200] }',
+            ),
+            "parameters.population.households = 0: the scenario refuses it (population.households"
+            " = 0: must be >= 10)",
+        ),
+        (
+            ('"pull.actors.lender.interest_rate_yearly"', '"pull.actors.buyer.price_premium"'),
+            "pull.actors has no component of type 'buyer'; types present: lender",
+        ),
         (("seed = 11", "seed = -1"), "sweep.seed = -1: input should be greater than or equal"),
         (("[sweep]", "[sweep\n"), "malformed TOML"),
-        (('outcomes = ["graduated_end",', 'outcomes = ["graduated",'),
-         "outcomes = ['graduated']: allowed (one or more): extreme_poor_end,"),
+        (
+            ('outcomes = ["graduated_end",', 'outcomes = ["graduated",'),
+            "outcomes = ['graduated']: allowed (one or more): extreme_poor_end,",
+        ),
     ],
 )
 def test_bad_specs_give_one_line(tmp_path, capsys, edit, message):
@@ -407,8 +434,9 @@ def test_cli_sweep_and_force(reference, tmp_path, capsys):
     assert "12 run(s) done (0 failed), 0 already on disk" in printed
     pd.testing.assert_frame_equal(store.load_summary(out), summary)
     (out / "summary" / "stale.txt").write_text("from an earlier sweep")
-    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet",
-                 "--force"]) == 0
+    assert (
+        main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet", "--force"]) == 0
+    )
     assert not (out / "summary" / "stale.txt").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cli.old")]
     pd.testing.assert_frame_equal(store.load_summary(out), summary)
@@ -433,8 +461,10 @@ def test_shipped_specs_load():
 
 def test_strategies_run_on_common_random_numbers(tmp_path):
     base = TINY_BASE + '[[pull.actors]]\ntype = "buyer"\n'
-    spec = TINY_SPEC.replace("seed = 11", 'seed = 11\nstrategies = ["siloed", "layered"]\n'
-                             'contrast = ["layered", "siloed"]')
+    spec = TINY_SPEC.replace(
+        "seed = 11",
+        'seed = 11\nstrategies = ["siloed", "layered"]\ncontrast = ["layered", "siloed"]',
+    )
     spec = spec.replace("samples = 6\nreplications = 2", "samples = 2\nreplications = 1")
     path = write_spec(tmp_path, spec, base)
     run_sweep(load_sweep(path), tmp_path / "out", workers=1, progress=False)

@@ -207,9 +207,7 @@ def _grid_table(summary: pd.DataFrame, outcome: str, x: str, y: str) -> pd.DataF
     return ok.pivot_table(index=y, columns=x, values=outcome, aggfunc="mean", dropna=False)
 
 
-def _heatmap(
-    table: pd.DataFrame, outcome: str, x: str, y: str, path: Path, others: bool
-) -> None:
+def _heatmap(table: pd.DataFrame, outcome: str, x: str, y: str, path: Path, others: bool) -> None:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -8,6 +8,7 @@ workers or on the engine. Finished runs stream to the sweep directory as they ar
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -305,8 +306,6 @@ def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Pat
 
 
 def _write_manifest(sweep: Sweep, out: Path, cols: list[str]) -> None:
-    import json
-
     s = sweep.spec.sweep
     manifest = {
         "name": s.name,

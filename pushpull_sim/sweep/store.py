@@ -129,7 +129,6 @@ def consolidate(out: Path) -> int:
             stream = read_stream(tpath)
             first = next(stream, None)
             if first is not None:
-
                 finished = set(ids.to_pylist())
 
                 def kept(first=first, stream=stream, finished=finished):
