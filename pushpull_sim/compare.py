@@ -9,7 +9,9 @@ paired differences have much narrower confidence intervals than the outcomes the
 Outcomes (:data:`OUTCOMES`) concern the households the programme was offered to: the
 treatment arm of the virtual trial (the intent-to-treat population), the same
 households under every strategy. ``end`` is the project's last month
-(``programme.end_month``); ``end+2y`` and ``end+5y`` are 24 and 60 months later.
+(``programme.end_month``); the suffixes ``_2y`` and ``_5y`` mean 24 and 60 months later.
+Names shared with the sweep outcomes (:mod:`pushpull_sim.sweep.outcomes`) have the same
+meaning there.
 """
 
 from __future__ import annotations
@@ -42,19 +44,30 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "treatment_households": ("households", "households offered the programme (treatment arm)"),
     "participants": ("households", "households the push stream served"),
     "graduated_end": ("share", "graduated at the project's end"),
-    "graduated_end+2y": ("share", "graduated 2 years after the project"),
-    "graduated_end+5y": ("share", "graduated 5 years after the project"),
-    "sustained_2y": ("share", "graduated at the end and still 2 years later"),
-    "sustained_5y": ("share", "graduated at the end and still 2 and 5 years later"),
-    "extreme_poverty_end": ("share", "extreme-poverty headcount at the project's end"),
-    "extreme_poverty_end+2y": ("share", "extreme-poverty headcount 2 years after"),
-    "extreme_poverty_end+5y": ("share", "extreme-poverty headcount 5 years after"),
-    "consumption_ppd_end+2y": ("USD PPP/AE/day", "consumption 2 years after, mean"),
+    "graduated_end_2y": ("share", "graduated 2 years after the project"),
+    "graduated_end_5y": ("share", "graduated 5 years after the project"),
+    "sustained_graduates_2y": ("share", "graduated at the end and still 2 years later"),
+    "sustained_graduates_5y": ("share", "graduated at the end and still 2 and 5 years later"),
+    "sustained_2y": (
+        "share",
+        "of those graduated at the end, the share still graduated 2 years on",
+    ),
+    "sustained_5y": (
+        "share",
+        "of those graduated at the end, the share still graduated 5 years on",
+    ),
+    "extreme_poor_end": ("share", "extreme-poverty headcount at the project's end"),
+    "extreme_poor_end_2y": ("share", "extreme-poverty headcount 2 years after"),
+    "extreme_poor_end_5y": ("share", "extreme-poverty headcount 5 years after"),
+    "consumption_ppd_end_2y": ("USD PPP/AE/day", "consumption 2 years after, mean"),
     "market_participation_end": ("share", "selling to a buyer in the project's last month"),
-    "market_participation_end+2y": ("share", "selling to a buyer 2 years after"),
+    "market_participation_end_2y": ("share", "selling to a buyer 2 years after"),
     "borrowing_end": ("share", "with a loan from a lender at the project's end"),
-    "pull_actors_viable": ("share", "commercial pull actors still in the market at the horizon"),
-    "cost_usd_ppp": ("USD PPP", "total spent: push, pull, linkage and coordination"),
+    "commercial_actors_viable_share": (
+        "share",
+        "commercial pull actors still in the market at the horizon",
+    ),
+    "total_cost_usd_ppp": ("USD PPP", "total spent: push, pull, linkage and coordination"),
     "unspent_usd_ppp": ("USD PPP", "budget not spent (negative: overspent)"),
     "cost_per_sustained_graduate_usd_ppp": (
         "USD PPP",
@@ -68,12 +81,12 @@ ADDITIONAL = "cost_per_additional_sustained_graduate_usd_ppp"
 
 #: Outcomes shown in the printed table and the lever attribution.
 HEADLINE = (
-    "sustained_2y",
-    "sustained_5y",
-    "extreme_poverty_end+2y",
-    "market_participation_end+2y",
-    "pull_actors_viable",
-    "cost_usd_ppp",
+    "sustained_graduates_2y",
+    "sustained_graduates_5y",
+    "extreme_poor_end_2y",
+    "market_participation_end_2y",
+    "commercial_actors_viable_share",
+    "total_cost_usd_ppp",
     "cost_per_sustained_graduate_usd_ppp",
 )
 
@@ -137,27 +150,36 @@ def run_strategy(
         "treatment_households": float(treat.sum()),
         "participants": float(hh.participant.sum()),
         "graduated_end": share(g_end),
-        "graduated_end+2y": share(g2),
-        "graduated_end+5y": share(g5),
-        "sustained_2y": share(sustained_2y),
-        "sustained_5y": share(sustained_5y),
-        "extreme_poverty_end": snap("end", "extreme_poverty"),
-        "extreme_poverty_end+2y": snap("end+2y", "extreme_poverty"),
-        "extreme_poverty_end+5y": snap("end+5y", "extreme_poverty"),
-        "consumption_ppd_end+2y": snap("end+2y", "consumption_ppd"),
+        "graduated_end_2y": share(g2),
+        "graduated_end_5y": share(g5),
+        "sustained_graduates_2y": share(sustained_2y),
+        "sustained_graduates_5y": share(sustained_5y),
+        "sustained_2y": _retained(g_end, g2),
+        "sustained_5y": _retained(g_end, g5),
+        "extreme_poor_end": snap("end", "extreme_poverty"),
+        "extreme_poor_end_2y": snap("end+2y", "extreme_poverty"),
+        "extreme_poor_end_5y": snap("end+5y", "extreme_poverty"),
+        "consumption_ppd_end_2y": snap("end+2y", "consumption_ppd"),
         "market_participation_end": snap("end", "market_participation"),
-        "market_participation_end+2y": snap("end+2y", "market_participation"),
+        "market_participation_end_2y": snap("end+2y", "market_participation"),
         "borrowing_end": snap("end", "borrowing"),
-        "pull_actors_viable": (
+        "commercial_actors_viable_share": (
             sum(a.active for a in commercial) / len(commercial) if commercial else math.nan
         ),
-        "cost_usd_ppp": total,
+        "total_cost_usd_ppp": total,
         "unspent_usd_ppp": budget - total if budget is not None else math.nan,
         "cost_per_sustained_graduate_usd_ppp": total / n_sustained if n_sustained else math.nan,
     }
     ts = model.timeseries()
     series = ts.loc[ts["arm"] == "treatment", ["month", *SERIES]].reset_index(drop=True)
     return out, costs, series
+
+
+def _retained(start: np.ndarray | None, later: np.ndarray | None) -> float:
+    """Share of households graduated at ``start`` still graduated ``later`` (NaN if none)."""
+    if start is None or later is None or not start.any():
+        return math.nan
+    return float((start & later).sum() / start.sum())
 
 
 @dataclass
@@ -223,9 +245,9 @@ class CompareResult:
         """
         runs = self.runs.set_index(["strategy", "replication"])
         a, b = runs.loc[label], runs.loc[reference]
-        extra_cost = (a["cost_usd_ppp"] - b["cost_usd_ppp"]).to_numpy(float)
+        extra_cost = (a["total_cost_usd_ppp"] - b["total_cost_usd_ppp"]).to_numpy(float)
         extra_grads = (
-            (a["sustained_2y"] - b["sustained_2y"]) * a["treatment_households"]
+            (a["sustained_graduates_2y"] - b["sustained_graduates_2y"]) * a["treatment_households"]
         ).to_numpy(float)
         n = extra_cost.size
         if n == 0 or extra_grads.mean() <= 0 or label == reference:
@@ -266,8 +288,8 @@ class CompareResult:
             if lv["push"] and not self.scenario.programme.interventions:
                 notes.append(f"{label}: the scenario has no push interventions")
             runs = self.runs[self.runs["strategy"] == label]
-            if budget is not None and (runs["cost_usd_ppp"] > budget * 1.001).any():
-                worst = runs["cost_usd_ppp"].max()
+            if budget is not None and (runs["total_cost_usd_ppp"] > budget * 1.001).any():
+                worst = runs["total_cost_usd_ppp"].max()
                 notes.append(
                     f"{label}: spent up to USD PPP {worst:,.0f}, over the budget of "
                     f"{budget:,.0f} (planned unit costs are estimates; see spending)"
@@ -447,12 +469,12 @@ def _table_rows(result: CompareResult, outcomes: tuple[str, ...] | None = None) 
 
 #: Short column names of the printed table.
 SHORT = {
-    "sustained_2y": "sustained 2y",
-    "sustained_5y": "sustained 5y",
-    "extreme_poverty_end+2y": "ext.poor end+2y",
-    "market_participation_end+2y": "selling end+2y",
-    "pull_actors_viable": "pull viable",
-    "cost_usd_ppp": "cost",
+    "sustained_graduates_2y": "sustained 2y",
+    "sustained_graduates_5y": "sustained 5y",
+    "extreme_poor_end_2y": "ext.poor end+2y",
+    "market_participation_end_2y": "selling end+2y",
+    "commercial_actors_viable_share": "pull viable",
+    "total_cost_usd_ppp": "cost",
     "cost_per_sustained_graduate_usd_ppp": "cost/sust.grad",
     ADDITIONAL: "cost/extra grad",
 }
@@ -498,7 +520,8 @@ def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None)
 
 
 def format_attribution(
-    attribution: pd.DataFrame, outcomes: tuple[str, ...] = ("sustained_2y", "cost_usd_ppp")
+    attribution: pd.DataFrame,
+    outcomes: tuple[str, ...] = ("sustained_graduates_2y", "total_cost_usd_ppp"),
 ) -> str:
     """The lever attribution as plain text: per outcome, one row per lever group with its
     contribution added alone to siloed and removed from layered (mean [95 % CI])."""
@@ -604,7 +627,7 @@ def write_comparison(
             plot_lever_attribution(
                 attribution,
                 tmp / "compare_levers.png",
-                ("sustained_2y", "market_participation_end+2y", "cost_usd_ppp"),
+                ("sustained_graduates_2y", "market_participation_end_2y", "total_cost_usd_ppp"),
                 title=f"{name}: the disconnect, lever by lever",
             )
         (tmp / "report.md").write_text(report_markdown(result, attribution), encoding="utf-8")

@@ -150,14 +150,22 @@ def plot_compare_outcomes(table: pd.DataFrame, path: str | Path, title: str = ""
         pathlib.Path: The written file.
     """
     panels = (
-        (("sustained_2y", "sustained_5y"), "Sustained graduation (share)", ("2 years", "5 years")),
+        (
+            ("sustained_graduates_2y", "sustained_graduates_5y"),
+            "Sustained graduation (share)",
+            ("2 years", "5 years"),
+        ),
         (("cost_per_sustained_graduate_usd_ppp",), "Cost per sustained graduate (USD PPP)", None),
         (
-            ("market_participation_end", "market_participation_end+2y"),
+            ("market_participation_end", "market_participation_end_2y"),
             "Very poor selling to a buyer (share)",
             ("end", "2 years after"),
         ),
-        (("pull_actors_viable",), "Pull actors still viable at the horizon (share)", None),
+        (
+            ("commercial_actors_viable_share",),
+            "Pull actors still viable at the horizon (share)",
+            None,
+        ),
     )
     t = table.set_index(["strategy", "outcome"])
     strategies = list(dict.fromkeys(table["strategy"]))

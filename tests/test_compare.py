@@ -57,19 +57,21 @@ def test_outcomes_are_measured_per_strategy_and_replication(result):
     assert list(runs["replication"]) == [0, 1] * 3
     assert set(OUTCOMES) <= set(runs.columns)
     none = runs[runs["strategy"] == "none"]
-    assert (none["participants"] == 0).all() and (none["cost_usd_ppp"] == 0).all()
+    assert (none["participants"] == 0).all() and (none["total_cost_usd_ppp"] == 0).all()
     siloed = runs[runs["strategy"] == "siloed"]
     assert (siloed["participants"] > 0).all()
     # the same treatment arm under every strategy (common random numbers)
     assert runs["treatment_households"].nunique() == 1
     # end+5y lies beyond a 40-month horizon: undefined, not zero
-    assert runs["sustained_5y"].isna().all() and runs["graduated_end+5y"].isna().all()
-    for col in ("sustained_2y", "extreme_poverty_end", "market_participation_end"):
+    assert runs["sustained_graduates_5y"].isna().all() and runs["graduated_end_5y"].isna().all()
+    for col in ("sustained_graduates_2y", "extreme_poor_end", "market_participation_end"):
         assert runs[col].between(0, 1).all(), col
     budget = result.scenario.programme.budget_usd_ppp
-    assert np.allclose(runs["unspent_usd_ppp"], budget - runs["cost_usd_ppp"])
-    ok = runs["sustained_2y"] > 0
-    expected = runs["cost_usd_ppp"] / (runs["sustained_2y"] * runs["treatment_households"])
+    assert np.allclose(runs["unspent_usd_ppp"], budget - runs["total_cost_usd_ppp"])
+    ok = runs["sustained_graduates_2y"] > 0
+    expected = runs["total_cost_usd_ppp"] / (
+        runs["sustained_graduates_2y"] * runs["treatment_households"]
+    )
     assert np.allclose(runs.loc[ok, "cost_per_sustained_graduate_usd_ppp"], expected[ok])
 
 
@@ -78,8 +80,8 @@ def test_the_table_has_a_mean_and_95_percent_ci_per_strategy_and_outcome(result)
     assert list(table.columns) == ["strategy", "outcome", "unit", "mean", "ci_low", "ci_high", "n"]
     assert set(table["outcome"]) == set(OUTCOMES) | {ADDITIONAL}
     assert len(table) == 3 * (len(OUTCOMES) + 1)
-    row = table[(table.strategy == "siloed") & (table.outcome == "extreme_poverty_end")].iloc[0]
-    values = result.runs.loc[result.runs.strategy == "siloed", "extreme_poverty_end"]
+    row = table[(table.strategy == "siloed") & (table.outcome == "extreme_poor_end")].iloc[0]
+    values = result.runs.loc[result.runs.strategy == "siloed", "extreme_poor_end"]
     mean, lo, hi, n = mean_ci(values.to_numpy())
     assert (row["mean"], row["ci_low"], row["ci_high"], row["n"]) == (mean, lo, hi, n)
     assert lo <= mean <= hi
@@ -100,7 +102,7 @@ def test_spending_is_reported_by_cost_line(result):
     layered = spend[spend.strategy == "layered"].set_index("line")["usd_ppp"]
     assert layered["integration_lead"] == pytest.approx(400.0 * 12)
     assert "pull_implementer" in layered and "asset_transfer" in layered
-    mean_cost = result.runs.groupby("strategy")["cost_usd_ppp"].mean()
+    mean_cost = result.runs.groupby("strategy")["total_cost_usd_ppp"].mean()
     totals = spend.groupby("strategy")["usd_ppp"].sum()
     assert totals["layered"] == pytest.approx(mean_cost["layered"])
 
@@ -151,15 +153,18 @@ def test_lever_attribution_switches_one_group_at_a_time():
     assert list(att.columns) == ["lever", "outcome", "estimate", "mean", "ci_low", "ci_high"]
     assert set(att["outcome"]) == set(HEADLINE)
     runs = r.runs.set_index("strategy")
-    total = att[(att.lever == "total") & (att.outcome == "cost_usd_ppp")]["mean"].iloc[0]
+    total = att[(att.lever == "total") & (att.outcome == "total_cost_usd_ppp")]["mean"].iloc[0]
     assert total == pytest.approx(
-        runs.loc["layered", "cost_usd_ppp"] - runs.loc["siloed", "cost_usd_ppp"]
+        runs.loc["layered", "total_cost_usd_ppp"] - runs.loc["siloed", "total_cost_usd_ppp"]
     )
     added = att[
-        (att.lever == "coordination") & (att.estimate == "added") & (att.outcome == "cost_usd_ppp")
+        (att.lever == "coordination")
+        & (att.estimate == "added")
+        & (att.outcome == "total_cost_usd_ppp")
     ]["mean"].iloc[0]
     assert added == pytest.approx(
-        runs.loc["siloed+coordination", "cost_usd_ppp"] - runs.loc["siloed", "cost_usd_ppp"]
+        runs.loc["siloed+coordination", "total_cost_usd_ppp"]
+        - runs.loc["siloed", "total_cost_usd_ppp"]
     )
 
 
