@@ -187,13 +187,14 @@ def _list_components(registry: dict) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pushpull_sim.output import OutputError, prepare_output, write_run
-    from pushpull_sim.runner import run_experiment
-    from pushpull_sim.summary import build_summary, format_summary
 
     scenario = load_scenario(args.scenario)
     out = args.out or Path("runs") / f"{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
+        from pushpull_sim.runner import run_experiment  # the model: loaded once input is good
+        from pushpull_sim.summary import build_summary, format_summary
+
         result = run_experiment(
             scenario,
             seed=args.seed,
@@ -215,14 +216,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from pushpull_sim.compare import (
-        compare,
-        format_attribution,
-        format_table,
-        lever_attribution,
-        lever_variants,
-        write_comparison,
-    )
     from pushpull_sim.output import OutputError, prepare_output
 
     scenario = load_scenario(args.scenario)
@@ -233,6 +226,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         )
     variants = None
     if args.levers:
+        from pushpull_sim.compare import lever_variants
+
         variants = {name: {"name": name} for name in args.strategies or []}
         variants.update(lever_variants())
     elif args.strategies:
@@ -243,6 +238,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"compare-{scenario.name}-{stamp}"
     tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
+        from pushpull_sim.compare import (  # the model: loaded once input is good
+            compare,
+            format_attribution,
+            format_table,
+            lever_attribution,
+            lever_variants,
+            write_comparison,
+        )
+
         result = compare(
             scenario,
             replications=args.replications or 20,

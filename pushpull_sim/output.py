@@ -17,10 +17,10 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pushpull_sim.plots import plot_run
-from pushpull_sim.runner import ExperimentResult
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.runner import ExperimentResult
 
 RUN_FILES = ("timeseries.parquet", "households.parquet", "summary.json", "run.png")
 #: Written too when the scenario has pull actors: their monthly books.
@@ -124,6 +124,8 @@ def write_run(
             results are then kept in ``tmp``).
         OSError: If writing fails (``tmp`` is removed; ``out`` is untouched).
     """
+    from pushpull_sim.plots import plot_run  # matplotlib: loaded only to write a run
+
     out = Path(out)
     tmp = prepare_output(out, force) if tmp is None else tmp
     try:

@@ -1063,7 +1063,7 @@ class Scenario(_Group):
     poverty: Poverty = Poverty()
     graduation: Graduation = Graduation()
     programme: Programme = Programme()
-    pull: Pull = Pull()
+    pull: Pull = Field(default_factory=Pull)  # built on use: the pull package loads Mesa
     strategy: Strategy = Strategy()
     rct: RCT = RCT()
     output: Output = Output()
