@@ -148,6 +148,14 @@ PANEL_COLUMNS = (
 )
 
 
+#: Panel columns stored as category codes, and their categories.
+_PANEL_CATEGORIES = {
+    "arm": list(ARM_NAMES.values()),
+    "stage": list(STAGES),
+    "asset_kind": list(ASSET_KINDS),
+}
+
+
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal); NaN for an empty array."""
     if x.size == 0:
@@ -235,7 +243,7 @@ class Recorder:
         self._always = frozenset(self.always_months)
         self._rows: list[np.ndarray] = []
         self._months: list[int] = []
-        self._panels: list[pd.DataFrame] = []
+        self._panels: list[dict[str, np.ndarray]] = []  # one table a month, built on demand
         self.columns = (
             ["households", *MEAN_REPORTERS, *RATIO_REPORTERS]
             + ["assets_p10", "assets_p50", "assets_p90"]
@@ -323,22 +331,19 @@ class Recorder:
         if model.month in self.panel_months:
             self._panels.append(self._panel_now(model))
 
-    def _panel_now(self, model: GraduationModel) -> pd.DataFrame:
+    def _panel_now(self, model: GraduationModel) -> dict[str, np.ndarray]:
+        """Copies of the panel's columns now (categories as codes); a DataFrame is only
+        built when :meth:`panel` is called, once for all recorded months."""
         hh = model.hh
         data: dict[str, np.ndarray] = {
             "month": np.full(hh.n, model.month, np.int32),
             "household_id": np.arange(hh.n, dtype=np.int64),
-            "arm": pd.Categorical.from_codes(hh.arm, list(ARM_NAMES.values())),
+            "arm": hh.arm.copy(),
         }
         for col in PANEL_COLUMNS:
-            if col == "stage":
-                data[col] = pd.Categorical.from_codes(hh.stage, list(STAGES))
-            elif col == "asset_kind":
-                data[col] = pd.Categorical.from_codes(hh.asset_kind, list(ASSET_KINDS))
-            else:
-                data[col] = getattr(hh, col).copy()
+            data[col] = getattr(hh, col).copy()
         data["savings_total"] = hh.savings + hh.vsla_share
-        return pd.DataFrame(data)
+        return data
 
     def timeseries(self) -> pd.DataFrame:
         """All recorded months as a tidy table (one row per month x arm)."""
@@ -352,7 +357,13 @@ class Recorder:
         return df
 
     def panel(self) -> pd.DataFrame:
-        """The household panel recorded so far."""
+        """The household panel recorded so far (one row per household x recorded month)."""
         if not self._panels:
             return pd.DataFrame()
-        return pd.concat(self._panels, ignore_index=True)
+        data = {}
+        for col in self._panels[0]:
+            values = np.concatenate([month[col] for month in self._panels])
+            if col in _PANEL_CATEGORIES:
+                values = pd.Categorical.from_codes(values, _PANEL_CATEGORIES[col])
+            data[col] = values
+        return pd.DataFrame(data)
