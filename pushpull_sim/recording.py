@@ -1,7 +1,9 @@
 """Declared outputs: monthly aggregates by arm, and the household panel at chosen months.
 
-Monthly aggregates (``timeseries``) have one row per month x arm, where arm is one of
-``all``, ``ineligible``, ``control``, ``treatment``. Columns (money in USD PPP 2021):
+Monthly aggregates (``timeseries``) have one row per recorded month x arm, where arm is
+one of ``all``, ``ineligible``, ``control``, ``treatment``; every month is recorded
+unless ``output.record_every_months`` is above 1 (see :class:`Recorder`). Columns (money
+in USD PPP 2021):
 
 ===============================  =======================================================
 column                           meaning
