@@ -93,10 +93,8 @@ def bench_scenario(households: int, months: int = 120):
         population={"households": households, "villages": villages},
         run={"months": max(120, months), "replications": 1, "seed": SEED},
     )
-    try:
-        from pushpull_sim.strategies import apply_strategy
-    except ImportError:  # pragma: no cover - strategies not available
-        return sc
+    from pushpull_sim.strategies import apply_strategy
+
     return apply_strategy(sc, "layered")
 
 
