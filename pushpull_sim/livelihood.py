@@ -26,7 +26,7 @@ households who buy fewer inputs (a low reference price after a subsidy) lose out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +60,18 @@ class Technology:
     unit_value_usd_ppp: np.ndarray
     outbreak_exposed: np.ndarray
     drought_exposure: np.ndarray
+
+    def take(self, ids: np.ndarray) -> Technology:
+        """The parameters of households ``ids`` only (arrays of shape ``(k,)``): the
+        functions below give, elementwise, the same values on them as on everyone."""
+        return replace(
+            self,
+            **{
+                f.name: getattr(self, f.name)[ids]
+                for f in fields(self)
+                if isinstance(getattr(self, f.name), np.ndarray)
+            },
+        )
 
 
 def technology(asset_kind: np.ndarray, sc: Scenario) -> Technology:

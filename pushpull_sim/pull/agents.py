@@ -175,15 +175,15 @@ class Agent(PullActor):
         self._villages_mask = self._footprint
         if not params.mobile:
             self._footprint = footprint  # the base class's whole-village footprint otherwise
-        self._served = self._footprint
+        self._served = self.footprint_ids()  # households served this month, ascending
         self._grant = 0.0
 
     def decide(self, model: GraduationModel) -> None:
         if not self.active:
             return
-        fp = self._footprint
+        fp = self.footprint_ids()  # ids rather than a mask: work proportional to them
         if model.hh.linked.any():  # households the programme registered with the agent
-            fp = fp | (model.hh.linked & self._villages_mask)
+            fp = np.flatnonzero(self._footprint | (model.hh.linked & self._villages_mask))
         self._served = fp
         tc = model.hh.transaction_cost
         tc[fp] = np.minimum(tc[fp], self.params.agent_transaction_cost_share)
@@ -193,7 +193,7 @@ class Agent(PullActor):
         hh, p = model.hh, self.params
         grant = float(self.support.get("grant_usd_ppp_per_month", 0.0)) if self.active else 0.0
         if self.active:
-            clients = np.flatnonzero(self._served & (hh.input_cost > 0))
+            clients = self._served[hh.input_cost[self._served] > 0]
             volume = float(hh.input_cost[clients].sum())
         else:
             clients = np.zeros(0, np.int64)

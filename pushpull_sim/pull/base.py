@@ -118,6 +118,15 @@ class PullActor(mesa.Agent):
         """Mask of households this actor can serve, bool, shape ``(n,)`` (read-only)."""
         return self._footprint
 
+    def footprint_ids(self) -> np.ndarray:
+        """Ids of the households this actor can serve, ascending, shape ``(k,)``
+        (read-only): monthly work over them is proportional to the footprint, not to n."""
+        ids = getattr(self, "_footprint_ids", None)
+        if ids is None or self._footprint_ids_of is not self._footprint:
+            ids = np.flatnonzero(self._footprint)
+            self._footprint_ids, self._footprint_ids_of = ids, self._footprint
+        return ids
+
     def decide(self, model: GraduationModel) -> None:
         """Choose whom to serve this month (default: nothing)."""
 

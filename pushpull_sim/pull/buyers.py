@@ -174,17 +174,33 @@ class Buyer(PullActor):
         self._bought = 0.0
         self._paid = 0.0
 
-    def expected_volume(self, model: GraduationModel) -> np.ndarray:
-        """Expected monthly purchase from each household, USD PPP at spot value, ``(n,)``."""
+    def expected_volume(self, model: GraduationModel, ids: np.ndarray | None = None) -> np.ndarray:
+        """Expected monthly purchase, USD PPP at spot value.
+
+        Args:
+            model: The model.
+            ids: Households to evaluate, shape ``(k,)`` (default: everyone).
+
+        Returns:
+            numpy.ndarray: Shape ``(k,)``, or ``(n,)`` by default; the same value for a
+            household either way.
+        """
         hh, tech = model.hh, model.tech
         gain = model.params.livelihood.skill_productivity_gain
+        if ids is None:
+            assets, ability, skill, quality = hh.assets, hh.ability, hh.skill, hh.quality
+        else:
+            tech = tech.take(ids)
+            assets, ability, skill, quality = (
+                hh.assets[ids],
+                hh.ability[ids],
+                hh.skill[ids],
+                hh.quality[ids],
+            )
         gross = (
-            own_production(hh.assets, tech)
-            * hh.ability
-            * (1.0 + gain * hh.skill)
-            / (1.0 - tech.input_share)
+            own_production(assets, tech) * ability * (1.0 + gain * skill) / (1.0 - tech.input_share)
         )
-        return gross * hh.quality * self.params.sell_share
+        return gross * quality * self.params.sell_share
 
     def _relationship_cost_share(self, model: GraduationModel, cand: np.ndarray) -> np.ndarray:
         """Relationship cost per candidate: a marketing group shares one among its members."""
@@ -209,13 +225,16 @@ class Buyer(PullActor):
     def decide(self, model: GraduationModel) -> None:
         hh, p = model.hh, self.params
         self._bought = self._paid = 0.0
-        mine = hh.buyer == self.unique_id
+        fp = self.footprint_ids()  # its suppliers are always in its footprint
+        linked_to = hh.buyer[fp]
+        is_mine = linked_to == self.unique_id
+        mine = fp[is_mine]
         if not self.active:
             hh.buyer[mine] = -1
             self._suppliers = np.zeros(0, np.int64)
             return
-        cand = np.flatnonzero(self.in_footprint(model) & ((hh.buyer < 0) | mine))
-        vol = self.expected_volume(model)[cand]
+        cand = fp[(linked_to < 0) | is_mine]
+        vol = self.expected_volume(model, cand)
         pooled = self._pooled_volume(model, cand, vol)
         weight = float(self.support.get("kpi_volume_weight", p.kpi_volume_weight))
         risk_share = float(self.support.get("risk_share_usd_ppp", 0.0))

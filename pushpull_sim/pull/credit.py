@@ -158,27 +158,42 @@ class Lender(PullActor):
         margin = spread * (p.term_months + 1) / 2.0 - expected_loss
         return p.fixed_cost_per_loan_usd_ppp / margin if margin > 0 else float("inf")
 
-    def eligible_borrowers(self, model: GraduationModel) -> np.ndarray:
-        """Mask of households that meet the lender's eligibility rule, shape ``(n,)``."""
+    def eligible_borrowers(
+        self, model: GraduationModel, ids: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Which households meet the lender's eligibility rule.
+
+        Args:
+            model: The model.
+            ids: Households to check, shape ``(k,)`` (default: everyone).
+
+        Returns:
+            numpy.ndarray: bool, shape ``(k,)``, or ``(n,)`` by default.
+        """
         p, hh = self.params, model.hh
-        ok = (hh.assets >= p.min_assets_usd_ppp) & (
-            hh.savings + hh.vsla_share >= p.min_savings_usd_ppp
+        sel = slice(None) if ids is None else ids
+        ok = (hh.assets[sel] >= p.min_assets_usd_ppp) & (
+            hh.savings[sel] + hh.vsla_share[sel] >= p.min_savings_usd_ppp
         )
         if p.accepts_group_record:
-            ok |= self._good_group_record(model)
-        ok |= hh.linked  # referred by the programme's linkage activities
-        return ok & self.in_footprint(model) & ~self.excluded & (hh.lender < 0)
+            ok |= self._good_group_record(model, sel)
+        ok |= hh.linked[sel]  # referred by the programme's linkage activities
+        reach = self.in_footprint(model)[sel]
+        return ok & reach & ~self.excluded[sel] & (hh.lender[sel] < 0)
 
-    def _good_group_record(self, model: GraduationModel) -> np.ndarray:
+    def _good_group_record(self, model: GraduationModel, sel: slice | np.ndarray) -> np.ndarray:
         p = self.params
-        record = np.zeros(model.hh.n, bool)
+        record = np.zeros(model.hh.n, bool)[sel]
         for iv in model.interventions:
             months = getattr(iv, "member_months", None)
             if months is None:
                 continue
-            due = np.maximum(iv.instalments_due, 1)
-            rate = np.where(iv.instalments_due > 0, iv.repaid_on_time / due, 1.0)
-            record |= (months >= p.group_record_min_months) & (rate >= p.group_record_min_repayment)
+            due_n = iv.instalments_due[sel]
+            due = np.maximum(due_n, 1)
+            rate = np.where(due_n > 0, iv.repaid_on_time[sel] / due, 1.0)
+            record |= (months[sel] >= p.group_record_min_months) & (
+                rate >= p.group_record_min_repayment
+            )
         return record
 
     def decide(self, model: GraduationModel) -> None:
@@ -189,24 +204,30 @@ class Lender(PullActor):
         ask = self.stream.random(n)  # one draw per household every month: common random numbers
         if not self.active:
             return
-        mpk = marginal_product(hh.assets, model.tech) * hh.ability
-        worth_it = mpk - model.tech.mortality_monthly > self.monthly_rate
+        # only households in its footprint can borrow: work over them alone (elementwise,
+        # so the same values as over everyone)
+        ids = self.footprint_ids()
+        tech = model.tech.take(ids)
+        assets = hh.assets[ids]
+        mpk = marginal_product(assets, tech) * hh.ability[ids]
+        worth_it = mpk - tech.mortality_monthly > self.monthly_rate
         base = model.params.behaviour.confidence_baseline
         prob = p.application_prob_monthly * np.where(worth_it, 2.0, 1.0)
-        prob = prob * (hh.confidence / base if base > 0 else 1.0)
-        applicants = self.eligible_borrowers(model) & (ask < prob)
-        wealth = hh.assets + hh.savings + hh.vsla_share
+        prob = prob * (hh.confidence[ids] / base if base > 0 else 1.0)
+        applicants = self.eligible_borrowers(model, ids) & (ask[ids] < prob)
+        wealth = assets + hh.savings[ids] + hh.vsla_share[ids]
         size = np.minimum(p.max_loan_usd_ppp, p.collateral_multiple * wealth)
         hurdle = self.minimum_profitable_loan()
         # a facilitating implementer's guarantee covers part of the loss on loans to the
         # very poor: it lowers their screening hurdle (no payment flows are modelled)
         guarantee = float(self.support.get("guarantee_share", 0.0))
         if guarantee > 0:
-            hurdle = np.where(model.pull_list, self.minimum_profitable_loan(guarantee), hurdle)
-        granted = np.flatnonzero(applicants & (size > 0) & (size >= hurdle))
-        if granted.size == 0:
+            hurdle = np.where(model.pull_list[ids], self.minimum_profitable_loan(guarantee), hurdle)
+        chosen = np.flatnonzero(applicants & (size > 0) & (size >= hurdle))
+        if chosen.size == 0:
             return
-        amount = size[granted]
+        granted = ids[chosen]
+        amount = size[chosen]
         self.balance[granted] = amount
         self.principal[granted] = amount
         self.months_left[granted] = p.term_months
