@@ -54,6 +54,7 @@ The household panel has one row per household x recorded month, with the columns
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -170,12 +171,40 @@ def _gini_sorted(s: np.ndarray) -> float:
     total = s.sum()
     if total <= 0:
         return 0.0
-    ranks = np.arange(1, s.size + 1)
+    ranks = _ranks(s.size)
     return float((2.0 * (ranks * s).sum() / (s.size * total)) - (s.size + 1) / s.size)
+
+
+_RANKS = np.arange(1, 1, dtype=np.int64)
+
+
+def _ranks(m: int) -> np.ndarray:
+    """``np.arange(1, m + 1)``, a view of one cached array (grown when needed)."""
+    global _RANKS
+    if _RANKS.size < m:
+        _RANKS = np.arange(1, m + 1, dtype=np.int64)
+    return _RANKS[:m]
 
 
 #: The recorded asset percentiles, as fractions (converted as ``np.percentile`` does).
 _QUANTILES = np.true_divide(np.asarray([10, 50, 90]), 100)
+
+
+@functools.lru_cache(maxsize=64)
+def _percentile_plan(n: int) -> tuple[np.ndarray, tuple[float, ...]]:
+    """Order statistics and weights of the percentiles of ``n`` values (they depend on
+    ``n`` only): the indices of the lower then the upper neighbours, shape ``(6,)``, and
+    the three interpolation weights, computed as ``np.percentile`` computes them."""
+    virtual = (n - 1) * _QUANTILES
+    prev = np.floor(virtual)
+    nxt = prev + 1
+    above = virtual >= n - 1  # at the top: the largest value
+    prev[above] = -1
+    nxt[above] = -1
+    prev = prev.astype(np.intp)
+    nxt = nxt.astype(np.intp)
+    gamma = virtual - prev
+    return np.concatenate((prev, nxt)), tuple(gamma.tolist())
 
 
 def percentiles(x: np.ndarray) -> np.ndarray:
@@ -190,23 +219,40 @@ def percentiles(x: np.ndarray) -> np.ndarray:
         x: Values, shape ``(m,)``, m >= 1, float.
     """
     x.sort()
-    n = x.size
-    virtual = (n - 1) * _QUANTILES
-    prev = np.floor(virtual)
-    nxt = prev + 1
-    above = virtual >= n - 1  # at the top: the largest value
-    prev[above] = -1
-    nxt[above] = -1
-    prev = prev.astype(np.intp)
-    nxt = nxt.astype(np.intp)
-    gamma = virtual - prev
-    a, b = x[prev], x[nxt]
-    diff = b - a
-    out = a + diff * gamma
-    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
-    if np.isnan(x[-1]):  # sorting puts NaNs last
-        out[:] = np.nan
-    return out
+    return _percentiles_sorted(x)
+
+
+def _percentiles_sorted(x: np.ndarray) -> np.ndarray:
+    """:func:`percentiles` of values already sorted ascending, shape ``(m,)``, m >= 1.
+
+    The three interpolations are done on Python floats (IEEE doubles, one rounding per
+    operation, as numpy's): the same numbers, without a dozen tiny array operations.
+    """
+    index, gammas = _percentile_plan(x.size)
+    v = x[index].tolist()
+    if v[-1] != v[-1] or x[-1] != x[-1]:  # NaN: sorting puts NaNs last
+        return np.full(3, np.nan)
+    out = []
+    for q, gamma in enumerate(gammas):
+        a, b = v[q], v[3 + q]
+        diff = b - a
+        out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
+    return np.array(out)
+
+
+def _sequential_sums(values: np.ndarray) -> np.ndarray:
+    """Column sums of ``values`` (shape ``(m, c)``), each added in row order from 0.0, as
+    ``np.bincount`` adds its weights: shape ``(c,)``.
+
+    A reduction over the outer axis of a C-ordered array adds whole rows in turn, so
+    every column is summed sequentially (unlike a reduction along a contiguous axis,
+    which is pairwise); a single column is accumulated explicitly.
+    """
+    if values.shape[1] == 1:
+        if values.shape[0] == 0:
+            return np.zeros(1)
+        return 0.0 + np.cumsum(values[:, 0])[-1:]
+    return np.add.reduce(values, axis=0, initial=0.0)
 
 
 class Recorder:
@@ -253,24 +299,32 @@ class Recorder:
             + ["gini_consumption", "programme_cost_usd_ppp"]
         )
         n = model.hh.n
-        self._chunk = max(1, min(len(MEAN_REPORTERS), self.BLOCK_VALUES // max(n, 1)))
+        #: Reporter rows: the mean reporters, then each ratio's numerator and denominator.
+        self._reporters = list(MEAN_REPORTERS.values()) + [
+            fn for pair in RATIO_REPORTERS.values() for fn in pair
+        ]
+        rows = len(self._reporters)
+        self._chunk = max(2, min(rows, self.BLOCK_VALUES // max(n, 1)))
         self._values = np.empty((self._chunk, n))  # reporter values, one row per reporter
-        self._arm_key: np.ndarray | None = None  # arm the bin index below was built for
-        self._bins = np.empty(0, np.intp)
-        self._groups: list[np.ndarray] = []  # households of all / each arm, ascending ids
+        self._arm_key: np.ndarray | None = None  # arm the order below was built for
+        self._order = np.empty(0, np.intp)  # households by arm, ascending ids within one
+        self._bounds: list[tuple[int, int]] = []  # each arm's slice of that order
+        self._counts = np.zeros(3)
 
     def records(self, month: int) -> bool:
         """Whether the monthly aggregates of ``month`` are recorded."""
         return month in self._always or (month >= 0 and month % self.every == 0)
 
-    def _arm_bins(self, arm: np.ndarray) -> np.ndarray:
-        """Bin index ``arm + 3 r`` for reporter row r of a block, flattened, ``(chunk * n,)``."""
+    def _arm_order(self, arm: np.ndarray) -> np.ndarray:
+        """Households grouped by arm (ascending ids within an arm), shape ``(n,)``."""
         if self._arm_key is None or not np.array_equal(self._arm_key, arm):
             self._arm_key = arm.copy()
-            rows = np.arange(self._chunk, dtype=np.intp)[:, None]
-            self._bins = (arm[None, :] + 3 * rows).ravel()
-            self._groups = [np.arange(arm.size)] + [np.flatnonzero(arm == a) for a in range(3)]
-        return self._bins
+            self._order = np.argsort(arm, kind="stable")
+            counts = np.bincount(arm, minlength=3)
+            ends = np.cumsum(counts)
+            self._bounds = [(int(e - c), int(e)) for c, e in zip(counts, ends, strict=True)]
+            self._counts = counts.astype(float)
+        return self._order
 
     def record(self, model: GraduationModel) -> None:
         """Record the current month (called by the model after each step).
@@ -281,47 +335,57 @@ class Recorder:
             return
         hh = model.hh
         n = hh.n
-        arm = hh.arm.astype(np.intp)
-        counts = np.bincount(arm, minlength=3).astype(float)
+        order = self._arm_order(hh.arm)
+        bounds = self._bounds
+        counts = self._counts
         n_all = float(n)
         block = np.full((len(ARMS), len(self.columns)), np.nan)
         block[0, 0] = n_all
         block[1:, 0] = counts
         safe = np.where(counts > 0, counts, np.nan)  # an empty arm has no mean
-        # mean reporters, a block of rows at a time: the same sums as one reporter at a
-        # time (pairwise over all households; in household order within an arm)
-        bins = self._arm_bins(arm)
-        reporters = list(MEAN_REPORTERS.values())
+        # reporters, a block of rows at a time. Over all households: pairwise sums along
+        # each row (as np.mean adds). Within an arm: the households in id order, added one
+        # after the other (as np.bincount adds), from the block's columns grouped by arm.
+        reporters = self._reporters
+        totals = np.empty(len(reporters))
+        arm_totals = np.empty((3, len(reporters)))
         for lo in range(0, len(reporters), self._chunk):
             fns = reporters[lo : lo + self._chunk]
             c = len(fns)
             vals = self._values[:c]
             for r, fn in enumerate(fns):
                 vals[r] = fn(hh)
-            block[0, 1 + lo : 1 + lo + c] = vals.mean(axis=1)
-            sums = np.bincount(bins[: c * n], weights=vals.ravel(), minlength=3 * c)
-            block[1:, 1 + lo : 1 + lo + c] = sums.reshape(c, 3).T / safe[:, None]
-        j = 1 + len(MEAN_REPORTERS)
-        for num_fn, den_fn in RATIO_REPORTERS.values():
-            num = np.asarray(num_fn(hh), dtype=float)
-            den = np.asarray(den_fn(hh), dtype=float)
-            block[0, j] = num.sum() / den.sum() if den.sum() > 0 else np.nan
-            den_arm = np.bincount(arm, weights=den, minlength=3)
-            block[1:, j] = np.bincount(arm, weights=num, minlength=3) / np.where(
-                den_arm > 0, den_arm, np.nan
-            )
+            np.add.reduce(vals, axis=1, out=totals[lo : lo + c])
+            by_arm = vals.T[order]  # (n, c), C-ordered: rows are households grouped by arm
+            for a, (start, end) in enumerate(bounds):
+                arm_totals[a, lo : lo + c] = _sequential_sums(by_arm[start:end])
+        k = len(MEAN_REPORTERS)
+        block[0, 1 : 1 + k] = totals[:k] / n
+        block[1:, 1 : 1 + k] = arm_totals[:, :k] / safe[:, None]
+        j = 1 + k
+        for r in range(k, len(reporters), 2):  # ratio: sum(numerator) / sum(denominator)
+            num, den = totals[r], totals[r + 1]
+            block[0, j] = num / den if den > 0 else np.nan
+            den_arm = arm_totals[:, r + 1]
+            block[1:, j] = arm_totals[:, r] / np.where(den_arm > 0, den_arm, np.nan)
             j += 1
-        stage = hh.stage.astype(np.intp)
-        for g, sel in enumerate(self._groups):
-            a = hh.assets[sel]
-            if a.size:
-                block[g, j : j + 3] = percentiles(a)  # a is a copy
-                block[g, j + 3 : j + 3 + len(STAGES)] = (
-                    np.bincount(stage[sel], minlength=len(STAGES)) / a.size
-                )
-                cpd = hh.consumption_ppd[sel]
-                cpd.sort()
-                block[g, j + 3 + len(STAGES)] = _gini_sorted(cpd)
+        n_stages = len(STAGES)
+        stage_counts = np.bincount(
+            (hh.arm.astype(np.intp) * n_stages + hh.stage), minlength=3 * n_stages
+        ).reshape(3, n_stages)
+        assets_by_arm = hh.assets[order]
+        cpd_by_arm = hh.consumption_ppd[order]
+        groups = [(np.sort(hh.assets), np.sort(hh.consumption_ppd), stage_counts.sum(axis=0))]
+        for a, (start, end) in enumerate(bounds):
+            a_sorted, c_sorted = assets_by_arm[start:end], cpd_by_arm[start:end]
+            a_sorted.sort()
+            c_sorted.sort()
+            groups.append((a_sorted, c_sorted, stage_counts[a]))
+        for g, (a_sorted, c_sorted, stages) in enumerate(groups):
+            if a_sorted.size:
+                block[g, j : j + 3] = _percentiles_sorted(a_sorted)
+                block[g, j + 3 : j + 3 + n_stages] = stages / a_sorted.size
+                block[g, j + 3 + n_stages] = _gini_sorted(c_sorted)
         cost = 0.0
         if 0 <= model.month <= model.horizon:
             cost = float(sum(v[model.month] for v in model.costs.values()))
