@@ -153,6 +153,16 @@ class GraduationModel(mesa.Model):
         self.hh = self._init_households()
         hh = self.hh
         self.need = self._need(hh)  # monthly subsistence need, USD PPP, shape (n,)
+        # quantities that never change, computed once rather than every month
+        bh = sc.behaviour
+        self._need_floor = self.need * (1 - 1e-12)  # need, less float dust
+        self._buffer = bh.precautionary_buffer_months * self.need  # precautionary buffer
+        self._days_per_ae = hh.size_ae * DAYS_PER_MONTH  # for consumption per AE per day
+        self._labour_days = hh.labour * sc.livelihood.labour_days_per_month  # days a month
+        sigma = sc.shocks.health_cost_sigma
+        self._health_mu = np.log(max(sc.shocks.health_cost_mean_usd_ppp, 1e-12)) - 0.5 * sigma**2
+        self._drought_hh = np.zeros(hh.n, bool)  # households in a drought region this month
+        self._any_drought = False
         self.tech = technology(hh.asset_kind, sc)
         self.network = build_network(hh.village, hh.assets + hh.savings, sc.network, self.streams)
         self.degree = np.asarray(self.network.sum(axis=1)).ravel()
@@ -402,9 +412,7 @@ class GraduationModel(mesa.Model):
         # illness
         rng = self.streams.get("shocks.illness")
         hh.ill[:] = rng.random(n) < sc.illness_prob_monthly
-        sigma = sc.health_cost_sigma
-        mu = np.log(max(sc.health_cost_mean_usd_ppp, 1e-12)) - 0.5 * sigma**2
-        cost = rng.lognormal(mu, sigma, n)
+        cost = rng.lognormal(self._health_mu, sc.health_cost_sigma, n)
         if sc.health_cost_mean_usd_ppp > 0:
             health_demand = np.where(hh.ill, cost * (1.0 - hh.health_cover), 0.0)
         else:
@@ -416,28 +424,34 @@ class GraduationModel(mesa.Model):
         self.drought_months_left[(self.drought_months_left == 0) & start] = (
             sc.drought_duration_months
         )
+        in_drought = self.drought_months_left > 0
+        self._any_drought = bool(in_drought.any())
+        self._drought_hh = in_drought[hh.region] if self._any_drought else np.zeros(n, bool)
         # livestock mortality, with regional outbreaks
         rng = self.streams.get("shocks.livestock")
         self.outbreak = rng.random(self.n_regions) < sc.outbreak_prob_monthly
         u = rng.random(n)
         tech = self.tech
         p = tech.mortality_monthly * (1.0 - sc.skill_mortality_reduction * hh.skill)
-        outbreak = self.outbreak[hh.region] & tech.outbreak_exposed
-        p = np.minimum(p * np.where(outbreak, sc.outbreak_mortality_multiplier, 1.0), 1.0)
+        if self.outbreak.any():  # otherwise every factor below is 1.0
+            outbreak = self.outbreak[hh.region] & tech.outbreak_exposed
+            p = p * np.where(outbreak, sc.outbreak_mortality_multiplier, 1.0)
+        p = np.minimum(p, 1.0)
         # units at risk; herds above MAX_HERD are treated as MAX_HERD equal shares, which
         # keeps the binomial inverse fast and finite at any scale
         units = np.minimum(np.ceil(hh.assets / tech.unit_value_usd_ppp), MAX_HERD)
         has = units > 0
-        died = np.zeros(n)
         # the binomial inverse is 0 wherever u <= P(no death) = (1 - p)^units (the first
         # test of its quantile), so it is only evaluated where it can be above 0; the
         # margin covers any last-digit difference in pow: the same numbers, much faster.
         # There 0 < u < 1, units is a positive integer and 0 <= p <= 1, so the
         # distribution's own quantile (_ppf) is what binom.ppf would return, without its
-        # argument checks
-        live = has & (u > (1.0 - p) ** units * (1.0 - 1e-9))
-        died[live] = np.maximum(stats.binom._ppf(u[live], units[live], p[live]), 0.0)
-        mortality = np.where(has, hh.assets * died / np.where(has, units, 1.0), 0.0)
+        # argument checks. Herds without deaths lose nothing (assets x 0 / units = 0).
+        live = np.flatnonzero(has & (u > (1.0 - p) ** units * (1.0 - 1e-9)))
+        units_live = units[live]
+        died = np.maximum(stats.binom._ppf(u[live], units_live, p[live]), 0.0)
+        mortality = np.zeros(n)
+        mortality[live] = hh.assets[live] * died / units_live
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
         loss = mortality + depreciation
         hh.assets -= loss
@@ -455,7 +469,7 @@ class GraduationModel(mesa.Model):
         needy = (gap > 0).astype(float)
         if not needy.any():
             return
-        buffer = self.params.behaviour.precautionary_buffer_months * self.need
+        buffer = self._buffer
         offer = np.where(hh.ill, 0.0, share * np.maximum(hh.savings - buffer, 0.0))
         adj = self.network  # symmetric, so adj.T @ x == adj @ x, summed in the same order
         k = adj @ needy  # needy neighbours of each giver
@@ -537,17 +551,14 @@ class GraduationModel(mesa.Model):
     def _produce_and_earn(self) -> None:
         sc, hh = self.params, self.hh
         lv, sh = sc.livelihood, sc.shocks
-        drought = self.drought_months_left[hh.region] > 0
+        drought = self._drought_hh
         ill_factor = 1.0 - sh.illness_income_loss * hh.ill
-        days = (
-            hh.labour
-            * lv.labour_days_per_month
-            * (1.0 - own_time_share(hh.assets, lv))
-            * lv.employment_rate
-            * (1.0 - sh.drought_wage_loss * drought)
-        )
+        offered = self._labour_offered()
+        days = offered * lv.employment_rate
+        if self._any_drought:  # otherwise the factor is 1.0
+            days = days * (1.0 - sh.drought_wage_loss * drought)
         if self.month > 0:
-            self._set_wages()
+            self._set_wages(offered)
         # remittances arrive, less the fee of the channel (cheaper through an agent)
         hh.remittance_fees[:] = hh.remittance_gross * hh.transaction_cost
         hh.remittances[:] = hh.remittance_gross - hh.remittance_fees
@@ -570,12 +581,10 @@ class GraduationModel(mesa.Model):
             cash_at_hand, paid_at_full_use, out=np.ones_like(use), where=paid_at_full_use > 0
         )
         use = np.minimum(use, affordable)
-        output = (
-            gross_full
-            * (1.0 - lv.input_output_loss * (1.0 - use))
-            * (1.0 - sh.drought_yield_loss * tech.drought_exposure * drought)
-            * ill_factor
-        )
+        output = gross_full * (1.0 - lv.input_output_loss * (1.0 - use))
+        if self._any_drought:  # otherwise the factor is 1.0
+            output = output * (1.0 - sh.drought_yield_loss * tech.drought_exposure * drought)
+        output = output * ill_factor
         cost = use * bill_full * (1.0 + hh.transaction_cost)  # before any voucher
         subsidy = cost * hh.input_discount
         hh.input_use[:] = use
@@ -590,24 +599,38 @@ class GraduationModel(mesa.Model):
         anchor = price
         if self.levers["reference_anchoring"] == "commercial_price":
             anchor = 1.0 + hh.transaction_cost
-        buying = cost > 0
+        buying = np.flatnonzero(cost > 0)
         hh.reference_price[buying] += lv.reference_price_adjustment * (
             anchor[buying] - hh.reference_price[buying]
         )
 
-    def _labour_supply(self) -> np.ndarray:
-        """Casual labour days offered per village this month, shape ``(villages,)``."""
-        hh, lv = self.hh, self.params.livelihood
-        offered = hh.labour * lv.labour_days_per_month * (1.0 - own_time_share(hh.assets, lv))
-        return np.bincount(hh.village, weights=offered, minlength=self.wage.size)
+    def _labour_offered(self) -> np.ndarray:
+        """Casual labour days each household offers this month, shape ``(n,)``."""
+        lv = self.params.livelihood
+        return self._labour_days * (1.0 - own_time_share(self.hh.assets, lv))
 
-    def _set_wages(self) -> None:
-        """Village casual wages respond to labour supply relative to the baseline survey."""
+    def _labour_supply(self, offered: np.ndarray | None = None) -> np.ndarray:
+        """Casual labour days offered per village this month, shape ``(villages,)``.
+
+        Args:
+            offered: :meth:`_labour_offered`, if already computed this month.
+        """
+        if offered is None:
+            offered = self._labour_offered()
+        return np.bincount(self.hh.village, weights=offered, minlength=self.wage.size)
+
+    def _set_wages(self, offered: np.ndarray | None = None) -> None:
+        """Village casual wages respond to labour supply relative to the baseline survey.
+
+        Args:
+            offered: :meth:`_labour_offered`, if already computed this month.
+        """
         lv = self.params.livelihood
         if lv.wage_flexibility == 0:
             return
         ref = self.labour_supply_baseline
-        ratio = np.divide(self._labour_supply(), ref, out=np.ones_like(ref), where=ref > 0)
+        supply = self._labour_supply(offered)
+        ratio = np.divide(supply, ref, out=np.ones_like(ref), where=ref > 0)
         ratio = np.clip(ratio, 0.05, 20.0)  # a village emptied of casual labour stays finite
         self.wage[:] = lv.wage_usd_ppp_per_day * ratio ** (-lv.wage_flexibility)
 
@@ -620,10 +643,9 @@ class GraduationModel(mesa.Model):
         disposable = hh.income + hh.transfer_cash + hh.input_subsidy + hh.remittances
         cash = hh.savings + disposable
         # distress sale: only to keep consumption at the floor and pay for health
-        drought = self.drought_months_left[hh.region] > 0
-        price = (1.0 - bh.distress_sale_discount) * (
-            1.0 - sc.shocks.drought_asset_price_drop * drought
-        )
+        price = 1.0 - bh.distress_sale_discount
+        if self._any_drought:  # otherwise the factor is 1.0
+            price = price * (1.0 - sc.shocks.drought_asset_price_drop * self._drought_hh)
         short = np.maximum(bh.distress_floor_share * need + health_demand - cash, 0.0)
         sell = np.minimum(hh.assets, short / price)
         proceeds = sell * price
@@ -652,7 +674,7 @@ class GraduationModel(mesa.Model):
         consumption = np.minimum(cash, target)
         cash -= consumption
         # savings above the buffer: invest when assets beat the hurdle, else spend some
-        buffer = bh.precautionary_buffer_months * need
+        buffer = self._buffer
         willing = bh.investment_share * np.clip(
             1.0 + bh.confidence_investment_effect * (hh.confidence - 0.5), 0.0, 2.0
         )
@@ -688,15 +710,14 @@ class GraduationModel(mesa.Model):
     def _update_status(self, sold: np.ndarray) -> None:
         sc, hh = self.params, self.hh
         month = self.month
-        need = self.need
-        hh.consumption_ppd[:] = hh.consumption / (hh.size_ae * DAYS_PER_MONTH)
+        np.divide(hh.consumption, self._days_per_ae, out=hh.consumption_ppd)
         hh.last_distress_month[sold] = month
         if not self._initialised_averages:
             hh.income_12m[:] = hh.income
             hh.income_wage_12m[:] = hh.income_wage
             hh.income_own_12m[:] = hh.income_own
             hh.income_sales_12m[:] = hh.income_sales
-            hh.food_security[:] = hh.consumption >= need * (1 - 1e-12)
+            hh.food_security[:] = hh.consumption >= self._need_floor
             self._initialised_averages = True
         else:
             w = 1.0 / 12.0
@@ -705,7 +726,7 @@ class GraduationModel(mesa.Model):
             hh.income_own_12m += w * (hh.income_own - hh.income_own_12m)
             hh.income_sales_12m += w * (hh.income_sales - hh.income_sales_12m)
             hh.food_security += (1.0 / 6.0) * (
-                (hh.consumption >= need * (1 - 1e-12)) - hh.food_security
+                (hh.consumption >= self._need_floor) - hh.food_security
             )
         pv = sc.poverty
         cpd = hh.consumption_ppd
@@ -723,17 +744,19 @@ class GraduationModel(mesa.Model):
             "poverty": pv.poverty_line_usd_ppp_per_day,
             "subsistence": sc.behaviour.subsistence_usd_ppp_per_ae_day * (1 - 1e-12),
         }[g.consumption_line]
-        total = np.maximum(hh.income_12m, 1e-12)
+        source_min = g.income_source_min_share * np.maximum(hh.income_12m, 1e-12)
         sources = (
-            (hh.income_wage_12m >= g.income_source_min_share * total).astype(np.int8)
-            + (hh.income_own_12m >= g.income_source_min_share * total)
-            + (hh.income_sales_12m >= g.income_source_min_share * total)
+            (hh.income_wage_12m >= source_min).astype(np.int8)
+            + (hh.income_own_12m >= source_min)
+            + (hh.income_sales_12m >= source_min)
         ) * (hh.income_12m > 0)
-        recent_distress = month - hh.last_distress_month < g.no_distress_sale_months
+        since_distress = month - hh.last_distress_month
+        recent_distress = since_distress < g.no_distress_sale_months
+        savings = hh.savings + hh.vsla_share  # confidence below changes neither
         graduated = (
             (cpd >= line)
             & (hh.assets >= g.min_assets_usd_ppp)
-            & (hh.savings + hh.vsla_share >= g.min_savings_usd_ppp)
+            & (savings >= g.min_savings_usd_ppp)
             & (sources >= g.min_income_sources)
             & ~recent_distress
         )
@@ -745,18 +768,14 @@ class GraduationModel(mesa.Model):
 
         self._confidence_dynamics()
 
-        buffer = sc.behaviour.precautionary_buffer_months * need
-        threshold = self.tech.asset_threshold_usd_ppp
-        hh.stage[:] = np.select(
-            [
-                (hh.consumption < need * (1 - 1e-12)) | (month - hh.last_distress_month < 3),
-                hh.savings + hh.vsla_share < buffer,
-                hh.assets < threshold,
-                (cpd < pv.poverty_line_usd_ppp_per_day) | (month - hh.last_distress_month < 12),
-            ],
-            [0, 1, 2, 3],
-            default=len(STAGES) - 1,
-        ).astype(np.int8)
+        # the stage: the first of these that holds (stage 4, the last, if none does);
+        # assigned from the last condition to the first, so the first one wins
+        stage = hh.stage
+        stage.fill(len(STAGES) - 1)
+        stage[(cpd < pv.poverty_line_usd_ppp_per_day) | (since_distress < 12)] = 3
+        stage[hh.assets < self.tech.asset_threshold_usd_ppp] = 2
+        stage[savings < self._buffer] = 1
+        stage[(hh.consumption < self._need_floor) | (since_distress < 3)] = 0
 
 
 __all__ = ["GraduationModel", "ARM_NAMES"]
