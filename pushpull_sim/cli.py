@@ -241,6 +241,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         from pushpull_sim.compare import (  # the model: loaded once input is good
             compare,
             format_attribution,
+            format_differences,
             format_table,
             lever_attribution,
             lever_variants,
@@ -256,6 +257,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         )
         attribution = lever_attribution(result) if args.levers else None
         print(format_table(result))
+        if len(result.variants) > 1 and not args.levers:
+            print()
+            print(format_differences(result))
         if attribution is not None:
             print("\nThe disconnect, lever by lever (paired differences, mean [95 % CI]):\n")
             print(format_attribution(attribution))

@@ -71,7 +71,9 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "unspent_usd_ppp": ("USD PPP", "budget not spent (negative: overspent)"),
     "cost_per_sustained_graduate_usd_ppp": (
         "USD PPP",
-        "total spent / households graduated at the end and still 2 years later",
+        "total spent / households graduated at the end and still 2 years later (NaN without "
+        "spending; counts graduates the programme did not cause: see the cost per additional "
+        "sustained graduate)",
     ),
 }
 
@@ -79,15 +81,16 @@ OUTCOMES: dict[str, tuple[str, str]] = {
 #: :meth:`CompareResult.cost_per_additional_graduate`).
 ADDITIONAL = "cost_per_additional_sustained_graduate_usd_ppp"
 
-#: Outcomes shown in the printed table and the lever attribution.
+#: Outcomes shown in the printed table, the paired differences and the lever attribution.
 HEADLINE = (
+    "participants",
     "sustained_graduates_2y",
     "sustained_graduates_5y",
     "extreme_poor_end_2y",
+    "market_participation_end",
     "market_participation_end_2y",
     "commercial_actors_viable_share",
     "total_cost_usd_ppp",
-    "cost_per_sustained_graduate_usd_ppp",
 )
 
 #: Monthly series kept for the figures (treatment arm).
@@ -168,7 +171,9 @@ def run_strategy(
         ),
         "total_cost_usd_ppp": total,
         "unspent_usd_ppp": budget - total if budget is not None else math.nan,
-        "cost_per_sustained_graduate_usd_ppp": total / n_sustained if n_sustained else math.nan,
+        "cost_per_sustained_graduate_usd_ppp": (
+            total / n_sustained if n_sustained and total > 0 else math.nan
+        ),
     }
     ts = model.timeseries()
     series = ts.loc[ts["arm"] == "treatment", ["month", *SERIES]].reset_index(drop=True)
@@ -295,6 +300,32 @@ class CompareResult:
                     f"{budget:,.0f} (planned unit costs are estimates; see spending)"
                 )
         return notes
+
+    def differences(self, reference: str | None = None) -> pd.DataFrame:
+        """Paired differences of the :data:`HEADLINE` outcomes from a reference strategy.
+
+        Args:
+            reference: The strategy every other is compared with (default ``siloed`` if
+                run, else the first).
+
+        Returns:
+            pandas.DataFrame: Columns ``strategy``, ``reference``, ``outcome``, ``mean``,
+            ``ci_low``, ``ci_high`` (mean of per-replication differences and its 95 % CI),
+            one row per other strategy x outcome.
+        """
+        labels = list(self.variants)
+        if reference is None:
+            reference = "siloed" if "siloed" in labels else labels[0]
+        rows = []
+        for label in labels:
+            if label == reference:
+                continue
+            for outcome in HEADLINE:
+                mean, lo, hi = self.paired(label, reference, outcome)
+                rows.append([label, reference, outcome, mean, lo, hi])
+        return pd.DataFrame(
+            rows, columns=["strategy", "reference", "outcome", "mean", "ci_low", "ci_high"]
+        )
 
     def paired(self, label: str, reference: str, outcome: str) -> tuple[float, float, float]:
         """Mean paired difference ``label - reference`` of an outcome, with its 95 % CI.
@@ -469,15 +500,25 @@ def _table_rows(result: CompareResult, outcomes: tuple[str, ...] | None = None) 
 
 #: Short column names of the printed table.
 SHORT = {
-    "sustained_graduates_2y": "sustained 2y",
-    "sustained_graduates_5y": "sustained 5y",
+    "participants": "served",
+    "sustained_graduates_2y": "sust.grads 2y",
+    "sustained_graduates_5y": "sust.grads 5y",
     "extreme_poor_end_2y": "ext.poor end+2y",
+    "market_participation_end": "selling end",
     "market_participation_end_2y": "selling end+2y",
     "commercial_actors_viable_share": "pull viable",
-    "total_cost_usd_ppp": "cost",
+    "total_cost_usd_ppp": "spent",
     "cost_per_sustained_graduate_usd_ppp": "cost/sust.grad",
-    ADDITIONAL: "cost/extra grad",
+    ADDITIONAL: "cost/extra sust.grad",
 }
+
+#: The printed table's legend.
+LEGEND = (
+    "served: households the push stream served; sust.grads: share of the treatment arm "
+    "graduated at the end and still 2 (and 5) years later; ext.poor, selling (to a buyer): "
+    "shares of the treatment arm; pull viable: share of commercial pull actors still in "
+    "the market at the horizon; spent, cost/extra sust.grad (over none): USD PPP"
+)
 
 
 def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None) -> str:
@@ -498,25 +539,65 @@ def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None)
         row = [label]
         for o in outcomes:
             r = t.loc[(label, o)]
-            money = r["unit"] == "USD PPP"
-            mean, half = r["mean"], (r["ci_high"] - r["ci_low"]) / 2
-            if not np.isfinite(mean):
-                row.append("n/a")
-                continue
-            cell = f"{mean:,.0f}" if money else f"{mean:.3f}"
-            if np.isfinite(half) and half > 0:
-                cell += f" ±{half:,.0f}" if money else f" ±{half:.3f}"
-            row.append(cell)
+            row.append(_short_cell(r["mean"], r["ci_low"], r["ci_high"], r["unit"]))
         rows.append(row)
+    lines = _aligned(rows)
+    lines.append("(mean ±half-width of the 95 % CI over replications)")
+    lines.append(LEGEND)
+    lines += [f"note: {n}" for n in result.notes()]
+    return "\n".join(lines)
+
+
+def format_differences(result: CompareResult, reference: str | None = None) -> str:
+    """Paired differences from a reference strategy, as plain text (mean ±half-width of
+    the 95 % CI of the per-replication differences; see :meth:`CompareResult.differences`).
+    """
+    diff = result.differences(reference)
+    if diff.empty:
+        return ""
+    ref = diff["reference"].iloc[0]
+    rows = [[f"minus {ref}", *(SHORT.get(o, o) for o in HEADLINE)]]
+    for label in dict.fromkeys(diff["strategy"]):
+        d = diff[diff["strategy"] == label].set_index("outcome")
+        unit = {o: OUTCOMES[o][0] for o in HEADLINE}
+        rows.append(
+            [label]
+            + [
+                _short_cell(d.at[o, "mean"], d.at[o, "ci_low"], d.at[o, "ci_high"], unit[o], True)
+                for o in HEADLINE
+            ]
+        )
+    lines = _aligned(rows)
+    lines.append(
+        f"(paired by replication: the same households and shocks; a CI that excludes 0 is a "
+        f"difference from {ref} the replications can tell)"
+    )
+    return "\n".join(lines)
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(
-        "(mean ±half-width of the 95 % CI over replications; shares of the treatment arm; "
-        "costs in USD PPP)"
-    )
-    lines += [f"note: {n}" for n in result.notes()]
-    return "\n".join(lines)
+    return lines
+
+
+def _short_cell(mean: float, lo: float, hi: float, unit: str, signed: bool = False) -> str:
+    """``mean ±half-width``; ``mean [low, inf]`` when the interval is unbounded."""
+    if not np.isfinite(mean):
+        return "n/a"
+    whole = unit in ("USD PPP", "households")
+    sign = "+" if signed else ""
+    cell = f"{mean:{sign},.0f}" if whole else f"{mean:{sign}.3f}"
+    if np.isnan(lo) or np.isnan(hi):
+        return cell
+    if not np.isfinite(hi) or not np.isfinite(lo):
+        bound = f"{lo:,.0f}" if whole else f"{lo:.3f}"
+        return f"{cell} [{bound}, inf]"
+    half = (hi - lo) / 2
+    if half > 0:
+        cell += f" ±{half:,.0f}" if whole else f" ±{half:.3f}"
+    return cell
 
 
 def format_attribution(
@@ -562,6 +643,7 @@ def _cell(mean: float, lo: float, hi: float, unit: str) -> str:
 COMPARE_FILES = (
     "comparison.parquet",
     "comparison.csv",
+    "differences.csv",
     "runs.parquet",
     "spending.csv",
     "report.md",
@@ -580,10 +662,10 @@ def write_comparison(
     """Write a comparison's tables, figures and report to a directory, atomically.
 
     Files: ``comparison.parquet`` and ``comparison.csv`` (:meth:`CompareResult.table`),
-    ``runs.parquet`` (one row per strategy x replication), ``spending.csv`` (mean spending
-    by strategy and cost line), ``report.md``, ``compare_timeseries.png``,
-    ``compare_outcomes.png``; with ``attribution``, ``levers.parquet``, ``levers.csv`` and
-    ``compare_levers.png``.
+    ``differences.csv`` (:meth:`CompareResult.differences`), ``runs.parquet`` (one row
+    per strategy x replication), ``spending.csv`` (mean spending by strategy and cost
+    line), ``report.md``, ``compare_timeseries.png``, ``compare_outcomes.png``; with
+    ``attribution``, ``levers.parquet``, ``levers.csv`` and ``compare_levers.png``.
 
     Args:
         result: The comparison.
@@ -611,6 +693,7 @@ def write_comparison(
         table = result.table()
         table.to_parquet(tmp / "comparison.parquet", index=False)
         table.to_csv(tmp / "comparison.csv", index=False)
+        result.differences().to_csv(tmp / "differences.csv", index=False)
         result.runs.to_parquet(tmp / "runs.parquet", index=False)
         result.spending().to_csv(tmp / "spending.csv", index=False)
         name = result.scenario.name
@@ -661,6 +744,30 @@ def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = No
         "",
     ]
     lines += _markdown(_table_rows(result))
+    diff = result.differences()
+    if not diff.empty:
+        ref = diff["reference"].iloc[0]
+        lines += [
+            "",
+            f"### Paired differences from {ref}",
+            "",
+            "Each strategy minus "
+            f"{ref}, replication by replication (the same households and shocks), mean "
+            "[95 % CI]. An interval that excludes 0 is a difference the replications can "
+            "tell; overlapping intervals in the table above can hide one.",
+            "",
+        ]
+        rows = [["strategy", *HEADLINE]]
+        for label in dict.fromkeys(diff["strategy"]):
+            d = diff[diff["strategy"] == label].set_index("outcome")
+            rows.append(
+                [label]
+                + [
+                    _cell(d.at[o, "mean"], d.at[o, "ci_low"], d.at[o, "ci_high"], OUTCOMES[o][0])
+                    for o in HEADLINE
+                ]
+            )
+        lines += _markdown(rows)
     notes = result.notes()
     if notes:
         lines += ["", "**Notes**", ""] + [f"- {n}." for n in notes]

@@ -149,16 +149,27 @@ def plot_compare_outcomes(table: pd.DataFrame, path: str | Path, title: str = ""
     Returns:
         pathlib.Path: The written file.
     """
+    # over no programme when it was run (cost per graduate alone counts graduates the
+    # programme did not cause), else per sustained graduate
+    additional = "cost_per_additional_sustained_graduate_usd_ppp"
+    known = set(table["outcome"])
+    cost = additional if additional in known else "cost_per_sustained_graduate_usd_ppp"
     panels = (
         (
             ("sustained_graduates_2y", "sustained_graduates_5y"),
             "Sustained graduation (share)",
             ("2 years", "5 years"),
         ),
-        (("cost_per_sustained_graduate_usd_ppp",), "Cost per sustained graduate (USD PPP)", None),
+        (
+            (cost,),
+            "Cost per additional sustained graduate (USD PPP)"
+            if cost.startswith("cost_per_additional")
+            else "Cost per sustained graduate (USD PPP)",
+            None,
+        ),
         (
             ("market_participation_end", "market_participation_end_2y"),
-            "Very poor selling to a buyer (share)",
+            "Treatment arm selling to a buyer (share)",
             ("end", "2 years after"),
         ),
         (

@@ -926,9 +926,9 @@ class Strategy(_Group):
     )
     integration_lead: bool | None = Field(
         None,
-        description="A designated integration lead: coordination 1 and no information lag, "
-        "at integration_lead_usd_ppp_per_month in the programme window (cost line "
-        "'integration_lead'). Assumption: bundle.",
+        description="A designated integration lead: coordination 1 and no information lag "
+        "(unless this table sets them), at integration_lead_usd_ppp_per_month in the "
+        "programme window (cost line 'integration_lead'). Assumption: bundle.",
     )
     integration_lead_usd_ppp_per_month: float = Field(
         400.0,
@@ -980,9 +980,11 @@ class Strategy(_Group):
             "integration_lead_usd_ppp_per_month",
         ):
             values[key] = getattr(self, key)
-        if values["integration_lead"]:
-            values["coordination"] = 1.0
-            values["information_lag_months"] = 0
+        if values["integration_lead"]:  # unless this table sets them itself
+            if self.coordination is None:
+                values["coordination"] = 1.0
+            if self.information_lag_months is None:
+                values["information_lag_months"] = 0
         return values
 
 

@@ -17,6 +17,7 @@ from pushpull_sim.compare import (
     HEADLINE,
     OUTCOMES,
     compare,
+    format_differences,
     format_table,
     lever_attribution,
     lever_variants,
@@ -68,7 +69,8 @@ def test_outcomes_are_measured_per_strategy_and_replication(result):
         assert runs[col].between(0, 1).all(), col
     budget = result.scenario.programme.budget_usd_ppp
     assert np.allclose(runs["unspent_usd_ppp"], budget - runs["total_cost_usd_ppp"])
-    ok = runs["sustained_graduates_2y"] > 0
+    assert runs.loc[runs.strategy == "none", "cost_per_sustained_graduate_usd_ppp"].isna().all()
+    ok = (runs["sustained_graduates_2y"] > 0) & (runs["total_cost_usd_ppp"] > 0)
     expected = runs["total_cost_usd_ppp"] / (
         runs["sustained_graduates_2y"] * runs["treatment_households"]
     )
@@ -135,7 +137,17 @@ def test_written_outputs_and_their_columns(result, tmp_path):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     text = format_table(result)
     assert text.splitlines()[0].split()[0] == "strategy"
-    assert len(text.splitlines()) == 2 + 3 + 1
+    assert len(text.splitlines()) == 2 + 3 + 2  # header, rule, 3 strategies, 2 legend lines
+    diff = pd.read_csv(out / "differences.csv")
+    assert list(diff.columns) == ["strategy", "reference", "outcome", "mean", "ci_low", "ci_high"]
+    assert set(diff["strategy"]) == {"none", "layered"} and set(diff["reference"]) == {"siloed"}
+    runs = result.runs.set_index(["strategy", "replication"])
+    gap = runs.loc["layered", "total_cost_usd_ppp"] - runs.loc["siloed", "total_cost_usd_ppp"]
+    row = diff[(diff.strategy == "layered") & (diff.outcome == "total_cost_usd_ppp")].iloc[0]
+    assert row["mean"] == pytest.approx(gap.mean())
+    assert "### Paired differences from siloed" in report
+    printed = format_differences(result)
+    assert printed.splitlines()[0].startswith("minus siloed")
 
 
 def test_lever_attribution_switches_one_group_at_a_time():

@@ -97,9 +97,11 @@ def test_a_scenario_overrides_a_lever_and_round_trips(tmp_path):
     assert "coordination = 0.3" in text
     assert not re.search(r"^linkage =", text, re.M)  # only the levers that were set
     assert load_scenario(path) == sc
-    # an integration lead means full coordination and no lag
+    # an integration lead means full coordination and no lag, unless the table says
     lead = scenario_from_dict({"strategy": {"name": "siloed", "integration_lead": True}})
     assert (lead.levers["coordination"], lead.levers["information_lag_months"]) == (1.0, 0)
+    lagged = scenario_from_dict({"strategy": {"name": "layered", "information_lag_months": 3}})
+    assert (lagged.levers["coordination"], lagged.levers["information_lag_months"]) == (1.0, 3)
 
 
 def test_apply_strategy_drops_the_scenario_levers_but_keeps_its_costs():
