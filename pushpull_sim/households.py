@@ -138,8 +138,8 @@ class Households:
         self.savings_group = np.full(n, NEVER, np.int32)
         self.linked = z(n, bool)
         self.in_push = np.ones(n, bool)
-        for name in FLOWS:
-            setattr(self, name, z(n))
+        self._flows = z((len(FLOWS), n))  # every flow is a row of one block (one reset)
+        self._link_flows()
         self.consumption_ppd = z(n)
         self.income_12m = z(n)
         self.income_wage_12m = z(n)
@@ -163,10 +163,20 @@ class Households:
         self.vsla_share_start = z(n)
         self.debt_start = z(n)
 
+    def _link_flows(self) -> None:
+        """Make each flow attribute a view of its row of ``self._flows``."""
+        for i, name in enumerate(FLOWS):
+            setattr(self, name, self._flows[i])
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle: the flows come back as separate arrays; put them in one block again."""
+        self.__dict__.update(state)
+        self._flows = np.stack([state[name] for name in FLOWS])
+        self._link_flows()
+
     def begin_month(self) -> None:
         """Reset this month's flows and remember the opening stocks."""
-        for name in FLOWS:
-            getattr(self, name).fill(0.0)
+        self._flows.fill(0.0)  # every flow at once (each is a view of a row)
         np.copyto(self.assets_start, self.assets)
         np.copyto(self.savings_start, self.savings)
         np.copyto(self.vsla_share_start, self.vsla_share)

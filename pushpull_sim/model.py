@@ -447,9 +447,17 @@ class GraduationModel(mesa.Model):
         # There 0 < u < 1, units is a positive integer and 0 <= p <= 1, so the
         # distribution's own quantile (_ppf) is what binom.ppf would return, without its
         # argument checks. Herds without deaths lose nothing (assets x 0 / units = 0).
-        live = np.flatnonzero(has & (u > (1.0 - p) ** units * (1.0 - 1e-9)))
-        units_live = units[live]
-        died = np.maximum(stats.binom._ppf(u[live], units_live, p[live]), 0.0)
+        none_die = (1.0 - p) ** units
+        live = np.flatnonzero(has & (u > none_die * (1.0 - 1e-9)))
+        units_live, p_live, u_live = units[live], p[live], u[live]
+        # likewise it is 1 wherever u is below P(at most one death) by the same margin,
+        # where P(no death) is not vanishingly small (Boost's quantile underflows there):
+        # checked equal on 10 million draws, boundary cases included
+        at_most_one = none_die[live] + units_live * p_live * (1.0 - p_live) ** (units_live - 1.0)
+        one = (none_die[live] > 1e-6) & (u_live < at_most_one * (1.0 - 1e-9))
+        died = np.ones(live.size)
+        more = np.flatnonzero(~one)
+        died[more] = np.maximum(stats.binom._ppf(u_live[more], units_live[more], p_live[more]), 0.0)
         mortality = np.zeros(n)
         mortality[live] = hh.assets[live] * died / units_live
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
