@@ -478,3 +478,32 @@ def test_strategies_run_on_common_random_numbers(tmp_path):
     assert sorted(ts["strategy"].unique()) == ["layered", "siloed"]
     assert len(ts) == 2 * 2 * 31
     assert not math.isnan(s["graduated_end[siloed]"].iloc[0])
+
+
+def test_analysis_warns_when_indices_are_too_noisy_to_read():
+    from pushpull_sim.sweep.analyze import format_analysis
+
+    def result(s1, conf):
+        ind = pd.DataFrame(
+            {
+                "outcome": "y",
+                "parameter": ["a", "b"],
+                "method": "rbd_fast",
+                "S1": s1,
+                "S1_conf": conf,
+            }
+        )
+        return {
+            "design": "lhs",
+            "runs": 20,
+            "expected_runs": 20,
+            "failed": 0,
+            "indices": ind,
+            "skipped": {},
+            "files": [],
+        }
+
+    caution = "caution: negative indices or intervals wider than 0.5"
+    assert caution not in format_analysis(result([0.6, 0.1], [0.1, 0.05]))
+    assert caution in format_analysis(result([0.6, -0.14], [0.1, 0.05]))
+    assert caution in format_analysis(result([0.6, 0.1], [1.2, 0.05]))

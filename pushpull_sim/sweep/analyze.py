@@ -268,6 +268,19 @@ def _bars(g: pd.DataFrame, kind: str, outcome: str, path: Path) -> None:
     plt.close(fig)
 
 
+def _unreliable(g: pd.DataFrame) -> bool:
+    """Whether variance-based indices of one outcome are too noisy to read: a first- or
+    total-order index below -0.05 or a confidence half-width above 0.5 (Morris
+    elementary effects are in the outcome's units and are not judged)."""
+    if g["method"].iloc[0] == "morris":
+        return False
+    values = [c for c in ("S1", "ST") if c in g]
+    confs = [c for c in ("S1_conf", "ST_conf") if c in g]
+    negative = bool((g[values] < -0.05).any().any()) if values else False
+    wide = bool((g[confs] > 0.5).any().any()) if confs else False
+    return negative or wide
+
+
 def format_analysis(result: dict[str, Any]) -> str:
     """Plain-text report of :func:`analyze`."""
     lines = [
@@ -289,6 +302,11 @@ def format_analysis(result: dict[str, Any]) -> str:
             for _, r in order.iterrows():
                 vals = "".join(f"{r[c]:>14.4g}" for c in value_cols)
                 lines.append(f"  {r['parameter'][:58]:<58}{vals}")
+            if _unreliable(g):
+                lines.append(
+                    "  caution: negative indices or intervals wider than 0.5 mean too few "
+                    "design points for this outcome; raise `samples` before reading them"
+                )
     for o, why in result["skipped"].items():
         lines.append(f"skipped {o}: {why}")
     if result["files"]:
