@@ -157,12 +157,8 @@ class GraduationModel(mesa.Model):
         bh = sc.behaviour
         self._need_floor = self.need * (1 - 1e-12)  # need, less float dust
         self._buffer = bh.precautionary_buffer_months * self.need  # precautionary buffer
-        self._days_per_ae = hh.size_ae * DAYS_PER_MONTH  # for consumption per AE per day
-        self._labour_days = hh.labour * sc.livelihood.labour_days_per_month  # days a month
         sigma = sc.shocks.health_cost_sigma
         self._health_mu = np.log(max(sc.shocks.health_cost_mean_usd_ppp, 1e-12)) - 0.5 * sigma**2
-        self._drought_hh = np.zeros(hh.n, bool)  # households in a drought region this month
-        self._any_drought = False
         self.tech = technology(hh.asset_kind, sc)
         self.network = build_network(hh.village, hh.assets + hh.savings, sc.network, self.streams)
         self.degree = np.asarray(self.network.sum(axis=1)).ravel()
@@ -424,9 +420,6 @@ class GraduationModel(mesa.Model):
         self.drought_months_left[(self.drought_months_left == 0) & start] = (
             sc.drought_duration_months
         )
-        in_drought = self.drought_months_left > 0
-        self._any_drought = bool(in_drought.any())
-        self._drought_hh = in_drought[hh.region] if self._any_drought else np.zeros(n, bool)
         # livestock mortality, with regional outbreaks
         rng = self.streams.get("shocks.livestock")
         self.outbreak = rng.random(self.n_regions) < sc.outbreak_prob_monthly
@@ -556,14 +549,22 @@ class GraduationModel(mesa.Model):
             hh.linked[new] = True
             self.charge_cost("linkage", lv["linkage_cost_usd_ppp"] * new.size)
 
+    def _drought(self) -> np.ndarray | None:
+        """Households in a region in drought, bool, shape ``(n,)``; None if no region is
+        (then every drought factor is 1.0 and is skipped)."""
+        in_drought = self.drought_months_left > 0
+        if not in_drought.any():
+            return None
+        return in_drought[self.hh.region]
+
     def _produce_and_earn(self) -> None:
         sc, hh = self.params, self.hh
         lv, sh = sc.livelihood, sc.shocks
-        drought = self._drought_hh
+        drought = self._drought()
         ill_factor = 1.0 - sh.illness_income_loss * hh.ill
         offered = self._labour_offered()
         days = offered * lv.employment_rate
-        if self._any_drought:  # otherwise the factor is 1.0
+        if drought is not None:  # otherwise the factor is 1.0
             days = days * (1.0 - sh.drought_wage_loss * drought)
         if self.month > 0:
             self._set_wages(offered)
@@ -590,7 +591,7 @@ class GraduationModel(mesa.Model):
         )
         use = np.minimum(use, affordable)
         output = gross_full * (1.0 - lv.input_output_loss * (1.0 - use))
-        if self._any_drought:  # otherwise the factor is 1.0
+        if drought is not None:  # otherwise the factor is 1.0
             output = output * (1.0 - sh.drought_yield_loss * tech.drought_exposure * drought)
         output = output * ill_factor
         cost = use * bill_full * (1.0 + hh.transaction_cost)  # before any voucher
@@ -615,7 +616,8 @@ class GraduationModel(mesa.Model):
     def _labour_offered(self) -> np.ndarray:
         """Casual labour days each household offers this month, shape ``(n,)``."""
         lv = self.params.livelihood
-        return self._labour_days * (1.0 - own_time_share(self.hh.assets, lv))
+        hh = self.hh
+        return hh.labour * lv.labour_days_per_month * (1.0 - own_time_share(hh.assets, lv))
 
     def _labour_supply(self, offered: np.ndarray | None = None) -> np.ndarray:
         """Casual labour days offered per village this month, shape ``(villages,)``.
@@ -652,8 +654,9 @@ class GraduationModel(mesa.Model):
         cash = hh.savings + disposable
         # distress sale: only to keep consumption at the floor and pay for health
         price = 1.0 - bh.distress_sale_discount
-        if self._any_drought:  # otherwise the factor is 1.0
-            price = price * (1.0 - sc.shocks.drought_asset_price_drop * self._drought_hh)
+        drought = self._drought()
+        if drought is not None:  # otherwise the factor is 1.0
+            price = price * (1.0 - sc.shocks.drought_asset_price_drop * drought)
         short = np.maximum(bh.distress_floor_share * need + health_demand - cash, 0.0)
         sell = np.minimum(hh.assets, short / price)
         proceeds = sell * price
@@ -718,7 +721,7 @@ class GraduationModel(mesa.Model):
     def _update_status(self, sold: np.ndarray) -> None:
         sc, hh = self.params, self.hh
         month = self.month
-        np.divide(hh.consumption, self._days_per_ae, out=hh.consumption_ppd)
+        np.divide(hh.consumption, hh.size_ae * DAYS_PER_MONTH, out=hh.consumption_ppd)
         hh.last_distress_month[sold] = month
         if not self._initialised_averages:
             hh.income_12m[:] = hh.income
