@@ -610,7 +610,7 @@ def format_attribution(
     for outcome in outcomes:
         a = attribution[attribution["outcome"] == outcome]
         unit = OUTCOMES[outcome][0]
-        rows = [[outcome, "added to siloed (alone)", "removed from layered"]]
+        rows = [[outcome, "added to siloed (alone)", "in layered (layered - without it)"]]
         for lever in dict.fromkeys(a["lever"]):
             cells = {
                 r["estimate"]: _cell(r["mean"], r["ci_low"], r["ci_high"], unit)
@@ -815,7 +815,7 @@ def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = No
         for outcome in dict.fromkeys(attribution["outcome"]):
             a = attribution[attribution["outcome"] == outcome]
             unit = OUTCOMES[outcome][0]
-            rows = [["lever", "added (alone)", "removed (given the rest)"]]
+            rows = [["lever", "added (alone)", "in layered (layered - without it)"]]
             for lever in dict.fromkeys(a["lever"]):
                 cells = []
                 for est in ("total",) if lever == "total" else ("added", "removed"):

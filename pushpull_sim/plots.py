@@ -237,7 +237,7 @@ def plot_lever_attribution(
                 xerr=err,
                 capsize=2,
                 color=_colour(j),
-                label=f"{est} ({'alone' if j == 0 else 'given the rest'})",
+                label="added to siloed (alone)" if j == 0 else "in layered (layered - without it)",
             )
         total = a[a["estimate"] == "total"].iloc[0]
         ax.barh([0], [total["mean"]], 0.5, color="black", label="layered - siloed")
