@@ -582,7 +582,12 @@ class GraduationModel(mesa.Model):
         # inputs bought: fewer when the price paid is above the reference price
         # price paid, relative to the commercial price: voucher discount, transaction cost
         price = (1.0 - hh.input_discount) * (1.0 + hh.transaction_cost)
-        use = np.minimum((hh.reference_price / price) ** lv.input_price_elasticity, 1.0)
+        # use = min(ratio ** elasticity, 1): 1 wherever ratio >= 1 (the elasticity is >= 0),
+        # so the power is only taken below (where prices are usually equal, ratio is 1)
+        ratio = hh.reference_price / price
+        use = np.ones(hh.n)
+        below = np.flatnonzero(~(ratio >= 1.0))
+        use[below] = np.minimum(ratio[below] ** lv.input_price_elasticity, 1.0)
         # and no more than the cash at hand pays for (a voucher stretches it)
         cash_at_hand = hh.savings + hh.income_wage + hh.transfer_cash + hh.remittances
         paid_at_full_use = bill_full * price
@@ -657,7 +662,8 @@ class GraduationModel(mesa.Model):
         drought = self._drought()
         if drought is not None:  # otherwise the factor is 1.0
             price = price * (1.0 - sc.shocks.drought_asset_price_drop * drought)
-        short = np.maximum(bh.distress_floor_share * need + health_demand - cash, 0.0)
+        floor = bh.distress_floor_share * need
+        short = np.maximum(floor + health_demand - cash, 0.0)
         sell = np.minimum(hh.assets, short / price)
         proceeds = sell * price
         hh.assets -= sell
@@ -666,7 +672,6 @@ class GraduationModel(mesa.Model):
         cash += proceeds
         # health costs from cash above the consumption floor (the rest of the care is
         # forgone), then consumption
-        floor = bh.distress_floor_share * need
         paid = np.minimum(health_demand, np.maximum(cash - floor, 0.0))
         hh.health_cost += paid
         cash -= paid
@@ -686,8 +691,8 @@ class GraduationModel(mesa.Model):
         cash -= consumption
         # savings above the buffer: invest when assets beat the hurdle, else spend some
         buffer = self._buffer
-        willing = bh.investment_share * np.clip(
-            1.0 + bh.confidence_investment_effect * (hh.confidence - 0.5), 0.0, 2.0
+        willing = bh.investment_share * np.minimum(  # np.clip, without its overhead
+            np.maximum(1.0 + bh.confidence_investment_effect * (hh.confidence - 0.5), 0.0), 2.0
         )
         excess = np.minimum(np.maximum(cash - buffer, 0.0) * willing, np.maximum(cash, 0.0))
         invest = np.where(worth_it, excess, 0.0)

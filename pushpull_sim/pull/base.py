@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pushpull_sim.interventions.base import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.livelihood import Technology
     from pushpull_sim.model import GraduationModel
 
 PULL_REGISTRY: dict[str, type[PullActor]] = {}
@@ -126,6 +127,15 @@ class PullActor(mesa.Agent):
             ids = np.flatnonzero(self._footprint)
             self._footprint_ids, self._footprint_ids_of = ids, self._footprint
         return ids
+
+    def footprint_tech(self, model: GraduationModel) -> Technology:
+        """``model.tech`` over :meth:`footprint_ids` (kept until either changes)."""
+        ids = self.footprint_ids()
+        cached = getattr(self, "_footprint_tech", None)
+        if cached is None or cached[0] is not model.tech or cached[1] is not ids:
+            cached = (model.tech, ids, model.tech.take(ids))
+            self._footprint_tech = cached
+        return cached[2]
 
     def decide(self, model: GraduationModel) -> None:
         """Choose whom to serve this month (default: nothing)."""

@@ -120,6 +120,22 @@ def marketing_group(model: GraduationModel, ids: np.ndarray) -> np.ndarray:
     return group
 
 
+def _best_first(score: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` positions of ``np.argsort(-score, kind="stable")`` (all if fewer).
+
+    Only the candidates scoring at least the k-th best score are sorted: they are the
+    first ones in the full stable order (ties in position order), so the first k agree.
+    """
+    neg = -score
+    if k <= 0:
+        return np.zeros(0, np.intp)
+    if k < neg.size:
+        kth = np.partition(neg, k - 1)[k - 1]
+        top = np.flatnonzero(neg <= kth)
+        return top[np.argsort(neg[top], kind="stable")][:k]
+    return np.argsort(neg, kind="stable")
+
+
 @register_pull
 class Buyer(PullActor):
     """A buyer (trader, processor) that buys the output meeting its quality standard.
@@ -190,7 +206,7 @@ class Buyer(PullActor):
         if ids is None:
             assets, ability, skill, quality = hh.assets, hh.ability, hh.skill, hh.quality
         else:
-            tech = tech.take(ids)
+            tech = self.footprint_tech(model) if ids is self.footprint_ids() else tech.take(ids)
             assets, ability, skill, quality = (
                 hh.assets[ids],
                 hh.ability[ids],
@@ -233,8 +249,9 @@ class Buyer(PullActor):
             hh.buyer[mine] = -1
             self._suppliers = np.zeros(0, np.int64)
             return
-        cand = fp[(linked_to < 0) | is_mine]
-        vol = self.expected_volume(model, cand)
+        free = (linked_to < 0) | is_mine
+        cand = fp[free]
+        vol = self.expected_volume(model, fp)[free]
         pooled = self._pooled_volume(model, cand, vol)
         weight = float(self.support.get("kpi_volume_weight", p.kpi_volume_weight))
         risk_share = float(self.support.get("risk_share_usd_ppp", 0.0))
@@ -249,7 +266,7 @@ class Buyer(PullActor):
         )
         ok = (score > 0) & (pooled >= p.min_volume_usd_ppp) & (vol > 0)
         cand, vol, score = cand[ok], vol[ok], score[ok]
-        order = np.argsort(-score, kind="stable")
+        order = _best_first(score, p.max_suppliers)
         cand, vol = cand[order], vol[order]
         before = np.cumsum(vol) - vol  # expected volume already sourced before each
         keep = cand[: p.max_suppliers][before[: p.max_suppliers] < p.target_volume_usd_ppp]

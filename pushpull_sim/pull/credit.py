@@ -207,7 +207,7 @@ class Lender(PullActor):
         # only households in its footprint can borrow: work over them alone (elementwise,
         # so the same values as over everyone)
         ids = self.footprint_ids()
-        tech = model.tech.take(ids)
+        tech = self.footprint_tech(model)
         assets = hh.assets[ids]
         mpk = marginal_product(assets, tech) * hh.ability[ids]
         worth_it = mpk - tech.mortality_monthly > self.monthly_rate
