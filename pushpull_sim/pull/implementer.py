@@ -177,7 +177,10 @@ class PullImplementer(PullActor):
                 x = p.agent_grant_usd_ppp_per_month
                 plans.append((actor, {"grant_usd_ppp_per_month": x}, x))
             elif actor.kind == "buyer":
-                poor_suppliers = int(((hh.buyer == actor.unique_id) & model.pull_list).sum())
+                fp = actor.footprint_ids()  # a buyer's suppliers are in its footprint
+                poor_suppliers = int(
+                    ((hh.buyer[fp] == actor.unique_id) & model.pull_list[fp]).sum()
+                )
                 pay = p.buyer_risk_share_usd_ppp * poor_suppliers
                 terms = {
                     "risk_share_usd_ppp": p.buyer_risk_share_usd_ppp,
