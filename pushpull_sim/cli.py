@@ -248,13 +248,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             write_comparison,
         )
 
-        result = compare(
-            scenario,
-            replications=args.replications or 20,
-            seed=args.seed,
-            workers=args.workers,
-            variants=variants,
-        )
+        try:
+            result = compare(
+                scenario,
+                replications=args.replications or 20,
+                seed=args.seed,
+                workers=args.workers,
+                variants=variants,
+            )
+        except ScenarioError as exc:  # a strategy the scenario cannot run: name the file
+            raise ScenarioError(f"{args.scenario}: {exc}") from None
         attribution = lever_attribution(result) if args.levers else None
         print(format_table(result))
         if len(result.variants) > 1 and not args.levers:

@@ -36,7 +36,6 @@ from pushpull_sim.strategies import (
     apply_strategy,
     format_lever,
     lever_group_variant,
-    lever_values,
 )
 
 #: Outcomes of one run: name -> (unit, meaning). Shares are of the treatment arm.
@@ -226,6 +225,8 @@ class CompareResult:
             runs = self.runs[self.runs["strategy"] == label]
             for outcome, (unit, _) in OUTCOMES.items():
                 mean, lo, hi, n = mean_ci(runs[outcome].to_numpy(float))
+                if unit == "share":  # the t interval of a few replications can pass 0 or 1
+                    lo, hi = max(lo, 0.0), min(hi, 1.0)
                 rows.append([label, outcome, unit, mean, lo, hi, n])
         if "none" in self.variants:
             for label in self.variants:
@@ -281,6 +282,19 @@ class CompareResult:
     def notes(self) -> list[str]:
         """Warnings a reader needs: budget shares no actor can use, overspending."""
         notes = []
+        end, horizon = self.scenario.programme.end_month, self.scenario.run.months
+        if horizon < end:
+            notes.append(
+                f"the horizon (month {horizon}) ends before the project does (month {end}): "
+                "every outcome measured at or after the end is n/a"
+            )
+        elif horizon < end + 60:
+            later = "2 and 5 years" if horizon < end + 24 else "5 years"
+            notes.append(
+                f"the horizon (month {horizon}) ends less than {later} after the project "
+                f"(month {end}): outcomes {later} after are n/a; set run.months >= "
+                f"{end + 60} for them"
+            )
         budget = self.scenario.programme.budget_usd_ppp
         has_implementer = any(a.type == "implementer" for a in self.scenario.pull.actors)
         for label, lv in self.levers.items():
@@ -389,20 +403,32 @@ def compare(
     Raises:
         ScenarioError: If a strategy name or lever value is not allowed, or the budget
             does not cover a strategy's pull share and coordination cost.
+        ValueError: If there is no strategy to run or ``replications`` < 1.
     """
     if variants is None:
-        names = list(STRATEGIES) if strategies is None else list(strategies)
+        if isinstance(strategies, str):
+            strategies = [strategies]
+        names = list(STRATEGIES) if strategies is None else list(dict.fromkeys(strategies))
         for name in names:
-            lever_values(name)  # KeyError naming the allowed names
+            if name not in STRATEGIES:
+                raise ScenarioError(
+                    f"strategy = {name!r}: unknown; allowed: {', '.join(STRATEGIES)}"
+                )
         variants = {name: {"name": name} for name in names}
+    if not variants:
+        raise ValueError("strategies = []: give at least one strategy to compare")
     seed = scenario.run.seed if seed is None else int(seed)
     reps = scenario.run.replications if replications is None else int(replications)
+    if reps < 1:
+        raise ValueError(f"replications = {reps}: must be >= 1")
     scenarios = {}
     for label, table in variants.items():
         try:
             scenarios[label] = apply_strategy(scenario, **table)
         except ScenarioError as exc:
-            raise ScenarioError(f"strategy {label}: {exc}") from None
+            if label == table.get("name"):
+                raise
+            raise ScenarioError(f"variant {label}: {exc}") from None
     labels = [label for label in variants for _ in range(reps)]
     data = [scenarios[label].to_dict() for label in labels]
     results = parallel_map(

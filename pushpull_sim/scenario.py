@@ -872,7 +872,8 @@ class Strategy(_Group):
         ge=1,
         le=1200,
         description="Fixed switch: months after the programme starts. Assumption: bundle "
-        "(18, half of a 3-year project).",
+        "(none of the bundles sets it: half the programme window, 18 months of a 3-year "
+        "project).",
     )
     readiness_min_months: int = Field(
         12,
@@ -1116,8 +1117,8 @@ class Scenario(_Group):
                 raise PydanticCustomError(
                     "villages",
                     "programme.budget_usd_ppp = {b}: must cover the pull share, the "
-                    "integration lead and the fixed cost (short by {s:.0f})",
-                    {"b": prog.budget_usd_ppp, "s": -left},
+                    "integration lead and the fixed cost (short by {s})",
+                    {"b": prog.budget_usd_ppp, "s": f"{-left:,.0f}"},
                 )
         if self.network.mean_degree >= p.households // p.villages:
             raise PydanticCustomError(
@@ -1129,8 +1130,13 @@ class Scenario(_Group):
 
     @property
     def levers(self) -> dict[str, Any]:
-        """The strategy's resolved lever values (see :meth:`Strategy.resolved`)."""
-        return self.strategy.resolved()
+        """The strategy's resolved lever values (see :meth:`Strategy.resolved`); an unset
+        ``switch_month`` is half the programme window (at least 1)."""
+        values = self.strategy.resolved()
+        if values["switch_month"] is None:
+            window = self.programme.end_month - self.programme.start_month
+            values["switch_month"] = max(window // 2, 1)
+        return values
 
     def with_overrides(self, **groups: dict[str, Any]) -> Scenario:
         """Return a copy with some parameters replaced (a variant = base + small update).

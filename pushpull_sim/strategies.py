@@ -46,7 +46,7 @@ CUSTOM: dict[str, Any] = {
     "reference_anchoring": "price_paid",
     "subsidy_taper_months": None,
     "transition": "none",
-    "switch_month": 18,
+    "switch_month": None,  # half the programme window (Scenario.levers)
     "outreach": None,
     "coordination": 1.0,
     "information_lag_months": 0,
@@ -108,7 +108,6 @@ _BUNDLES: dict[str, dict[str, Any]] = {
         "targeting_lists": "shared",
         "linkage": True,
         "transition": "fixed",
-        "switch_month": 18,
         "coordination": 1.0,
         "information_lag_months": 0,
     },
@@ -186,7 +185,7 @@ def apply_strategy(scenario: Scenario, name: str, **levers: Any) -> Scenario:
     data["strategy"] = {**kept, "name": name, **levers}
     from pushpull_sim.scenario import scenario_from_dict
 
-    return scenario_from_dict(data, source="<strategy>")
+    return scenario_from_dict(data, source=f"under strategy {name}")
 
 
 def lever_group_variant(group: str, base: str = "siloed", target: str = "layered") -> dict:
@@ -209,7 +208,11 @@ def format_strategies() -> str:
     names = list(STRATEGY_NAMES)
     rows = [["lever", *names]]
     for lever in CUSTOM:
-        rows.append([lever, *(format_lever(lever_values(n)[lever]) for n in names)])
+        cells = [lever_values(n)[lever] for n in names]
+        if lever == "switch_month":  # unset: half the programme window
+            rows.append([lever, *("half the window" if c is None else str(c) for c in cells)])
+            continue
+        rows.append([lever, *(format_lever(c) for c in cells)])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

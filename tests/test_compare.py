@@ -24,7 +24,7 @@ from pushpull_sim.compare import (
     mean_ci,
     write_comparison,
 )
-from pushpull_sim.scenario import load_scenario
+from pushpull_sim.scenario import ScenarioError, load_scenario
 from pushpull_sim.strategies import LEVER_GROUPS
 
 
@@ -85,6 +85,7 @@ def test_the_table_has_a_mean_and_95_percent_ci_per_strategy_and_outcome(result)
     row = table[(table.strategy == "siloed") & (table.outcome == "extreme_poor_end")].iloc[0]
     values = result.runs.loc[result.runs.strategy == "siloed", "extreme_poor_end"]
     mean, lo, hi, n = mean_ci(values.to_numpy())
+    lo, hi = max(lo, 0.0), min(hi, 1.0)  # shares: the interval stays in [0, 1]
     assert (row["mean"], row["ci_low"], row["ci_high"], row["n"]) == (mean, lo, hi, n)
     assert lo <= mean <= hi
     assert math.isclose(mean, values.mean())
@@ -137,7 +138,9 @@ def test_written_outputs_and_their_columns(result, tmp_path):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     text = format_table(result)
     assert text.splitlines()[0].split()[0] == "strategy"
-    assert len(text.splitlines()) == 2 + 3 + 2  # header, rule, 3 strategies, 2 legend lines
+    # header, rule, 3 strategies, 2 legend lines, the note on the short horizon
+    assert len(text.splitlines()) == 2 + 3 + 2 + 1
+    assert "note: the horizon (month 40) ends less than 5 years after" in text
     diff = pd.read_csv(out / "differences.csv")
     assert list(diff.columns) == ["strategy", "reference", "outcome", "mean", "ci_low", "ci_high"]
     assert set(diff["strategy"]) == {"none", "layered"} and set(diff["reference"]) == {"siloed"}
@@ -238,8 +241,35 @@ def test_compare_needs_a_budget(tmp_path, capsys):
 def test_notes_say_when_a_budget_share_cannot_be_used():
     sc = tiny(months=14).with_overrides(pull={"actors": [{"type": "buyer"}]})
     r = compare(sc, strategies=["siloed"], replications=1, workers=1)
-    assert r.notes() == [
+    assert r.notes()[1:] == [
         "siloed: the scenario has no pull implementer, so its pull share of the budget (20%) "
         "stays unspent"
     ]
+    assert r.notes()[0].startswith("the horizon (month 14) ends less than 2 and 5 years after")
     assert "note: siloed: the scenario has no pull implementer" in format_table(r)
+
+
+def test_the_python_api_refuses_bad_strategies_clearly():
+    sc = tiny(months=14)
+    with pytest.raises(ScenarioError, match="strategy = 'bogus': unknown; allowed: none, "):
+        compare(sc, strategies=["siloed", "bogus"])
+    with pytest.raises(ValueError, match="give at least one strategy"):
+        compare(sc, strategies=[])
+    with pytest.raises(ValueError, match="replications = 0: must be >= 1"):
+        compare(sc, strategies=["siloed"], replications=0)
+    one = compare(sc, strategies="siloed", replications=1, workers=1)  # a name, not letters
+    assert list(one.variants) == ["siloed"]
+
+
+def test_a_budget_a_strategy_cannot_run_on_names_the_file_and_the_shortfall(tmp_path, capsys):
+    path = tmp_path / "small.toml"
+    text = tiny(tmp_path).read_text().replace("budget_usd_ppp = 60000.0", "budget_usd_ppp = 2000.0")
+    path.write_text(text)
+    assert main(["compare", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"pushpull compare: error: {path}: under strategy layered: programme.budget_usd_ppp "
+        "= 2000.0: must cover the pull share, the integration lead and the fixed cost "
+        "(short by 3,200)"
+    )
+    assert not (tmp_path / "o").exists()

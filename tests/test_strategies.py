@@ -109,7 +109,10 @@ def test_apply_strategy_drops_the_scenario_levers_but_keeps_its_costs():
         {"strategy": {"name": "siloed", "coordination": 0.7, "linkage_cost_usd_ppp": 40.0}}
     )
     layered = apply_strategy(sc, "layered")
-    assert layered.levers == {**lever_values("layered"), **_params(layered)}
+    # an unset switch month is half the programme window (36 months here)
+    assert layered.levers == {**lever_values("layered"), **_params(layered), "switch_month": 18}
+    short = apply_strategy(sc.with_overrides(programme={"end_month": 12}), "sequenced")
+    assert short.levers["switch_month"] == 6
     assert layered.levers["linkage_cost_usd_ppp"] == 40.0
     assert apply_strategy(sc, "sequenced").levers["coordination"] == 1.0
 
