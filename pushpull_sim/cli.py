@@ -23,6 +23,8 @@ from pathlib import Path
 from pushpull_sim.scenario import ScenarioError, load_scenario
 
 EXIT_USAGE = 2
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 #: Strategies ``compare`` runs by default, in report order.
 STRATEGY_ORDER = ("none", "push_only", "pull_only", "siloed", "sequenced", "layered")
@@ -320,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, OutputError) as exc:
         print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C: the commands have removed their unfinished output
+        print(f"pushpull {args.command}: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_USAGE
 
 

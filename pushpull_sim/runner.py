@@ -7,6 +7,7 @@ of worker processes, so results do not depend on how the work is spread.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Callable
@@ -253,5 +254,21 @@ def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = 
         warnings.filterwarnings(
             "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
         )
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-            return list(pool.map(fn, *zip(*args, strict=True)))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context(method), initializer=_ignore_sigint
+        )
+    try:
+        results = list(pool.map(fn, *zip(*args, strict=True)))
+    except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
+        workers_alive = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers_alive:
+            process.terminate()
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -273,3 +273,39 @@ def test_a_budget_a_strategy_cannot_run_on_names_the_file_and_the_shortfall(tmp_
         "(short by 3,200)"
     )
     assert not (tmp_path / "o").exists()
+
+
+def test_ctrl_c_stops_compare_with_one_line_and_leaves_nothing(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tiny(tmp_path)
+    out = tmp_path / "o"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pushpull_sim.cli",
+            "compare",
+            str(path),
+            "--replications",
+            "200",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(3)  # the model is loaded and the workers are busy
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip() == "pushpull compare: interrupted; nothing was written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
