@@ -262,13 +262,15 @@ def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = 
     except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
         workers_alive = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for process in workers_alive:
-            process.terminate()
+        for process in workers_alive:  # a worker blocked writing a result ignores SIGTERM
+            process.kill()
         raise
     pool.shutdown(wait=True)
     return results
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker)."""
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker), and
+    die at once on SIGTERM (not the parent's handler, inherited through fork)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -309,3 +309,38 @@ def test_ctrl_c_stops_compare_with_one_line_and_leaves_nothing(tmp_path):
     assert proc.returncode == 130
     assert err.strip() == "pushpull compare: interrupted; nothing was written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
+
+
+def test_sigterm_to_the_parent_stops_its_workers_too(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    path = tiny(tmp_path)
+    out = tmp_path / "sigterm-out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pushpull_sim.cli",
+            "run",
+            str(path),
+            "--replications",
+            "200",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    time.sleep(3)
+    proc.terminate()  # the parent only, as a job scheduler would
+    proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    time.sleep(0.5)
+    alive = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True).stdout
+    assert alive == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
