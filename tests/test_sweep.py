@@ -507,3 +507,44 @@ def test_analysis_warns_when_indices_are_too_noisy_to_read():
     assert caution not in format_analysis(result([0.6, 0.1], [0.1, 0.05]))
     assert caution in format_analysis(result([0.6, -0.14], [0.1, 0.05]))
     assert caution in format_analysis(result([0.6, 0.1], [1.2, 0.05]))
+
+
+def test_a_scheduler_that_does_not_answer_fails_in_one_line_before_anything_is_written(
+    tmp_path, monkeypatch
+):
+    from pushpull_sim.output import OutputError
+    from pushpull_sim.sweep import engine
+
+    spec = load_sweep(write_spec(tmp_path))
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 1.0)
+    with pytest.raises(OutputError, match=r"--scheduler tcp://127.0.0.1:1: cannot connect"):
+        run_sweep(spec, tmp_path / "out", scheduler="tcp://127.0.0.1:1", progress=False)
+    with pytest.raises(OutputError, match="--scheduler '': give a Dask scheduler address"):
+        run_sweep(spec, tmp_path / "out", scheduler="", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_analysis_of_too_small_or_one_parameter_sweeps_skips_with_a_reason(tmp_path):
+    small = TINY_SPEC.replace("samples = 6\nreplications = 2", "samples = 2\nreplications = 1")
+    small = small.replace(
+        '"pull.actors.lender.interest_rate_yearly" = { levels = [0.1, 0.3] }\n', ""
+    )
+    small = small.replace('"population.households" = { range = [150, 250] }\n', "")
+    spec = write_spec(tmp_path, small)
+    run_sweep(load_sweep(spec), tmp_path / "lhs", workers=1, progress=False)
+    result = analyze(tmp_path / "lhs", outcomes=["total_cost_usd_ppp"], plots=False)
+    assert "raise `samples`" in result["skipped"]["total_cost_usd_ppp"]
+    grid = small.replace('design = "lhs"\nsamples = 2', 'design = "grid"').replace(
+        "{ range = [300.0, 1500.0] }", "{ levels = [300.0, 1500.0] }"
+    )
+    spec = write_spec(tmp_path / "g", grid)
+    run_sweep(load_sweep(spec), tmp_path / "grid", workers=1, progress=False)
+    result = analyze(tmp_path / "grid", outcomes=["total_cost_usd_ppp"])
+    means = result["indices"]
+    assert list(means.columns) == [
+        "programme.interventions.asset_transfer.value_usd_ppp",
+        "mean",
+        "outcome",
+    ]
+    assert len(means) == 2 and means["mean"].iloc[1] > means["mean"].iloc[0]
+    assert result["skipped"]["(heatmap)"] == "a heatmap needs two varied parameters"

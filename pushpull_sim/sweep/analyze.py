@@ -111,6 +111,11 @@ def analyze(
                 raise AnalysisError(f"--pair {p}: not a varied parameter; allowed: {names}")
         frames = []
         for o in cols:
+            if x == y:  # one varied parameter: means along it, no heatmap
+                ok = summary[summary["status"] == "ok"]
+                means = ok.groupby(x)[o].mean().rename("mean").reset_index()
+                frames.append(means.assign(outcome=o))
+                continue
             table = _grid_table(summary, o, x, y)
             frames.append(table.stack().rename("mean").reset_index().assign(outcome=o))
             if plots and len(names) >= 2:
@@ -135,7 +140,12 @@ def analyze(
         if np.ptp(y) == 0:
             result["skipped"][o] = f"constant ({y[0]:.6g}) at every point"
             continue
-        rows += _indices(kind, problem, design, names, y, o, manifest, seed)
+        try:
+            rows += _indices(kind, problem, design, names, y, o, manifest, seed)
+        except (ArithmeticError, ValueError) as exc:  # e.g. too few points for RBD-FAST
+            result["skipped"][o] = (
+                f"the {kind} analysis failed with {len(y)} design points ({exc}); raise `samples`"
+            )
     indices = pd.DataFrame(rows)
     result["indices"] = indices
     path = adir / "indices.csv"

@@ -382,6 +382,89 @@ def run_sweep(
     """
     t0 = time.perf_counter()
     out = Path(out)
+    if scheduler is not None and not _is_client(scheduler):
+        scheduler = connect(scheduler)  # before anything is written: a bad address costs nothing
+        own_client = True
+    else:
+        own_client = False
+    try:
+        return _run_sweep(
+            sweep, out, t0, workers, scheduler, resume, force, run_fn, progress, max_runs
+        )
+    finally:
+        if own_client:
+            scheduler.close()
+
+
+def _is_client(scheduler: Any) -> bool:
+    from dask.distributed import Client
+
+    return isinstance(scheduler, Client)
+
+
+#: Seconds to wait for a Dask scheduler to answer. Assumption: generous for a cluster on
+#: the same network, short enough that a wrong address fails visibly.
+CONNECT_TIMEOUT_S = 30.0
+
+
+def connect(address: str, timeout_s: float | None = None) -> Any:
+    """Connect to a Dask scheduler, or fail with one line within ``timeout_s`` (+10 s).
+
+    Dask's own timeout covers the TCP connection; a server that accepts it but never
+    speaks Dask's protocol would hang, so the connection is made in a daemon thread with a
+    deadline.
+
+    Args:
+        address: Scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.
+        timeout_s: Dask's connection timeout, s (default :data:`CONNECT_TIMEOUT_S`).
+
+    Returns:
+        dask.distributed.Client: The connected client.
+
+    Raises:
+        OutputError: Empty address, no answer, or not a Dask scheduler.
+    """
+    import threading
+
+    from dask.distributed import Client
+
+    if not str(address).strip():
+        raise OutputError("--scheduler '': give a Dask scheduler address, e.g. tcp://host:8786")
+    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = Client(address, timeout=f"{timeout_s}s")
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller as one line
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(timeout_s + 10.0)
+    if thread.is_alive():
+        raise OutputError(
+            f"--scheduler {address}: no answer in {timeout_s + 10:.0f} s; is it a Dask scheduler?"
+        )
+    if "error" in box:
+        exc = box["error"]
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise OutputError(f"--scheduler {address}: cannot connect: {text}")
+    return box["client"]
+
+
+def _run_sweep(
+    sweep: Sweep,
+    out: Path,
+    t0: float,
+    workers: int | None,
+    scheduler: Any,
+    resume: bool,
+    force: bool,
+    run_fn: RunFn | None,
+    progress: bool,
+    max_runs: int | None,
+) -> SweepReport:
     s = sweep.spec.sweep
     old, resuming = prepare_dir(sweep, out, resume, force)
     cols = outcome_columns(list(s.outcomes), sweep.strategies, list(s.contrast))
@@ -494,10 +577,7 @@ def _run_dask(todo: Iterator[RunTask], ctx: Context, scheduler: Any, record, rep
     from dask.distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
-    try:
-        client = Client(scheduler) if own else scheduler
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise OutputError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
+    client = connect(scheduler) if own else scheduler
     try:
         width = max(1, 2 * sum(client.nthreads().values()))
         [ctx_future] = client.scatter([ctx], broadcast=True)
