@@ -548,3 +548,24 @@ def test_analysis_of_too_small_or_one_parameter_sweeps_skips_with_a_reason(tmp_p
     ]
     assert len(means) == 2 and means["mean"].iloc[1] > means["mean"].iloc[0]
     assert result["skipped"]["(heatmap)"] == "a heatmap needs two varied parameters"
+
+
+def test_range_ends_are_checked_under_every_strategy_before_any_run(tmp_path):
+    spec = TINY_SPEC.replace(
+        '"population.households" = { range = [150, 250] }',
+        '"population.households" = { range = [5, 250] }',
+    )
+    with pytest.raises(SpecError, match=r"parameters.population.households = 5: the scenario"):
+        load_sweep(write_spec(tmp_path / "a", spec))
+    lever = TINY_SPEC.replace(
+        'design = "lhs"', 'design = "lhs"\nstrategies = ["siloed", "sequenced"]'
+    ).replace(
+        '"population.households" = { range = [150, 250] }',
+        '"strategy.switch_month" = { range = [2, 40] }',
+    )
+    with pytest.raises(
+        SpecError,
+        match=r"switch_month = 40: the scenario refuses it under "
+        r"strategy sequenced",
+    ):
+        load_sweep(write_spec(tmp_path / "b", lever))

@@ -323,28 +323,35 @@ class Sweep:
             )
 
     def _check_values(self) -> None:
-        """Validate a scenario at each parameter's extreme values before any run."""
+        """Validate the scenario at each parameter's extreme values (a range's ends, every
+        level), under every strategy of the sweep, before any run."""
+        for strategy in self.strategies:
+            try:
+                self.scenario_for({}, strategy)
+            except ScenarioError as exc:
+                raise SpecError(f"{self.source}: sweep.strategies: {exc}") from None
         for name in self.names:
             col = self.design[name]
             if col.dtype == object or col.dtype == bool:
                 probe = list(dict.fromkeys(col.tolist()))
             else:
                 probe = [col.min(), col.max()]
+                if self.spec.sweep.design != "grid":  # the ends of the range itself
+                    ends = self.spec.parameters[name].ppf(np.array([0.0, 1.0]))
+                    probe = [float(v) for v in ends if np.isfinite(v)] or probe
+                    if name in self.integer:
+                        probe = [int(round(v)) for v in probe]
             for value in probe:
-                params = {name: value}
-                try:
-                    P.build(self.base_data, params, source="")
-                except ScenarioError as exc:
-                    msg = str(exc).removeprefix(": ")
-                    raise SpecError(
-                        f"{self.source}: parameters.{name} = {_show(value)}: the scenario "
-                        f"refuses it ({msg})"
-                    ) from None
-        for strategy in self.strategies:
-            try:
-                self.scenario_for({}, strategy)
-            except ScenarioError as exc:
-                raise SpecError(f"{self.source}: sweep.strategies: {exc}") from None
+                for strategy in self.strategies or [None]:
+                    try:
+                        self.scenario_for({name: value}, strategy)
+                    except ScenarioError as exc:
+                        msg = str(exc).removeprefix("<sweep point>: ")
+                        under = f" under strategy {strategy}" if strategy else ""
+                        raise SpecError(
+                            f"{self.source}: parameters.{name} = {_show(value)}: the scenario "
+                            f"refuses it{under} ({msg})"
+                        ) from None
 
     # ------------------------------------------------------------------ runs
     def point_params(self, point_id: int) -> dict[str, Any]:
