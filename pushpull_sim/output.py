@@ -68,7 +68,11 @@ def prepare_output(out: Path, force: bool) -> Path:
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
+        umask = os.umask(0)  # read it (mkdtemp makes private 0700 directories)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # the run directory gets the usual permissions
+        return tmp
     except OSError as exc:
         raise OutputError(f"--out {out}: cannot write in {parent}: {exc.strerror}") from None
 

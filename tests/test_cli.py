@@ -108,3 +108,17 @@ def test_interventions_command_lists_every_type_with_sourced_parameters(capsys):
     for name in REGISTRY:
         assert f"\n{name}: " in "\n" + out
     assert "value_usd_ppp = 800.0" in out and "Bandiera et al. 2017" in out
+
+
+def test_a_run_directory_has_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    from pushpull_sim.output import prepare_output
+
+    old = os.umask(0o022)
+    try:
+        tmp = prepare_output(tmp_path / "run", force=False)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(tmp.stat().st_mode) == 0o755
