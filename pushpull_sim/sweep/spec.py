@@ -208,7 +208,9 @@ class Sweep:
         try:
             data = P.apply(data, dict(spec.fixed))
             self.base = scenario_from_dict(data, source=f"{source}: fixed")
-        except (P.ParameterError, ScenarioError) as exc:
+        except ScenarioError as exc:  # its message already names the source
+            raise SpecError(str(exc)) from None
+        except P.ParameterError as exc:
             raise SpecError(f"{source}: fixed: {exc}") from None
         self.base_data = self.base.to_dict()
         self.names = list(spec.parameters)
