@@ -148,6 +148,11 @@ PANEL_COLUMNS = (
     "graduated",
     "first_graduation_month",
     "stage",
+    "buyer",
+    "lender",
+    "agent",
+    "linked",
+    "in_push",
 )
 
 

@@ -250,22 +250,22 @@ def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = 
     # notebooks; spawn elsewhere (fork is unsafe on macOS)
     # (the only threads here are BLAS pools, which re-initialise after fork)
     method = "fork" if sys.platform == "linux" else "spawn"
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # workers are forked as tasks are submitted
         warnings.filterwarnings(
             "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
         )
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=get_context(method), initializer=_ignore_sigint
         )
-    try:
-        results = list(pool.map(fn, *zip(*args, strict=True)))
-    except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
-        workers_alive = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in workers_alive:  # a worker blocked writing a result ignores SIGTERM
-            process.kill()
-        raise
-    pool.shutdown(wait=True)
+        try:
+            results = list(pool.map(fn, *zip(*args, strict=True)))
+        except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
+            workers_alive = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers_alive:  # one blocked writing a result ignores SIGTERM
+                process.kill()
+            raise
+        pool.shutdown(wait=True)
     return results
 
 

@@ -212,3 +212,47 @@ def test_a_zero_loan_is_never_made():
 def test_implementer_window_is_checked_against_the_programme_window():
     with pytest.raises(ScenarioError, match=r"pull.actors\[0\]: support window ends \(month 36\)"):
         scenario_from_dict({"pull": {"actors": [{"type": "implementer", "start_month": 40}]}})
+
+
+def test_a_guarantee_pays_its_share_of_a_defaulted_loan_from_the_project_budget():
+    sc = small(
+        run={"months": 12},
+        programme={"interventions": []},
+        pull={
+            "actors": [
+                {"type": "implementer", "lender_guarantee_share": 0.8, "budget_usd_ppp": 500.0},
+                {"type": "lender"},
+            ]
+        },
+    )
+    m = GraduationModel(sc)
+    m.step()  # the project sets its support: the guarantee and who pays it
+    project, lender = m.pull_actors
+    assert lender.support["guarantor"] is project and lender.support["guarantee_share"] == 0.8
+    hh = m.hh
+    poor = np.flatnonzero(m.pull_list & lender.in_footprint(m) & (hh.lender < 0))
+    i, j = int(poor[0]), int(poor[1])
+    for k, share in ((i, 0.8), (j, 0.0)):  # one guaranteed loan, one not
+        lender.balance[k] = 1000.0
+        lender.months_left[k] = 6
+        lender.arrears[k] = lender.params.default_after_months - 1
+        lender.guaranteed[k] = share
+        hh.debt[k] += 1000.0
+        hh.lender[k] = lender.unique_id
+        hh.assets[k] = 0.0
+        hh.savings[k] = 0.0
+    lender.guarantor = project
+    cost_before = m.costs["pull_implementer"].sum()
+    spent_before = project.spent_usd_ppp
+    hh.begin_month()
+    lender.settle(m)
+    claim = 0.8 * 1000.0
+    paid = min(claim, 500.0 - spent_before)  # no more than the budget left
+    assert lender.claims_paid_usd_ppp == pytest.approx(paid)
+    assert project.spent_usd_ppp == pytest.approx(spent_before + paid)
+    assert m.costs["pull_implementer"].sum() == pytest.approx(cost_before + paid)
+    assert lender.records[-1]["revenue_usd_ppp"] >= paid  # the claim is the lender's revenue
+    assert lender.guaranteed[i] == 0.0 and lender.excluded[i] and lender.excluded[j]
+    # the project books the claim in its next month's record
+    m.step()
+    assert project.records[-1]["guarantee_claims_usd_ppp"] == pytest.approx(paid)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -104,7 +104,9 @@ class Lender(PullActor):
     So tiny loans, and with them the very poor, are excluded unless a lever lowers the
     cost. A guarantee from a facilitating implementer (``support["guarantee_share"]``)
     cuts the expected default rate used to screen very poor (``model.pull_list``) applicants
-    by that share, lowering their hurdle; no guarantee payments are modelled. Households
+    by that share, lowering their hurdle; when such a loan defaults, the guarantor
+    (``support["guarantor"]``) pays that share of the principal lost, as far as its budget
+    allows (counted as revenue). Households
     the programme links to the pull side (``hh.linked``) are referred: they are eligible
     whatever their assets and savings, and still face the profitability test. The cash
     reaches ``hh.savings`` at once (``hh.debt`` rises equally).
@@ -136,7 +138,10 @@ class Lender(PullActor):
         self.excluded = np.zeros(n, bool)
         self.ever_borrowed = np.zeros(n, bool)
         self.interest_paid_total = np.zeros(n)
-        self.support: dict[str, float] = {}  # set by a facilitating implementer
+        self.support: dict[str, Any] = {}  # set by a facilitating implementer
+        self.guaranteed = np.zeros(n)  # share of each loan's loss a guarantee covers
+        self.guarantor: Any = None  # the implementer whose guarantee covers loans
+        self.claims_paid_usd_ppp = 0.0
         self._month_cost = 0.0
         self._loans_made = 0
 
@@ -219,10 +224,11 @@ class Lender(PullActor):
         size = np.minimum(p.max_loan_usd_ppp, p.collateral_multiple * wealth)
         hurdle = self.minimum_profitable_loan()
         # a facilitating implementer's guarantee covers part of the loss on loans to the
-        # very poor: it lowers their screening hurdle (no payment flows are modelled)
+        # very poor: it lowers their screening hurdle, and pays that share of the loss
         guarantee = float(self.support.get("guarantee_share", 0.0))
         if guarantee > 0:
             hurdle = np.where(model.pull_list[ids], self.minimum_profitable_loan(guarantee), hurdle)
+            self.guarantor = self.support.get("guarantor", self.guarantor)
         chosen = np.flatnonzero(applicants & (size > 0) & (size >= hurdle))
         if chosen.size == 0:
             return
@@ -230,6 +236,8 @@ class Lender(PullActor):
         amount = size[chosen]
         self.balance[granted] = amount
         self.principal[granted] = amount
+        # the share of each new loan's loss a guarantee covers (0 for loans it does not)
+        self.guaranteed[granted] = np.where(model.pull_list[granted], guarantee, 0.0)
         self.months_left[granted] = p.term_months
         self.arrears[granted] = 0
         self.ever_borrowed[granted] = True
@@ -260,19 +268,28 @@ class Lender(PullActor):
             late = (paid_interest + paid_principal) < interest + principal_due - 1e-9
             self.arrears[owing] = np.where(late, self.arrears[owing] + 1, 0)
             revenue = float(paid_interest.sum())
-            cost += self._default(model, owing)
+            lost, claim = self._default(model, owing)
+            cost += lost
+            if claim > 0 and self.guarantor is not None:  # the guarantee pays its share
+                paid = self.guarantor.pay_claim(model, claim)
+                self.claims_paid_usd_ppp += paid
+                revenue += paid
             done = owing[self.balance[owing] <= 1e-9]
             self.balance[done] = 0.0
             hh.lender[done] = -1
         clients = np.flatnonzero(self.balance > 0)
         self.book(model, revenue, cost, clients, loans_made=self._loans_made)
 
-    def _default(self, model: GraduationModel, owing: np.ndarray) -> float:
-        """Seize and write off loans long in arrears; return the principal lost."""
+    def _default(self, model: GraduationModel, owing: np.ndarray) -> tuple[float, float]:
+        """Seize and write off loans long in arrears.
+
+        Returns:
+            tuple: The principal lost, and the part of it guarantees cover (USD PPP).
+        """
         p, hh = self.params, model.hh
         bad = owing[self.arrears[owing] >= p.default_after_months]
         if bad.size == 0:
-            return 0.0
+            return 0.0, 0.0
         bal = self.balance[bad]
         value = 1.0 - p.seizure_discount
         seized_book = np.minimum(hh.assets[bad], bal / value)  # assets taken, at book value
@@ -286,4 +303,6 @@ class Lender(PullActor):
         self.months_left[bad] = 0
         self.excluded[bad] = True
         hh.lender[bad] = -1
-        return float(lost.sum())
+        claim = float((lost * self.guaranteed[bad]).sum())
+        self.guaranteed[bad] = 0.0
+        return float(lost.sum()), claim

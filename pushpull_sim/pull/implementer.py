@@ -90,7 +90,8 @@ class PullImplementerParams(PullActorParams):
         ge=0,
         le=1,
         description="Share of the expected loss on loans to the very poor the project "
-        "guarantees, 0-1; lowers lenders' screening hurdle, no payment modelled. "
+        "guarantees, 0-1; lowers lenders' screening hurdle, and the project pays that share "
+        "of the principal lost when such a loan defaults (from its budget). "
         "Assumption (partial credit guarantees commonly cover 50-80 %).",
     )
 
@@ -119,8 +120,9 @@ class PullImplementer(PullActor):
       & model.pull_list``, links as they stand at decision time), so only real inclusion is
       paid; ``support["paid_usd_ppp"]`` is the month's payment, which the buyer should
       count as revenue;
-    * lenders (kind ``"lender"``): ``{"guarantee_share": g}``; lowers their screening
-      hurdle for very poor applicants; no payment is modelled.
+    * lenders (kind ``"lender"``): ``{"guarantee_share": g, "guarantor": self}``; lowers
+      their screening hurdle for very poor applicants, and :meth:`pay_claim` pays share g
+      of the principal lost when one of those loans defaults.
 
     When the month's payments exceed what is left of the budget, every payment is scaled
     down in proportion (the dicts carry the amounts actually paid), so spending never
@@ -146,6 +148,8 @@ class PullImplementer(PullActor):
         self.spending: dict[int, float] = {}
         self._supported: list[PullActor] = []
         self._month_spent = 0.0
+        self._month_claims = 0.0  # guarantee claims paid since the last book, USD PPP
+        self._claims_pending = 0.0
 
     @property
     def remaining_usd_ppp(self) -> float:
@@ -163,6 +167,7 @@ class PullImplementer(PullActor):
 
     def decide(self, model: GraduationModel) -> None:
         self._month_spent = 0.0
+        self._month_claims, self._claims_pending = self._claims_pending, 0.0  # to book
         self._clear()
         if not (self.active and self.window_open(model) and self.remaining_usd_ppp > 0):
             return
@@ -188,7 +193,8 @@ class PullImplementer(PullActor):
                 }
                 plans.append((actor, terms, pay))
             elif actor.kind == "lender":
-                plans.append((actor, {"guarantee_share": p.lender_guarantee_share}, 0.0))
+                terms = {"guarantee_share": p.lender_guarantee_share, "guarantor": self}
+                plans.append((actor, terms, 0.0))
         total = sum(pay for _, _, pay in plans)
         scale = min(1.0, self.remaining_usd_ppp / total) if total > 0 else 1.0
         for actor, terms, pay in plans:
@@ -204,12 +210,35 @@ class PullImplementer(PullActor):
         self.spending[model.month] = self._month_spent
         model.charge_cost("pull_implementer", self._month_spent)
 
+    def pay_claim(self, model: GraduationModel, amount_usd_ppp: float) -> float:
+        """Pay a lender's claim on a guaranteed loan, as far as the budget allows.
+
+        Claims are honoured whenever the loan defaults, in or after the window (the
+        guarantee was given when the loan was made). They are charged to the cost line
+        ``"pull_implementer"`` at once and appear in this actor's book of the next month.
+
+        Args:
+            model: The model.
+            amount_usd_ppp: The guaranteed share of the principal lost, USD PPP.
+
+        Returns:
+            float: The amount paid, USD PPP.
+        """
+        paid = min(max(amount_usd_ppp, 0.0), self.remaining_usd_ppp)
+        if paid > 0:
+            self.spent_usd_ppp += paid
+            self.spending[model.month] = self.spending.get(model.month, 0.0) + paid
+            self._claims_pending += paid
+            model.charge_cost("pull_implementer", paid)
+        return paid
+
     def settle(self, model: GraduationModel) -> None:
         self.book(
             model,
             0.0,
-            self._month_spent,
+            self._month_spent + self._month_claims,
             np.zeros(0, np.int64),
             support_usd_ppp=self._month_spent,
+            guarantee_claims_usd_ppp=self._month_claims,
             supported_actors=len(self._supported),
         )
