@@ -242,14 +242,19 @@ class GraduationModel(mesa.Model):
         hh = self.hh
         prog = sc.programme
         inputs = TargetingInputs.from_households(hh, self.network, self.degree)
-        self.targeting = target(
-            prog.targeting,
-            inputs,
-            prog.eligible_share,
-            prog.pmt_noise_sd,
-            self.streams.get("targeting"),
-            **prog.targeting_options,
-        )
+
+        def survey(stream: str):  # the programme's targeting rule, with its own error
+            rng = self.streams.get(stream)
+            return target(
+                prog.targeting,
+                inputs,
+                prog.eligible_share,
+                prog.pmt_noise_sd,
+                rng,
+                **prog.targeting_options,
+            )
+
+        self.targeting = survey("targeting")
         hh.targeting_score[:] = self.targeting.score
         hh.eligible[:] = self.targeting.eligible
         #: The very poor as the pull side's inclusion incentives see them, shape ``(n,)``:
@@ -258,14 +263,7 @@ class GraduationModel(mesa.Model):
         if self.levers["targeting_lists"] == "shared":
             self.pull_list = hh.eligible.copy()
         else:
-            self.pull_list = target(
-                prog.targeting,
-                inputs,
-                prog.eligible_share,
-                prog.pmt_noise_sd,
-                self.streams.get("targeting.pull_list"),
-                **prog.targeting_options,
-            ).eligible
+            self.pull_list = survey("targeting.pull_list").eligible
         treat = assign(
             hh.eligible, hh.village, sc.rct.unit, sc.rct.treatment_share, self.streams.get("rct")
         )

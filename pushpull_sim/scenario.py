@@ -1253,6 +1253,20 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario
         raise ScenarioError(format_error(source, exc)) from None
 
 
+def read_toml(path: Path, error: type[Exception] = ScenarioError) -> dict[str, Any]:
+    """Read a TOML file (UTF-8, with or without a byte-order mark).
+
+    Raises:
+        Exception: ``error`` with one line naming the file: malformed TOML, unreadable.
+    """
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: malformed TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read: {exc}") from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a TOML scenario file.
 
@@ -1272,13 +1286,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: is a directory, not a scenario file")
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        # utf-8-sig: accept files saved with a byte-order mark
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    data = read_toml(path)
     data.setdefault("name", path.stem)
     return scenario_from_dict(data, source=str(path))
 

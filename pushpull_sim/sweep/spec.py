@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +22,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import stats
 
-from pushpull_sim.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from pushpull_sim.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_toml,
+    scenario_from_dict,
+)
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep.outcomes import ARMS, OUTCOMES, TIMESERIES_COLUMNS
 
@@ -449,12 +454,7 @@ def load_sweep(path: str | Path) -> Sweep:
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"{path}: no such sweep spec file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: malformed TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
+    data = read_toml(path, SpecError)
     return sweep_from_dict(data, source=str(path), spec_dir=path.parent)
 
 
