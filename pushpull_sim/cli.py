@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="compare integration strategies for the same budget",
         description="Run integration strategies on common random numbers for the scenario's "
-        "budget; print the table and write comparison.parquet/csv, runs.parquet, "
+        "budget; print the table and the paired differences, and write "
+        "comparison.parquet/csv, differences.csv, runs.parquet, "
         "spending.csv, report.md and compare_*.png to DIR.",
     )
     compare.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario TOML file")
