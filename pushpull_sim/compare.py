@@ -37,6 +37,7 @@ from pushpull_sim.strategies import (
     format_lever,
     lever_group_variant,
 )
+from pushpull_sim.text import text_table
 
 #: Outcomes of one run: name -> (unit, meaning). Shares are of the treatment arm.
 OUTCOMES: dict[str, tuple[str, str]] = {
@@ -567,7 +568,7 @@ def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None)
             r = t.loc[(label, o)]
             row.append(_short_cell(r["mean"], r["ci_low"], r["ci_high"], r["unit"]))
         rows.append(row)
-    lines = _aligned(rows)
+    lines = text_table(rows)
     lines.append("(mean ±half-width of the 95 % CI over replications)")
     lines.append(LEGEND)
     lines += [f"note: {n}" for n in result.notes()]
@@ -593,19 +594,12 @@ def format_differences(result: CompareResult, reference: str | None = None) -> s
                 for o in HEADLINE
             ]
         )
-    lines = _aligned(rows)
+    lines = text_table(rows)
     lines.append(
         f"(paired by replication: the same households and shocks; a CI that excludes 0 is a "
         f"difference from {ref} the replications can tell)"
     )
     return "\n".join(lines)
-
-
-def _aligned(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines
 
 
 def _short_cell(mean: float, lo: float, hi: float, unit: str, signed: bool = False) -> str:
@@ -631,7 +625,8 @@ def format_attribution(
     outcomes: tuple[str, ...] = ("sustained_graduates_2y", "total_cost_usd_ppp"),
 ) -> str:
     """The lever attribution as plain text: per outcome, one row per lever group with its
-    contribution added alone to siloed and removed from layered (mean [95 % CI])."""
+    contribution added alone to siloed, and in layered (layered minus layered without it),
+    mean [95 % CI]."""
     lines = []
     for outcome in outcomes:
         a = attribution[attribution["outcome"] == outcome]
@@ -646,12 +641,7 @@ def format_attribution(
                 rows.append(["layered - siloed", cells["total"], ""])
             else:
                 rows.append([lever, cells["added"], cells["removed"]])
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        block = [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-        ]
-        block.insert(1, "  ".join("-" * w for w in widths))
-        lines += [*block, ""]
+        lines += [*text_table(rows), ""]
     return "\n".join(lines).rstrip()
 
 

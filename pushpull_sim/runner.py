@@ -270,7 +270,16 @@ def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = 
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker), and
-    die at once on SIGTERM (not the parent's handler, inherited through fork)."""
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker), die
+    at once on SIGTERM (not the parent's handler, inherited through fork) and, on Linux,
+    when the parent dies, however it dies (so no worker outlives a stopped run)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the parent kills
+            pass

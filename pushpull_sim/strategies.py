@@ -213,10 +213,9 @@ def format_strategies() -> str:
             rows.append([lever, *("half the window" if c is None else str(c) for c in cells)])
             continue
         rows.append([lever, *(format_lever(c) for c in cells)])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    from pushpull_sim.text import text_table
+
+    return "\n".join(text_table(rows))
 
 
 def format_lever(value: Any) -> str:
