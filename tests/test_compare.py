@@ -280,7 +280,6 @@ def test_ctrl_c_stops_compare_with_one_line_and_leaves_nothing(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
 
     path = tiny(tmp_path)
     out = tmp_path / "o"
@@ -303,7 +302,7 @@ def test_ctrl_c_stops_compare_with_one_line_and_leaves_nothing(tmp_path):
         text=True,
         start_new_session=True,
     )
-    time.sleep(3)  # the model is loaded and the workers are busy
+    _wait_for_work(tmp_path, proc)
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
@@ -336,7 +335,7 @@ def test_sigterm_to_the_parent_stops_its_workers_too(tmp_path):
         stdout=subprocess.DEVNULL,
         text=True,
     )
-    time.sleep(3)
+    _wait_for_work(tmp_path, proc)
     proc.terminate()  # the parent only, as a job scheduler would
     proc.communicate(timeout=60)
     assert proc.returncode == 143
@@ -344,3 +343,16 @@ def test_sigterm_to_the_parent_stops_its_workers_too(tmp_path):
     alive = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True).stdout
     assert alive == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
+
+
+def _wait_for_work(folder, proc, timeout_s: float = 60.0) -> None:
+    """Wait until the command has checked its input and started its runs: its temporary
+    output directory exists (so its signal handlers are set), plus a second of work."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not any(p.name.startswith(".") for p in folder.iterdir()):
+        assert proc.poll() is None, "the command ended before it started its runs"
+        assert time.monotonic() < deadline, "the command did not start its runs"
+        time.sleep(0.05)
+    time.sleep(1.0)
