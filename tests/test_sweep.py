@@ -455,7 +455,8 @@ def test_shipped_specs_load():
     assert smoke.n_model_runs <= 40
     lvs = load_sweep(ROOT / "scenarios" / "sweeps" / "layered_vs_siloed_sobol.toml")
     assert lvs.strategies == ["siloed", "layered"]
-    assert lvs.n_points == 64 * (len(lvs.names) + 2)
+    assert lvs.n_points == 128 * (len(lvs.names) + 2)  # first-order Saltelli: N (D + 2)
+    assert lvs.n_model_runs == 1536 * 4 * 2
     assert all(o in OUTCOMES for o in lvs.spec.sweep.outcomes)
 
 
