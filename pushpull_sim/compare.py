@@ -509,18 +509,33 @@ def lever_attribution(
     return pd.DataFrame(rows, columns=["lever", "outcome", "estimate", "mean", "ci_low", "ci_high"])
 
 
-def _table_rows(result: CompareResult, outcomes: tuple[str, ...] | None = None) -> list[list]:
-    """Rows (variants) x columns (outcomes) of "mean [95 % CI]" cells, header first."""
+def _table_rows(
+    result: CompareResult,
+    outcomes: tuple[str, ...] | None = None,
+    cell=None,
+    names: dict[str, str] | None = None,
+) -> list[list]:
+    """Rows (variants) x columns (outcomes), header first.
+
+    Args:
+        result: The comparison.
+        outcomes: Columns (default :data:`HEADLINE`, plus the cost per additional
+            sustained graduate when ``none`` was run).
+        cell: ``cell(mean, low, high, unit) -> str`` (default "mean [low, high]").
+        names: Column headers by outcome (default the outcome names).
+    """
+    cell = cell or _cell
+    names = names or {}
     table = result.table()
     if outcomes is None:
         outcomes = HEADLINE + ((ADDITIONAL,) if ADDITIONAL in set(table["outcome"]) else ())
     t = table.set_index(["strategy", "outcome"])
-    rows = [["strategy", *outcomes]]
+    rows = [["strategy", *(names.get(o, o) for o in outcomes)]]
     for label in result.variants:
         row = [label]
         for o in outcomes:
             r = t.loc[(label, o)]
-            row.append(_cell(r["mean"], r["ci_low"], r["ci_high"], r["unit"]))
+            row.append(cell(r["mean"], r["ci_low"], r["ci_high"], r["unit"]))
         rows.append(row)
     return rows
 
@@ -557,18 +572,7 @@ def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None)
         outcomes: Columns (default :data:`HEADLINE`, plus the cost per additional
             sustained graduate when ``none`` was run).
     """
-    table = result.table()
-    if outcomes is None:
-        outcomes = HEADLINE + ((ADDITIONAL,) if ADDITIONAL in set(table["outcome"]) else ())
-    t = table.set_index(["strategy", "outcome"])
-    rows = [["strategy", *(SHORT.get(o, o) for o in outcomes)]]
-    for label in result.variants:
-        row = [label]
-        for o in outcomes:
-            r = t.loc[(label, o)]
-            row.append(_short_cell(r["mean"], r["ci_low"], r["ci_high"], r["unit"]))
-        rows.append(row)
-    lines = text_table(rows)
+    lines = text_table(_table_rows(result, outcomes, _short_cell, SHORT))
     lines.append("(mean ±half-width of the 95 % CI over replications)")
     lines.append(LEGEND)
     lines += [f"note: {n}" for n in result.notes()]

@@ -197,6 +197,8 @@ class GraduationModel(mesa.Model):
         # hand-over from push to pull: candidates as known `information_lag_months` ago
         self._handover_info: deque[np.ndarray] = deque(maxlen=lv["information_lag_months"] + 1)
         self.handover_month = np.full(hh.n, NEVER, np.int32)
+        # a hand-over matters only when it links households or ends their push phase
+        self._hands_over = lv["linkage"] or lv["transition"] != "none"
 
         self.recorder = Recorder(self) if record else None
         if self.recorder is not None:
@@ -494,7 +496,7 @@ class GraduationModel(mesa.Model):
             self.pull_actors, self.pull_waiting = self.pull_waiting, []
             for actor in self.pull_actors:
                 actor.entered_month = self.month
-        if self.programme_active:
+        if self.programme_active and self._hands_over:
             self._hand_over()
         for iv in self.interventions:  # each decides whether it acts this month
             iv.step(self)
