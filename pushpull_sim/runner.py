@@ -258,7 +258,15 @@ def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = 
             max_workers=workers, mp_context=get_context(method), initializer=_ignore_sigint
         )
         try:
-            results = list(pool.map(fn, *zip(*args, strict=True)))
+            # workers are forked while tasks are submitted: hold Ctrl-C back meanwhile, so a
+            # worker never starts with Python's handler (it then ignores the signal, and the
+            # parent gets the held one as soon as the tasks are out)
+            held = _hold_sigint()
+            try:
+                pending = pool.map(fn, *zip(*args, strict=True))
+            finally:
+                _release_sigint(held)
+            results = list(pending)
         except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
             workers_alive = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
@@ -269,11 +277,26 @@ def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = 
     return results
 
 
+def _hold_sigint() -> set:
+    """Block SIGINT in this thread (where the platform allows); return the old mask."""
+    if hasattr(signal, "pthread_sigmask"):
+        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return set()  # pragma: no cover - no signal masks (Windows)
+
+
+def _release_sigint(mask: set) -> None:
+    """Restore the signal mask returned by :func:`_hold_sigint`."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker), die
     at once on SIGTERM (not the parent's handler, inherited through fork) and, on Linux,
     when the parent dies, however it dies (so no worker outlives a stopped run)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back while forking; one pending is dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform == "linux":
         try:
