@@ -14,7 +14,11 @@ Usage::
 
 from __future__ import annotations
 
+import os
 import sys
+
+# as in tests/conftest.py: numpy without its AVX-512 paths, so the baseline holds on any x86
+os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 AVX512_ICL AVX512_SPR")
 from pathlib import Path
 
 import pandas as pd
