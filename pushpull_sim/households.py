@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pushpull_sim.units import DAYS_PER_MONTH as DAYS_PER_MONTH  # re-exported
+
 # arm codes, used in the arrays and the outputs
 INELIGIBLE, CONTROL, TREATMENT = 0, 1, 2
 ARM_NAMES = {INELIGIBLE: "ineligible", CONTROL: "control", TREATMENT: "treatment"}
@@ -21,8 +23,6 @@ STAGES = (
     "leverage_assets",
     "stable_accumulation",
 )
-
-DAYS_PER_MONTH = 365.25 / 12
 
 NEVER = -1
 

@@ -26,9 +26,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pushpull_sim.interventions import REGISTRY
-from pushpull_sim.interventions.base import MAX_VALUE  # bound of open-ended parameters
 from pushpull_sim.strategies import STRATEGY_NAMES, lever_values
 from pushpull_sim.targeting import check_options
+from pushpull_sim.units import MAX_VALUE  # bound of open-ended parameters
 
 
 class ScenarioError(ValueError):

@@ -12,9 +12,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 REGISTRY: dict[str, type[Intervention]] = {}
 
-#: Upper bound of money amounts (USD PPP), as in :mod:`pushpull_sim.scenario`.
-MAX_VALUE = 1.0e9
-
 
 def register(cls: type[Intervention]) -> type[Intervention]:
     """Class decorator: make an intervention available to scenario files by its ``name``.

@@ -38,8 +38,9 @@ from pydantic import Field, model_validator
 from scipy import sparse
 
 from pushpull_sim.households import CONTROL
-from pushpull_sim.interventions.base import MAX_VALUE, Intervention, InterventionParams, register
+from pushpull_sim.interventions.base import Intervention, InterventionParams, register
 from pushpull_sim.livelihood import marginal_product
+from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel

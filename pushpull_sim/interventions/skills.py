@@ -7,12 +7,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from pushpull_sim.interventions.base import (
-    MAX_VALUE,
-    Intervention,
-    InterventionParams,
-    register,
-)
+from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel

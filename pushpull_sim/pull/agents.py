@@ -16,8 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import Field
 
-from pushpull_sim.interventions.base import MAX_VALUE
 from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel

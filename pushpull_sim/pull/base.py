@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pushpull_sim.interventions.base import MAX_VALUE
+from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.livelihood import Technology

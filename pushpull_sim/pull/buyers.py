@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 
-from pushpull_sim.interventions.base import MAX_VALUE
 from pushpull_sim.livelihood import own_production
 from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel

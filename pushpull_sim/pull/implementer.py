@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from pushpull_sim.interventions.base import MAX_VALUE
 from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
