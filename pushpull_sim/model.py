@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pushpull_sim.components import Component, registry
 from pushpull_sim.households import (
     ARM_NAMES,
     CONTROL,
@@ -19,7 +20,7 @@ from pushpull_sim.households import (
     TREATMENT,
     Households,
 )
-from pushpull_sim.interventions import REGISTRY, Intervention
+from pushpull_sim.interventions import Intervention
 from pushpull_sim.livelihood import (
     marginal_product,
     own_production,
@@ -27,7 +28,7 @@ from pushpull_sim.livelihood import (
     technology,
 )
 from pushpull_sim.network import build_network
-from pushpull_sim.pull import PULL_REGISTRY, PullActor
+from pushpull_sim.pull import PullActor
 from pushpull_sim.rct import assign
 from pushpull_sim.recording import Recorder
 from pushpull_sim.rng import RandomStreams
@@ -43,8 +44,8 @@ class GraduationModel(mesa.Model):
     """An agent-based model of graduation out of extreme poverty.
 
     Households are numpy arrays (:class:`~pushpull_sim.households.Households`), not Python
-    objects; interventions are objects with one lifecycle
-    (:class:`~pushpull_sim.interventions.Intervention`). One call of :meth:`step` simulates
+    objects; interventions, pull actors and targeting rules are components with one
+    contract (:mod:`pushpull_sim.components`). One call of :meth:`step` simulates
     one month. Month 0 is the baseline survey, taken after ``population.burn_in_months``
     months simulated without any programme; the programme acts in months
     ``programme.start_month + 1 .. programme.end_month``.
@@ -77,18 +78,22 @@ class GraduationModel(mesa.Model):
        (livestock or small enterprise, S-shaped or concave), with inputs bought
        according to the price paid relative to the household's reference price (which
        then drifts toward the price paid) and as far as the cash at hand allows; inputs
-       cost the commercial price plus the transaction cost. Then pull actors act on the
-       month's production (buyers buy the output that meets their standards).
+       cost the commercial price plus the transaction cost. Then every component's
+       ``after_production`` hook: pull actors act on the month's production (buyers buy
+       the output that meets their standards).
     6. **consume, save, invest**: sell assets at a discount if cash falls short of the
        distress floor plus health costs; pay health costs from cash above the floor;
        consume subsistence plus a share of the surplus (a smaller share when assets'
        marginal return beats the hurdle); keep a precautionary buffer; invest above it when
        assets beat the hurdle (more so with confidence), otherwise spend part of it;
        a small share of cash kept at home is lost, unless an agent holds it.
-    7. **after consumption**: interventions that meet after the month's spending act
-       (savings groups: contributions, loans, repayments, social fund, share-out); then
-       pull actors settle (collect repayments, close their books, leave the market after
-       sustained losses); actors drawn in by high margins join at the end of the month.
+    7. **after consumption**: every component's ``after_consumption`` hook
+       (interventions that meet after the month's spending: savings groups'
+       contributions, loans, repayments, social fund, share-out), then every component's
+       ``settle`` hook (pull actors collect repayments, close their books, leave the
+       market after sustained losses); actors drawn in by high margins join at the end
+       of the month. Each hook is called on the interventions (scenario order), then on
+       the pull actors (:meth:`components`).
     8. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria), confidence drifting
        toward its peers' (network peer effects) and pathway stage.
@@ -177,16 +182,19 @@ class GraduationModel(mesa.Model):
 
         self.labour_supply_baseline = self._labour_supply()  # the wage's reference point
         self._target_and_assign()
-        self.interventions = [REGISTRY[p.type](p, self) for p in sc.programme.interventions]
+        push_types, pull_types = registry("intervention"), registry("pull_actor")
+        self.interventions = [push_types[p.type](p, self) for p in sc.programme.interventions]
         self._serve_within_budget()
         for iv in self.interventions:
             iv.setup(self)
         for p in sc.pull.actors:
-            cls = PULL_REGISTRY[p.type]
+            cls = pull_types[p.type]
             for j in range(p.count):
                 villages = np.arange(j, pop.villages, p.count)
                 self.pull_actors.append(cls(self, p, villages))
         self.pull_actors.sort(key=lambda actor: actor.priority)  # stable: scenario order
+        for actor in self.pull_actors:
+            actor.setup(self)
         lv = self.levers
         #: Month from which the pull actors act (after a fixed switch, they arrive then).
         self.pull_start_month = sc.programme.start_month + (
@@ -352,12 +360,18 @@ class GraduationModel(mesa.Model):
         return self
 
     def finalize(self) -> None:
-        """Close every intervention's books (idempotent)."""
+        """Close every component's books (idempotent)."""
         if getattr(self, "_finalized", False):
             return
-        for iv in self.interventions:
-            iv.finalize(self)
+        for component in self.components():
+            component.finalize(self)
         self._finalized = True
+
+    def components(self) -> list[Component]:
+        """The components acting this month, in the order their hooks are called: the
+        interventions (scenario order), then the pull actors in the market (priority,
+        then scenario order)."""
+        return [*self.interventions, *self.pull_actors]
 
     def pull_records(self) -> pd.DataFrame:
         """Pull actors' books: one row per actor x month in the market (see
@@ -388,14 +402,16 @@ class GraduationModel(mesa.Model):
         for actor in self.pull_actors:
             actor.decide(self)
         self._produce_and_earn()
-        for actor in self.pull_actors:
-            actor.after_production(self)
+        for component in self.components():
+            component.after_production(self)
         sold = self._consume_save_invest(health_demand)
-        for iv in self.interventions:
-            iv.after_consumption(self)
-        for actor in self.pull_actors:
-            actor.settle(self)
+        for component in self.components():
+            component.after_consumption(self)
+        for component in self.components():
+            component.settle(self)
         if self.pull_entrants:  # new actors drawn in by high margins start next month
+            for actor in self.pull_entrants:
+                actor.setup(self)
             self.pull_actors.extend(self.pull_entrants)
             self.pull_actors.sort(key=lambda actor: actor.priority)
             self.pull_entrants = []

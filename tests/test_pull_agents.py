@@ -4,10 +4,8 @@ import numpy as np
 import pytest
 from conftest import small
 
-import pushpull_sim.pull.agents  # noqa: F401  (registers "agent" before scenarios validate)
-import pushpull_sim.pull.implementer  # noqa: F401  (registers "implementer")
 from pushpull_sim import GraduationModel
-from pushpull_sim.pull.agents import Agent
+from pushpull_sim.pull.agents import ServiceAgent
 from pushpull_sim.pull.implementer import PullImplementer
 from pushpull_sim.scenario import ScenarioError, scenario_from_dict
 
@@ -23,7 +21,7 @@ def test_agent_footprint_pays_less_to_trade_and_buys_inputs_more_cheaply():
     off = GraduationModel(with_actors(months=3))
     on.step()
     off.step()
-    a: Agent = on.pull_actors[0]
+    a: ServiceAgent = on.pull_actors[0]
     fp = np.zeros(on.hh.n, bool)
     for actor in on.pull_actors:
         fp |= actor.in_footprint(on)

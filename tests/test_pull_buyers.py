@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from conftest import small
 
-import pushpull_sim.pull.buyers  # noqa: F401  (registers the "buyer" type)
 from pushpull_sim import GraduationModel
 from pushpull_sim.pull.buyers import Buyer
 from pushpull_sim.scenario import ScenarioError, scenario_from_dict

@@ -1,42 +1,29 @@
-"""The lifecycle every push intervention shares, and the registry of intervention types."""
+"""The lifecycle every push intervention shares (a :class:`~pushpull_sim.components.Component`
+of the ``"intervention"`` family)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pushpull_sim.components import Component, ComponentParams
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
 
-REGISTRY: dict[str, type[Intervention]] = {}
 
-
-def register(cls: type[Intervention]) -> type[Intervention]:
-    """Class decorator: make an intervention available to scenario files by its ``name``.
-
-    Raises:
-        ValueError: If another class already uses the name.
-    """
-    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
-        raise ValueError(f"intervention type {cls.name!r} is already registered")
-    REGISTRY[cls.name] = cls
-    return cls
-
-
-class InterventionParams(BaseModel):
+class InterventionParams(ComponentParams):
     """Parameters every intervention declares. Unknown keys are errors.
 
     Attributes:
-        type: The registered intervention name.
+        type: The intervention's registered kind.
         start_month: First delivery, months after the programme starts (1 = the programme's
             first month).
         duration_months: Months over which deliveries happen.
         every_months: Delivery frequency, months.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     type: str
     start_month: int = Field(1, ge=1, description="Months after programme start. Assumption.")
@@ -48,24 +35,25 @@ class InterventionParams(BaseModel):
     )
 
 
-class Intervention:
+class Intervention(Component):
     """Base class of push interventions.
 
-    Lifecycle, driven by the model: ``__init__`` (declare state) -> :meth:`setup` (once,
-    after targeting) -> each month :meth:`step` (after shocks and risk sharing; delivers
-    only in the programme window unless overridden) and :meth:`after_consumption` (after
-    the month's spending) -> :meth:`finalize` (once, at the end of the run).
+    Lifecycle, driven by the model: ``__init__`` (per-household arrays of its own) ->
+    :meth:`setup` (once, after targeting) -> each month :meth:`step` (after shocks and
+    risk sharing; delivers only in the programme window unless overridden), then the
+    hooks every component has (:meth:`after_production`, :meth:`after_consumption`,
+    :meth:`settle`) -> :meth:`finalize` (once, at the end of the run).
 
-    Subclasses set ``name`` and ``Params`` and implement :meth:`deliver` and
+    Subclasses set ``kind`` and ``Params`` and implement :meth:`deliver` and
     :meth:`unit_cost_per_household`; they draw randomness only from ``self.rng``, their own
-    named stream ``"push.<name>"``.
+    named stream ``"push.<kind>"``, and book their costs to the cost line ``<kind>``.
 
     Args:
         params: Validated parameters.
         model: The model the intervention acts in.
     """
 
-    name: ClassVar[str] = "intervention"
+    family = "intervention"
     Params: ClassVar[type[InterventionParams]] = InterventionParams
     #: Whether a programme may hold at most one of this type (its state is per household).
     unique: ClassVar[bool] = False
@@ -73,26 +61,22 @@ class Intervention:
     def __init__(self, params: InterventionParams, model: GraduationModel) -> None:
         self.params = params
         self.model = model
-        self.rng = model.streams.get(f"push.{self.name}")
+        self.use_stream(model.streams)
         self.cost_usd_ppp = 0.0
         self.households_reached = 0
 
-    # -- lifecycle -----------------------------------------------------------------------
-    def setup(self, model: GraduationModel) -> None:
-        """Prepare after targeting (default: nothing)."""
+    @classmethod
+    def stream_name(cls) -> str:
+        """``"push.<kind>"``."""
+        return f"push.{cls.kind}"
 
+    # -- lifecycle -----------------------------------------------------------------------
     def step(self, model: GraduationModel) -> None:
         """Deliver this month if the programme is active and the schedule says so."""
         if model.programme_active and self.is_delivery_month(model.programme_month):
             ids = self.eligible(model)
             if ids.size:
                 self.deliver(model, ids)
-
-    def after_consumption(self, model: GraduationModel) -> None:
-        """Act after the month's consumption and investment (default: nothing)."""
-
-    def finalize(self, model: GraduationModel) -> None:
-        """Close the books at the end of the run (default: nothing)."""
 
     # -- hooks ------------------------------------------------------------------------------
     def eligible(self, model: GraduationModel) -> np.ndarray:
@@ -132,4 +116,4 @@ class Intervention:
     def charge(self, model: GraduationModel, amount_usd_ppp: float) -> None:
         """Record a delivery cost this month against the push budget."""
         self.cost_usd_ppp += amount_usd_ppp
-        model.charge_cost(self.name, amount_usd_ppp)
+        model.charge_cost(self.kind, amount_usd_ppp)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,7 +57,6 @@ class HealthLinkageParams(InterventionParams):
     )
 
 
-@register
 class HealthLinkage(Intervention):
     """Health and social-protection linkage.
 
@@ -72,7 +71,7 @@ class HealthLinkage(Intervention):
     """
 
     unique = True
-    name = "health_linkage"
+    kind = "health_linkage"
     Params = HealthLinkageParams
 
     def __init__(self, params: HealthLinkageParams, model: GraduationModel) -> None:

@@ -38,7 +38,7 @@ from pydantic import Field, model_validator
 from scipy import sparse
 
 from pushpull_sim.households import CONTROL
-from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.livelihood import marginal_product
 from pushpull_sim.units import MAX_VALUE
 
@@ -269,7 +269,6 @@ def _within(network: sparse.csr_array, pool: np.ndarray, local: np.ndarray) -> s
     )
 
 
-@register
 class SavingsGroups(Intervention):
     """Savings groups (VSLA facilitation): save in shares, borrow, share out yearly.
 
@@ -349,7 +348,7 @@ class SavingsGroups(Intervention):
     """
 
     unique = True
-    name = "savings_group"
+    kind = "savings_group"
     Params = SavingsGroupParams
 
     _GROUP_FLOATS = (

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,7 +58,6 @@ class TechnicalTrainingParams(InterventionParams):
     )
 
 
-@register
 class TechnicalTraining(_Sessions):
     """Technical training: each session raises technical skill (0-1) toward 1.
 
@@ -66,7 +65,7 @@ class TechnicalTraining(_Sessions):
     livestock mortality (``shocks.skill_mortality_reduction``); it does not decay.
     """
 
-    name = "technical_training"
+    kind = "technical_training"
     Params = TechnicalTrainingParams
     state = "skill"
     gain_param = "skill_gain_per_session"
@@ -92,13 +91,12 @@ class MarketTrainingParams(InterventionParams):
     )
 
 
-@register
 class MarketTraining(_Sessions):
     """Market-readiness training: raises the share of output meeting buyers' standards
     (``hh.quality``, 0-1). Only buyers (pull actors) read it: without them in the scenario
     it costs money and changes nothing else."""
 
-    name = "market_training"
+    kind = "market_training"
     Params = MarketTrainingParams
     state = "quality"
     gain_param = "quality_gain_per_session"
@@ -130,7 +128,6 @@ class CoachingParams(InterventionParams):
     )
 
 
-@register
 class Coaching(_Sessions):
     """Coaching: visits raise confidence (soft skills, 0-1).
 
@@ -141,7 +138,7 @@ class Coaching(_Sessions):
     model's status stage).
     """
 
-    name = "coaching"
+    kind = "coaching"
     Params = CoachingParams
     state = "confidence"
     gain_param = "confidence_gain_per_visit"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,7 +64,6 @@ class InputSubsidyParams(InterventionParams):
         return self
 
 
-@register
 class InputSubsidy(Intervention):
     """Input voucher: a discount on inputs for participants, optionally tapered.
 
@@ -75,7 +74,7 @@ class InputSubsidy(Intervention):
     """
 
     unique = True
-    name = "input_subsidy"
+    kind = "input_subsidy"
     Params = InputSubsidyParams
 
     def discount_at(self, offset: int) -> float:

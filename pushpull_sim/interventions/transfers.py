@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from pushpull_sim.households import ASSET_KINDS, LIVESTOCK
-from pushpull_sim.interventions.base import Intervention, InterventionParams, register
+from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +43,6 @@ class AssetTransferParams(InterventionParams):
     )
 
 
-@register
 class AssetTransfer(Intervention):
     """Productive asset transfer: a one-off, in-kind addition to productive assets.
 
@@ -54,14 +53,14 @@ class AssetTransfer(Intervention):
     household = value + delivery cost.
     """
 
-    name = "asset_transfer"
+    kind = "asset_transfer"
     Params = AssetTransferParams
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         value = self.params.value_usd_ppp
-        kind = ASSET_KINDS.index(self.params.asset_type)
-        if kind != LIVESTOCK:
-            model.set_asset_kind(ids, kind)
+        asset_kind = ASSET_KINDS.index(self.params.asset_type)
+        if asset_kind != LIVESTOCK:
+            model.set_asset_kind(ids, asset_kind)
         model.hh.assets[ids] += value
         model.hh.transfer_in_kind[ids] += value
         self.households_reached = max(self.households_reached, int(ids.size))
@@ -89,11 +88,10 @@ class ConsumptionSupportParams(InterventionParams):
     )
 
 
-@register
 class ConsumptionSupport(Intervention):
     """Monthly consumption support: cash paid to participants for a set number of months."""
 
-    name = "consumption_support"
+    kind = "consumption_support"
     Params = ConsumptionSupportParams
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
@@ -123,12 +121,11 @@ class CashTransferParams(InterventionParams):
     )
 
 
-@register
 class CashTransfer(Intervention):
     """Unconditional cash: a lump sum (or a series, by the schedule), spent or invested by
     the household's own rules."""
 
-    name = "cash_transfer"
+    kind = "cash_transfer"
     Params = CashTransferParams
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:

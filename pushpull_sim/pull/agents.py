@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import Field
 
-from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+from pushpull_sim.pull.base import PullActor, PullActorParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -108,8 +108,7 @@ def _within_reach(adj: sp.csr_array, reach: int) -> sp.csr_array:
     return out
 
 
-@register_pull
-class Agent(PullActor):
+class ServiceAgent(PullActor):
     """An input / mobile-money / extension agent (one :class:`mesa.Agent`).
 
     **Placement** (at entry, once per village served): within the village's own ties,

@@ -1,4 +1,5 @@
-"""The lifecycle every pull actor shares, and the registry of pull actor types.
+"""The lifecycle every pull actor shares (a :class:`~pushpull_sim.components.Component`
+of the ``"pull_actor"`` family).
 
 Pull actors are commercial: each is a :class:`mesa.Agent` with its own books (revenue,
 cost, profit) that decides every month from its own incentives, and leaves the market
@@ -15,42 +16,27 @@ from typing import TYPE_CHECKING, ClassVar
 
 import mesa
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from pushpull_sim.components import Component, ComponentParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.livelihood import Technology
     from pushpull_sim.model import GraduationModel
 
-PULL_REGISTRY: dict[str, type[PullActor]] = {}
 
-
-def register_pull(cls: type[PullActor]) -> type[PullActor]:
-    """Class decorator: make a pull actor type available to scenario files by ``kind``.
-
-    Raises:
-        ValueError: If another class already uses the name.
-    """
-    if cls.kind in PULL_REGISTRY and PULL_REGISTRY[cls.kind] is not cls:
-        raise ValueError(f"pull actor type {cls.kind!r} is already registered")
-    PULL_REGISTRY[cls.kind] = cls
-    return cls
-
-
-class PullActorParams(BaseModel):
+class PullActorParams(ComponentParams):
     """Parameters every pull actor type declares. Unknown keys are errors.
 
     Attributes:
-        type: The registered pull actor type.
+        type: The pull actor's registered kind.
         count: How many actors of this type enter at baseline; villages are shared out
             among them in turn.
         operating_cost_usd_ppp_per_month: Fixed cost per actor per month (staff, premises).
         exit_after_loss_months: An actor that has made a loss in each of this many
             consecutive months leaves the market (0 = never).
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     type: str
     count: int = Field(1, ge=0, le=10_000, description="Actors of this type. Assumption.")
@@ -65,18 +51,18 @@ class PullActorParams(BaseModel):
     )
 
 
-class PullActor(mesa.Agent):
+class PullActor(Component, mesa.Agent):
     """Base class of pull actors (one :class:`mesa.Agent` each).
 
     Lifecycle, driven by the model each month while the actor is in the market:
-    :meth:`decide` (after the push interventions: whom to serve, on what terms) ->
-    households produce -> :meth:`after_production` (e.g. buyers buy) -> households earn,
-    consume, save -> :meth:`settle` (after the savings groups
-    meet: collect what is due, close the month's books, check viability). An actor that
-    has left keeps collecting what it is owed but makes no new deals and pays no running
-    cost. Every actor of a
-    type draws randomness only from the type's stream ``"pull.<kind>"`` (``self.stream``;
-    ``mesa.Agent.rng`` is the model's generator, not used here).
+    :meth:`decide` (the pull actor's monthly action, after the push interventions: whom
+    to serve, on what terms) -> households produce -> :meth:`after_production` (e.g.
+    buyers buy) -> households earn, consume, save -> :meth:`settle` (after the savings
+    groups meet: collect what is due, close the month's books, check viability). An actor
+    that has left keeps collecting what it is owed but makes no new deals and pays no
+    running cost. Every actor of a type draws randomness only from the type's stream
+    ``"pull.<kind>"`` (``self.rng``, which here replaces ``mesa.Agent.rng``, the model's
+    generator).
 
     Args:
         model: The model.
@@ -90,7 +76,7 @@ class PullActor(mesa.Agent):
         records: One dict per month in the market (see :meth:`book`).
     """
 
-    kind: ClassVar[str] = "pull_actor"
+    family = "pull_actor"
     Params: ClassVar[type[PullActorParams]] = PullActorParams
     #: Actors act in ascending priority, then in scenario order (a facilitator that
     #: supports the others goes first).
@@ -101,7 +87,7 @@ class PullActor(mesa.Agent):
         self.params = params
         self.villages = np.asarray(villages, np.int32)
         self._footprint = np.isin(model.hh.village, self.villages)
-        self.stream = model.streams.get(f"pull.{self.kind}")
+        self.use_stream(model.streams)
         self.active = True
         self.entered_month = model.month
         self.exited_month = -1
@@ -109,6 +95,11 @@ class PullActor(mesa.Agent):
         self.cost_usd_ppp = 0.0
         self._monthly_profit: list[float] = []
         self.records: list[dict[str, float | int | str]] = []
+
+    @classmethod
+    def stream_name(cls) -> str:
+        """``"pull.<kind>"``: every actor of a type shares the type's stream."""
+        return f"pull.{cls.kind}"
 
     @property
     def profit_usd_ppp(self) -> float:
@@ -139,9 +130,6 @@ class PullActor(mesa.Agent):
 
     def decide(self, model: GraduationModel) -> None:
         """Choose whom to serve this month (default: nothing)."""
-
-    def after_production(self, model: GraduationModel) -> None:
-        """Act on the month's production, before households spend (default: nothing)."""
 
     def settle(self, model: GraduationModel) -> None:
         """Collect, book and check viability (subclasses call :meth:`book`)."""

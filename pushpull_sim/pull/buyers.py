@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import Field
 
 from pushpull_sim.livelihood import own_production
-from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+from pushpull_sim.pull.base import PullActor, PullActorParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,7 +136,6 @@ def _best_first(score: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(neg, kind="stable")
 
 
-@register_pull
 class Buyer(PullActor):
     """A buyer (trader, processor) that buys the output meeting its quality standard.
 

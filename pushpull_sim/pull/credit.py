@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import Field
 
 from pushpull_sim.livelihood import marginal_product
-from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+from pushpull_sim.pull.base import PullActor, PullActorParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,7 +90,6 @@ class LenderParams(PullActorParams):
     )
 
 
-@register_pull
 class Lender(PullActor):
     """A credit provider (MFI or bank) with commercial screening.
 
@@ -206,7 +205,7 @@ class Lender(PullActor):
         self._loans_made = 0
         hh, p = model.hh, self.params
         n = hh.n
-        ask = self.stream.random(n)  # one draw per household every month: common random numbers
+        ask = self.rng.random(n)  # one draw per household every month: common random numbers
         if not self.active:
             return
         # only households in its footprint can borrow: work over them alone (elementwise,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from pushpull_sim.pull.base import PullActor, PullActorParams, register_pull
+from pushpull_sim.pull.base import PullActor, PullActorParams
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,7 +105,6 @@ class PullImplementerParams(PullActorParams):
         return self
 
 
-@register_pull
 class PullImplementer(PullActor):
     """A facilitating project that supports the other pull actors for a window.
 
