@@ -34,7 +34,7 @@ from pushpull_sim.recording import Recorder
 from pushpull_sim.rng import RandomStreams
 from pushpull_sim.scenario import Scenario
 from pushpull_sim.strategies import push_budget, resolve_components
-from pushpull_sim.targeting import TargetingInputs, target
+from pushpull_sim.targeting import TargetingInputs
 
 #: Largest herd, in animal units, for which deaths are drawn animal by animal.
 MAX_HERD = 10_000
@@ -252,19 +252,14 @@ class GraduationModel(mesa.Model):
         hh = self.hh
         prog = sc.programme
         inputs = TargetingInputs.from_households(hh, self.network, self.degree)
+        rule = registry("targeting")[prog.targeting]
+        options = rule.Params.model_validate(prog.targeting_options)
 
         def survey(stream: str):  # the programme's targeting rule, with its own error
-            rng = self.streams.get(stream)
-            return target(
-                prog.targeting,
-                inputs,
-                prog.eligible_share,
-                prog.pmt_noise_sd,
-                rng,
-                **prog.targeting_options,
-            )
+            surveyor = rule(options, self.streams.get(stream))
+            return surveyor.select(inputs, prog.eligible_share, prog.pmt_noise_sd)
 
-        self.targeting = survey("targeting")
+        self.targeting = survey(rule.stream_name())
         hh.targeting_score[:] = self.targeting.score
         hh.eligible[:] = self.targeting.eligible
         #: The very poor as the pull side's inclusion incentives see them, shape ``(n,)``:
@@ -273,7 +268,7 @@ class GraduationModel(mesa.Model):
         if self.levers["targeting_lists"] == "shared":
             self.pull_list = hh.eligible.copy()
         else:
-            self.pull_list = survey("targeting.pull_list").eligible
+            self.pull_list = survey(f"{rule.stream_name()}.pull_list").eligible
         treat = assign(
             hh.eligible, hh.village, sc.rct.unit, sc.rct.treatment_share, self.streams.get("rct")
         )

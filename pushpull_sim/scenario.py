@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from pushpull_sim.components import registry
 from pushpull_sim.interventions import REGISTRY
 from pushpull_sim.strategies import STRATEGY_NAMES, lever_values
 from pushpull_sim.targeting import check_options
@@ -709,16 +710,17 @@ class Programme(_Group):
         description="Noise in the proxy means test, SD of the log score. Assumption "
         "(PMTs misclassify many; Brown, Ravallion & van de Walle 2018).",
     )
-    targeting: Literal["pmt", "community", "random", "network"] = Field(
+    targeting: str = Field(
         "pmt",
-        description="Targeting rule: proxy means test, community wealth ranking, random, or "
-        "network-aware (through central households); see pushpull_sim.targeting. "
-        "Assumption: PMT.",
+        description="Targeting rule, the kind of a registered targeting component: pmt "
+        "(proxy means test), community (wealth ranking), random or network (through "
+        "central households); `pushpull interventions` lists them. Assumption: PMT.",
     )
     targeting_options: dict[str, float | int] = Field(
         default_factory=dict,
-        description="Options of the targeting rule, e.g. elite_capture_share (community) or "
-        "entry_share (network); `pushpull_sim.targeting.rule_options`. Assumption: none.",
+        description="Options of the targeting rule (its parameters), e.g. "
+        "elite_capture_share (community) or entry_share (network); `pushpull "
+        "interventions` lists them. Assumption: none (every option at its default).",
     )
     take_up: float = Field(
         0.95,
@@ -730,6 +732,22 @@ class Programme(_Group):
     interventions: list[Any] = Field(
         default_factory=list, description="Push interventions, each a table with a 'type'."
     )
+
+    @field_validator("targeting")
+    @classmethod
+    def _known_rule(cls, v: str) -> str:
+        rules = registry("targeting")
+        if v not in rules:
+            raise PydanticCustomError(
+                "component",
+                "{where}",
+                {
+                    "where": "programme.targeting",
+                    "value": _show(v),
+                    "allowed": "unknown targeting rule; allowed: " + ", ".join(rules),
+                },
+            )
+        return v
 
     @field_validator("interventions", mode="before")
     @classmethod
