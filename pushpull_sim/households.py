@@ -7,9 +7,15 @@ month and describe that month only. Money is USD PPP (2021), per household.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from pushpull_sim.units import DAYS_PER_MONTH as DAYS_PER_MONTH  # re-exported
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.components import State
 
 # arm codes, used in the arrays and the outputs
 INELIGIBLE, CONTROL, TREATMENT = 0, 1, 2
@@ -29,13 +35,11 @@ NEVER = -1
 STOCKS = (
     "assets",
     "savings",
-    "vsla_share",
     "debt",
     "skill",
     "confidence",
     "quality",
     "reference_price",
-    "health_cover",
 )
 
 #: Kinds of productive asset (the household's main own-account activity).
@@ -80,17 +84,21 @@ class Households:
             of reaching markets, a share of the value traded; lowered by agents).
         State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
             (int8: 0 livestock, 1 small enterprise, 2 short-cycle product), ``savings``
-            (cash savings, USD PPP, >= 0), ``vsla_share`` (contributions held in a savings
-            group, USD PPP), ``debt`` (USD PPP), ``skill`` (technical skill, 0-1),
-            ``confidence`` (soft skills, 0-1), ``quality`` (share of output meeting buyers'
-            standards, 0-1), ``ill`` (bool, this month), ``health_cover`` (share of illness
-            costs a linked health scheme pays, 0-1), ``social_protection`` (bool, enrolled
-            in a scheme that pays in bad months), ``reference_price`` (input price the
-            household regards as normal, as a multiple of the commercial price; it includes
-            the transaction cost, so it starts at 1 + the base transaction cost),
-            ``buyer``/``agent``/``lender``/``savings_group`` (int32 links, -1 = none),
-            ``linked`` (bool: introduced to the pull side by linkage activities),
+            (cash savings, USD PPP, >= 0), ``debt`` (USD PPP), ``skill`` (technical skill,
+            0-1), ``confidence`` (soft skills, 0-1), ``quality`` (share of output meeting
+            buyers' standards, 0-1), ``ill`` (bool, this month), ``reference_price`` (input
+            price the household regards as normal, as a multiple of the commercial price;
+            it includes the transaction cost, so it starts at 1 + the base transaction
+            cost), ``linked`` (bool: introduced to the pull side by linkage activities),
             ``in_push`` (bool: still in the push phase, i.e. not yet handed over to pull).
+        Component state: the arrays components declare (their ``states``), attached by
+            :meth:`attach`; the model attaches every registered component's, so they
+            exist whether or not the component runs: ``vsla_share`` (contributions held in
+            a savings group, USD PPP) and ``savings_group`` (int32 group id, -1 = none)
+            from savings groups, ``health_cover`` (share of illness costs a linked health
+            scheme pays, 0-1) and ``social_protection`` (bool) from health linkage,
+            ``buyer``/``agent``/``lender`` (int32 actor ids, -1 = none) from the pull
+            actors. ``pushpull interventions`` lists every declaration.
         Flows this month: ``income_wage``, ``income_own``, ``income_sales`` (earned income by
             source), ``transfer_cash``, ``transfer_in_kind``, ``risk_sharing_in``,
             ``risk_sharing_out``, ``health_cost`` (paid), ``consumption``,
@@ -130,12 +138,7 @@ class Households:
             setattr(self, name, z(n))
         self.reference_price[:] = 1.0
         self.asset_kind = z(n, np.int8)
-        self.social_protection = z(n, bool)
         self.ill = z(n, bool)
-        self.buyer = np.full(n, NEVER, np.int32)
-        self.agent = np.full(n, NEVER, np.int32)
-        self.lender = np.full(n, NEVER, np.int32)
-        self.savings_group = np.full(n, NEVER, np.int32)
         self.linked = z(n, bool)
         self.in_push = np.ones(n, bool)
         self._flows = z((len(FLOWS), n))  # every flow is a row of one block (one reset)
@@ -162,6 +165,22 @@ class Households:
         self.savings_start = z(n)
         self.vsla_share_start = z(n)
         self.debt_start = z(n)
+
+    def attach(self, states: Mapping[str, State]) -> None:
+        """Add the household arrays components declare, each of shape ``(n,)``.
+
+        Args:
+            states: ``{name: State}``, e.g.
+                :func:`pushpull_sim.components.household_states`.
+
+        Raises:
+            ValueError: If a name is already a household attribute (core state, or
+                attached before).
+        """
+        for name, state in states.items():
+            if name in self.__dict__:
+                raise ValueError(f"household state {name!r} is already defined")
+            setattr(self, name, state.allocate(self.n))
 
     def _link_flows(self) -> None:
         """Make each flow attribute a view of its row of ``self._flows``."""

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pushpull_sim.components import Component, registry
+from pushpull_sim.components import Component, household_states, registry
 from pushpull_sim.households import (
     ARM_NAMES,
     CONTROL,
@@ -218,6 +218,7 @@ class GraduationModel(mesa.Model):
         rng = self.streams.get("population")
         n = pop.households
         hh = Households(n)
+        hh.attach(household_states())  # every component's arrays, whether it runs or not
         sizes = np.full(pop.villages, n // pop.villages)
         sizes[: n % pop.villages] += 1
         hh.village[:] = np.repeat(np.arange(pop.villages, dtype=np.int32), sizes)

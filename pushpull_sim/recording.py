@@ -2,54 +2,26 @@
 
 Monthly aggregates (``timeseries``) have one row per recorded month x arm, where arm is
 one of ``all``, ``ineligible``, ``control``, ``treatment``; every month is recorded
-unless ``output.record_every_months`` is above 1 (see :class:`Recorder`). Columns (money
-in USD PPP 2021):
+unless ``output.record_every_months`` is above 1 (see :class:`Recorder`). Money is USD PPP
+(2021). The columns, in order (:func:`timeseries_columns`):
 
-===============================  =======================================================
-column                           meaning
-===============================  =======================================================
-month                            0 = baseline survey; programme months start at 1
-arm                              all / ineligible / control / treatment
-households                       number of households in the arm
-extreme_poverty_headcount        share below the extreme line (or the seed's definition)
-poverty_headcount                share below the poverty line
-graduated_share                  share meeting every graduation criterion this month
-consumption_ppd_mean             consumption per adult equivalent per day, mean
-consumption_mean                 household consumption per month, mean
-assets_mean, assets_p10/p50/p90  productive assets: mean and percentiles
-savings_mean                     savings: cash plus savings-group share, mean
-vsla_share_mean                  savings-group share (VSLA), mean
-debt_mean                        debt, mean
-income_mean                      earned income this month (wage + own + sales), mean
-income_wage_mean                 casual wage income, mean
-wage_mean                        village casual wage, USD PPP per day, mean
-income_own_mean                  own-production income, mean
-income_sales_mean                income from sales to buyers, mean
-transfers_mean                   programme transfers this month (cash + in kind), mean
-risk_sharing_in_mean             informal transfers received, mean
-remittances_mean                 remittances received, net of fees, mean
-financial_income_mean            savings-group profit and social-fund grants (net), mean
-interest_paid_mean               interest paid, mean
-savings_group_share              share of households in a savings group
-skill_mean, confidence_mean      technical skill and confidence (0-1), mean
-quality_mean                     share of output meeting buyers' standards (0-1), mean
-input_use_mean                   share of the full input requirement bought (0-1), mean
-market_participation             share of households selling to a buyer this month
-borrowing_share                  share of households with a loan from a lender
-market_participation_extreme_poor  share of extreme-poor households selling to a buyer
-market_participation_others      share of the other households selling to a buyer
-reference_price_mean             reference input price (1 = commercial), mean
-food_security_mean               food-security index (0-1), mean
-distress_sale_share              share selling assets in distress this month
-ill_share                        share with an illness this month
-stage_<name>                     share at each pathway stage (Fowler & Brand 2011)
-gini_consumption                 Gini coefficient of consumption per adult equivalent
-programme_cost_usd_ppp           programme cost booked this month (all costs are booked
-                                 to the treatment arm and to ``all``)
-===============================  =======================================================
+* ``month`` (0 = baseline survey; programme months start at 1), ``arm``, ``households``
+  (number of households in the arm);
+* the mean reporters: the arm's mean of a household quantity. The core's are declared in
+  :data:`CORE_REPORTERS` (headcounts, graduated share, consumption, assets, savings,
+  debt, income by source, transfers, skills, confidence, food security, ...); components
+  declare theirs in their ``reporters`` (e.g. ``vsla_share_mean`` and
+  ``savings_group_share`` from savings groups, ``market_participation`` from buyers,
+  ``borrowing_share`` from lenders), placed by their ``after`` key;
+* the ratio reporters, ``sum(numerator) / sum(denominator)`` within the arm (e.g.
+  ``market_participation_extreme_poor``, the share of extreme-poor households selling
+  to a buyer);
+* :data:`SUMMARY_COLUMNS`: asset percentiles, the share at each pathway stage, the Gini
+  coefficient of consumption, and the programme cost booked that month.
 
-The household panel has one row per household x recorded month, with the columns of
-:data:`PANEL_COLUMNS`.
+Each reporter declares its unit and meaning; ``docs/components.md`` lists every column
+(generated from the declarations). The household panel has one row per household x
+recorded month, with the columns of :data:`PANEL_COLUMNS`.
 """
 
 from __future__ import annotations
@@ -60,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pushpull_sim.components import Reporter, components
 from pushpull_sim.households import ARM_NAMES, ASSET_KINDS, STAGES, TREATMENT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,52 +40,140 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ARMS = ("all", "ineligible", "control", "treatment")
 
-#: Mean-type reporters: column -> function of the households returning an (n,) array.
-MEAN_REPORTERS = {
-    "extreme_poverty_headcount": lambda h: h.extreme_poor,
-    "poverty_headcount": lambda h: h.poor,
-    "graduated_share": lambda h: h.graduated,
-    "consumption_ppd_mean": lambda h: h.consumption_ppd,
-    "consumption_mean": lambda h: h.consumption,
-    "assets_mean": lambda h: h.assets,
-    "savings_mean": lambda h: h.savings + h.vsla_share,
-    "vsla_share_mean": lambda h: h.vsla_share,
-    "debt_mean": lambda h: h.debt,
-    "income_mean": lambda h: h.income,
-    "income_wage_mean": lambda h: h.income_wage,
-    "wage_mean": lambda h: h.wage_rate,
-    "income_own_mean": lambda h: h.income_own,
-    "income_sales_mean": lambda h: h.income_sales,
-    "transfers_mean": lambda h: h.transfer_cash + h.transfer_in_kind,
-    "risk_sharing_in_mean": lambda h: h.risk_sharing_in,
-    "remittances_mean": lambda h: h.remittances,
-    "financial_income_mean": lambda h: h.financial_income,
-    "interest_paid_mean": lambda h: h.interest_paid,
-    "savings_group_share": lambda h: h.savings_group >= 0,
-    "market_participation": lambda h: h.income_sales > 0,
-    "borrowing_share": lambda h: h.lender >= 0,
-    "skill_mean": lambda h: h.skill,
-    "confidence_mean": lambda h: h.confidence,
-    "quality_mean": lambda h: h.quality,
-    "input_use_mean": lambda h: h.input_use,
-    "reference_price_mean": lambda h: h.reference_price,
-    "food_security_mean": lambda h: h.food_security,
-    "distress_sale_share": lambda h: h.asset_sale_proceeds > 0,
-    "ill_share": lambda h: h.ill,
+
+def _mean(fn, unit: str, description: str) -> Reporter:
+    return Reporter(fn, unit, description)
+
+
+#: The core's mean reporters, in column order (component reporters are placed among
+#: them by their ``after`` key): column -> :class:`~pushpull_sim.components.Reporter`.
+CORE_REPORTERS: dict[str, Reporter] = {
+    "extreme_poverty_headcount": _mean(
+        lambda h: h.extreme_poor, "share", "share below the extreme line (or the seed's definition)"
+    ),
+    "poverty_headcount": _mean(lambda h: h.poor, "share", "share below the poverty line"),
+    "graduated_share": _mean(
+        lambda h: h.graduated, "share", "share meeting every graduation criterion this month"
+    ),
+    "consumption_ppd_mean": _mean(
+        lambda h: h.consumption_ppd, "USD PPP per AE per day", "consumption per adult equivalent"
+    ),
+    "consumption_mean": _mean(lambda h: h.consumption, "USD PPP", "household consumption"),
+    "assets_mean": _mean(lambda h: h.assets, "USD PPP", "productive assets"),
+    "savings_mean": _mean(
+        lambda h: h.savings + h.vsla_share, "USD PPP", "savings: cash plus savings-group share"
+    ),
+    "debt_mean": _mean(lambda h: h.debt, "USD PPP", "debt"),
+    "income_mean": _mean(
+        lambda h: h.income, "USD PPP", "earned income this month (wage + own + sales)"
+    ),
+    "income_wage_mean": _mean(lambda h: h.income_wage, "USD PPP", "casual wage income"),
+    "wage_mean": _mean(lambda h: h.wage_rate, "USD PPP per day", "village casual wage"),
+    "income_own_mean": _mean(lambda h: h.income_own, "USD PPP", "own-production income"),
+    "income_sales_mean": _mean(lambda h: h.income_sales, "USD PPP", "income from sales to buyers"),
+    "transfers_mean": _mean(
+        lambda h: h.transfer_cash + h.transfer_in_kind,
+        "USD PPP",
+        "programme transfers this month (cash + in kind)",
+    ),
+    "risk_sharing_in_mean": _mean(
+        lambda h: h.risk_sharing_in, "USD PPP", "informal transfers received"
+    ),
+    "remittances_mean": _mean(
+        lambda h: h.remittances, "USD PPP", "remittances received, net of fees"
+    ),
+    "financial_income_mean": _mean(
+        lambda h: h.financial_income,
+        "USD PPP",
+        "savings-group profit and social-fund grants (net)",
+    ),
+    "interest_paid_mean": _mean(lambda h: h.interest_paid, "USD PPP", "interest paid"),
+    "skill_mean": _mean(lambda h: h.skill, "share 0-1", "technical skill"),
+    "confidence_mean": _mean(lambda h: h.confidence, "share 0-1", "confidence (soft skills)"),
+    "quality_mean": _mean(
+        lambda h: h.quality, "share 0-1", "share of output meeting buyers' standards"
+    ),
+    "input_use_mean": _mean(
+        lambda h: h.input_use, "share 0-1", "share of the full input requirement bought"
+    ),
+    "reference_price_mean": _mean(
+        lambda h: h.reference_price, "x commercial price", "reference input price"
+    ),
+    "food_security_mean": _mean(lambda h: h.food_security, "index 0-1", "food-security index"),
+    "distress_sale_share": _mean(
+        lambda h: h.asset_sale_proceeds > 0, "share", "share selling assets in distress this month"
+    ),
+    "ill_share": _mean(lambda h: h.ill, "share", "share with an illness this month"),
 }
 
-#: Ratio reporters: column -> (numerator, denominator) functions of the households; the
-#: value is sum(numerator) / sum(denominator) within the arm (NaN where the latter is 0).
-RATIO_REPORTERS = {
-    "market_participation_extreme_poor": (
-        lambda h: (h.income_sales > 0) & h.extreme_poor,
-        lambda h: h.extreme_poor,
+#: Columns after the reporters: (column, unit, meaning).
+SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("assets_p10", "USD PPP", "productive assets, 10th percentile"),
+    ("assets_p50", "USD PPP", "productive assets, median"),
+    ("assets_p90", "USD PPP", "productive assets, 90th percentile"),
+    *(
+        (f"stage_{s}", "share", f"share at the pathway stage {s} (Fowler & Brand 2011)")
+        for s in STAGES
     ),
-    "market_participation_others": (
-        lambda h: (h.income_sales > 0) & ~h.extreme_poor,
-        lambda h: ~h.extreme_poor,
+    ("gini_consumption", "index 0-1", "Gini coefficient of consumption per adult equivalent"),
+    (
+        "programme_cost_usd_ppp",
+        "USD PPP",
+        "programme cost booked this month (all costs are booked to the treatment arm and to all)",
     ),
-}
+)
+
+
+def reporters() -> tuple[dict[str, Reporter], dict[str, Reporter]]:
+    """Every reporter recorded, in column order: the mean reporters, then the ratios.
+
+    The core's reporters come first (:data:`CORE_REPORTERS`); each component reporter
+    (every registered component's, whether or not it runs, so every timeseries has the
+    same columns) follows the column its ``after`` names, or, without one, is appended
+    after the others of its kind, component by component in registry order.
+
+    Returns:
+        tuple: ``(means, ratios)``, each ``{column: Reporter}``.
+
+    Raises:
+        ValueError: If two reporters share a column name, or an ``after`` names no column.
+    """
+    means = dict(CORE_REPORTERS)
+    ratios: dict[str, Reporter] = {}
+    placed: list[tuple[str, Reporter]] = []
+    for cls in components():
+        for name, reporter in cls.reporters.items():
+            if name in means or name in ratios or any(name == n for n, _ in placed):
+                raise ValueError(f"{cls.__qualname__}.reporters[{name!r}]: column already declared")
+            placed.append((name, reporter))
+    pending = placed
+    while pending:
+        left = []
+        for name, reporter in pending:
+            table = ratios if reporter.denominator is not None else means
+            if reporter.after is None:
+                table[name] = reporter
+            elif reporter.after in table:
+                keys = list(table)
+                at = keys.index(reporter.after) + 1
+                items = list(table.items())
+                items.insert(at, (name, reporter))
+                table.clear()
+                table.update(items)
+            else:
+                left.append((name, reporter))
+        if len(left) == len(pending):
+            name, reporter = left[0]
+            raise ValueError(f"reporter {name!r}: after = {reporter.after!r} names no column")
+        pending = left
+    return means, ratios
+
+
+def timeseries_columns() -> list[str]:
+    """The columns of the monthly aggregates after ``month`` and ``arm``, in order."""
+    means, ratios = reporters()
+    return ["households", *means, *ratios, *(c for c, _, _ in SUMMARY_COLUMNS)]
+
 
 #: Household panel columns.
 PANEL_COLUMNS = (
@@ -301,17 +362,14 @@ class Recorder:
         self._rows: list[np.ndarray] = []
         self._months: list[int] = []
         self._panels: list[dict[str, np.ndarray]] = []  # one table a month, built on demand
-        self.columns = (
-            ["households", *MEAN_REPORTERS, *RATIO_REPORTERS]
-            + ["assets_p10", "assets_p50", "assets_p90"]
-            + [f"stage_{s}" for s in STAGES]
-            + ["gini_consumption", "programme_cost_usd_ppp"]
-        )
+        means, ratios = reporters()
+        self.columns = ["households", *means, *ratios, *(c for c, _, _ in SUMMARY_COLUMNS)]
         n = model.hh.n
         #: Reporter rows: the mean reporters, then each ratio's numerator and denominator.
-        self._reporters = list(MEAN_REPORTERS.values()) + [
-            fn for pair in RATIO_REPORTERS.values() for fn in pair
+        self._reporters = [r.fn for r in means.values()] + [
+            fn for r in ratios.values() for fn in (r.fn, r.denominator)
         ]
+        self._n_means = len(means)
         rows = len(self._reporters)
         self._chunk = max(2, min(rows, self.BLOCK_VALUES // max(n, 1)))
         self._values = np.empty((self._chunk, n))  # reporter values, one row per reporter
@@ -376,7 +434,7 @@ class Recorder:
             else:
                 sums = np.bincount(self._bins[: c * n], weights=vals.ravel(), minlength=3 * c)
                 arm_totals[:, lo : lo + c] = sums.reshape(c, 3).T
-        k = len(MEAN_REPORTERS)
+        k = self._n_means
         block[0, 1 : 1 + k] = totals[:k] / n
         block[1:, 1 : 1 + k] = arm_totals[:, :k] / safe[:, None]
         j = 1 + k

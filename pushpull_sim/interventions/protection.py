@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from pushpull_sim.components import State
 from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.units import MAX_VALUE
 
@@ -73,6 +74,14 @@ class HealthLinkage(Intervention):
     unique = True
     kind = "health_linkage"
     Params = HealthLinkageParams
+    states = {
+        "health_cover": State(
+            np.float64, 0.0, "share 0-1", "share of illness costs a linked health scheme pays"
+        ),
+        "social_protection": State(
+            bool, False, "bool", "enrolled in a scheme that pays in bad months (illness, drought)"
+        ),
+    }
 
     def __init__(self, params: HealthLinkageParams, model: GraduationModel) -> None:
         super().__init__(params, model)

@@ -37,6 +37,7 @@ import numpy as np
 from pydantic import Field, model_validator
 from scipy import sparse
 
+from pushpull_sim.components import Reporter, State
 from pushpull_sim.households import CONTROL
 from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.livelihood import marginal_product
@@ -350,6 +351,30 @@ class SavingsGroups(Intervention):
     unique = True
     kind = "savings_group"
     Params = SavingsGroupParams
+    states = {
+        "vsla_share": State(
+            np.float64,
+            0.0,
+            "USD PPP",
+            "contributions held in a savings group (shares bought this cycle), counted in "
+            "savings and net worth",
+        ),
+        "savings_group": State(np.int32, -1, "group id (-1 = none)", "the household's group"),
+    }
+    reporters = {
+        "vsla_share_mean": Reporter(
+            lambda h: h.vsla_share,
+            "USD PPP",
+            "savings-group share (VSLA), mean",
+            after="savings_mean",
+        ),
+        "savings_group_share": Reporter(
+            lambda h: h.savings_group >= 0,
+            "share",
+            "share of households in a savings group",
+            after="interest_paid_mean",
+        ),
+    }
 
     _GROUP_FLOATS = (
         "fund",

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import Field
 
+from pushpull_sim.components import State
 from pushpull_sim.pull.base import PullActor, PullActorParams
 from pushpull_sim.units import MAX_VALUE
 
@@ -139,6 +140,7 @@ class ServiceAgent(PullActor):
 
     kind = "agent"
     Params = AgentParams
+    states = {"agent": State(np.int32, -1, "actor id (-1 = none)", "the agent that serves it")}
 
     def __init__(self, model: GraduationModel, params: AgentParams, villages: np.ndarray):
         super().__init__(model, params, villages)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from pushpull_sim.components import Reporter, State
 from pushpull_sim.livelihood import own_production
 from pushpull_sim.pull.base import PullActor, PullActorParams
 from pushpull_sim.units import MAX_VALUE
@@ -176,6 +177,27 @@ class Buyer(PullActor):
 
     kind = "buyer"
     Params = BuyerParams
+    states = {"buyer": State(np.int32, -1, "actor id (-1 = none)", "the buyer it supplies")}
+    reporters = {
+        "market_participation": Reporter(
+            lambda h: h.income_sales > 0,
+            "share",
+            "share of households selling to a buyer this month",
+            after="savings_group_share",
+        ),
+        "market_participation_extreme_poor": Reporter(
+            lambda h: (h.income_sales > 0) & h.extreme_poor,
+            "share",
+            "share of extreme-poor households selling to a buyer",
+            denominator=lambda h: h.extreme_poor,
+        ),
+        "market_participation_others": Reporter(
+            lambda h: (h.income_sales > 0) & ~h.extreme_poor,
+            "share",
+            "share of the other households selling to a buyer",
+            denominator=lambda h: ~h.extreme_poor,
+        ),
+    }
 
     def __init__(self, model: GraduationModel, params: BuyerParams, villages: np.ndarray):
         super().__init__(model, params, villages)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 
+from pushpull_sim.components import Reporter, State
 from pushpull_sim.livelihood import marginal_product
 from pushpull_sim.pull.base import PullActor, PullActorParams
 from pushpull_sim.units import MAX_VALUE
@@ -126,6 +127,15 @@ class Lender(PullActor):
 
     kind = "lender"
     Params = LenderParams
+    states = {"lender": State(np.int32, -1, "actor id (-1 = none)", "the lender it owes")}
+    reporters = {
+        "borrowing_share": Reporter(
+            lambda h: h.lender >= 0,
+            "share",
+            "share of households with a loan from a lender",
+            after="market_participation",
+        ),
+    }
 
     def __init__(self, model: GraduationModel, params: LenderParams, villages: np.ndarray):
         super().__init__(model, params, villages)

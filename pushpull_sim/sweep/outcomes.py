@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pushpull_sim.recording import MEAN_REPORTERS, RATIO_REPORTERS
+from pushpull_sim.recording import timeseries_columns
 from pushpull_sim.runner import ReplicationResult, run_replication
 from pushpull_sim.scenario import Scenario
 
@@ -55,16 +55,7 @@ OUTCOMES: dict[str, str] = {
 }
 
 #: Columns of the monthly aggregates a sweep may keep (see pushpull_sim.recording).
-TIMESERIES_COLUMNS: tuple[str, ...] = (
-    "households",
-    *MEAN_REPORTERS,
-    *RATIO_REPORTERS,
-    "assets_p10",
-    "assets_p50",
-    "assets_p90",
-    "gini_consumption",
-    "programme_cost_usd_ppp",
-)
+TIMESERIES_COLUMNS: tuple[str, ...] = tuple(timeseries_columns())
 
 ARMS = ("all", "ineligible", "control", "treatment")
 
