@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pushpull_sim.components import registry
 from pushpull_sim.households import TREATMENT
 from pushpull_sim.model import GraduationModel
 from pushpull_sim.runner import parallel_map
@@ -144,7 +145,7 @@ def run_strategy(
     g_end, g2, g5 = (graduated.get(t) for t in ("end", "end+2y", "end+5y"))
     sustained_2y = g_end & g2 if g_end is not None and g2 is not None else None
     sustained_5y = sustained_2y & g5 if sustained_2y is not None and g5 is not None else None
-    commercial = [a for a in model.pull_actors + model.pull_waiting if a.kind != "implementer"]
+    commercial = [a for a in model.pull_actors + model.pull_waiting if a.commercial]
     costs = {k: float(v.sum()) for k, v in model.costs.items()}
     total = float(sum(costs.values()))
     budget = scenario.programme.budget_usd_ppp
@@ -297,7 +298,10 @@ class CompareResult:
                 f"{end + 60} for them"
             )
         budget = self.scenario.programme.budget_usd_ppp
-        has_implementer = any(a.type == "implementer" for a in self.scenario.pull.actors)
+        pull_types = registry("pull_actor")
+        has_implementer = any(
+            pull_types[a.type].takes_pull_budget for a in self.scenario.pull.actors
+        )
         for label, lv in self.levers.items():
             share = lv["pull_budget_share"] or 0.0
             if lv["pull"] and share > 0 and not has_implementer:

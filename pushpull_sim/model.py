@@ -20,7 +20,7 @@ from pushpull_sim.households import (
     TREATMENT,
     Households,
 )
-from pushpull_sim.interventions import Intervention
+from pushpull_sim.interventions.base import CreditRecord, Intervention
 from pushpull_sim.livelihood import (
     marginal_product,
     own_production,
@@ -362,6 +362,11 @@ class GraduationModel(mesa.Model):
         for component in self.components():
             component.finalize(self)
         self._finalized = True
+
+    def credit_records(self) -> list[CreditRecord]:
+        """The borrowing records the interventions keep (savings groups'), for lenders."""
+        records = (iv.credit_record() for iv in self.interventions)
+        return [r for r in records if r is not None]
 
     def components(self) -> list[Component]:
         """The components acting this month, in the order their hooks are called: the

@@ -110,9 +110,10 @@ def _pull_info(model: GraduationModel) -> dict[str, Any]:
     for a in model.pull_actors:
         viable[a.kind] = viable.get(a.kind, 0) + int(a.active)
     borrowed = np.zeros(hh.n, bool)
-    lenders = [a for a in model.pull_actors if hasattr(a, "ever_borrowed")]
-    for a in lenders:
-        borrowed |= a.ever_borrowed
+    lent = [a.ever_lent_to() for a in model.pull_actors]
+    lenders = [mask for mask in lent if mask is not None]
+    for mask in lenders:
+        borrowed |= mask
     take_up = None
     if lenders:
         take_up = {

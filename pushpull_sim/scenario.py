@@ -1099,19 +1099,18 @@ class Scenario(_Group):
                 {"v": p.villages, "h": p.households},
             )
         prog = self.programme
-        for i, actor in enumerate(self.pull.actors):
-            start = getattr(actor, "start_month", None)
-            end = getattr(actor, "end_month", None)
-            if actor.type == "implementer" and (start is not None or end is not None):
-                start = prog.start_month if start is None else start
-                end = prog.end_month if end is None else end
-                if end < start:
+        for where, family, items in (
+            ("programme.interventions", "intervention", prog.interventions),
+            ("pull.actors", "pull_actor", self.pull.actors),
+        ):
+            types = registry(family)
+            for i, params in enumerate(items):
+                problem = types[params.type].check_scenario(params, self)
+                if problem:
                     raise PydanticCustomError(
-                        "villages",
-                        "pull.actors[{i}]: support window ends (month {e}) before it starts "
-                        "(month {s}); unset ends default to the programme window",
-                        {"i": i, "e": end, "s": start},
+                        "villages", "{where}[{i}]: {msg}", {"where": where, "i": i, "msg": problem}
                     )
+        for i, actor in enumerate(self.pull.actors):
             if actor.count > p.villages:
                 raise PydanticCustomError(
                     "villages",

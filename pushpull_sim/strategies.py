@@ -30,8 +30,11 @@ the setting that leaves the scenario's components exactly as written.
 
 from __future__ import annotations
 
+from collections import Counter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from pushpull_sim.components import registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.scenario import Scenario
@@ -231,12 +234,11 @@ def resolve_components(scenario: Scenario) -> Scenario:
     """Apply the levers that set component parameters; idempotent.
 
     The stream switches drop ``programme.interventions`` (``push`` off) or ``pull.actors``
-    (``pull`` off); ``subsidy_taper_months`` replaces every ``input_subsidy``'s taper
-    (capped at its duration); ``outreach`` sets every agent's ``placement`` (random ->
-    commercial, network -> network); ``kpi_volume_weight``, ``buyer_risk_share_usd_ppp``
-    and ``lender_guarantee_share`` replace the pull implementer's; with a programme budget,
-    ``pull_budget_share`` x budget becomes the implementers' budget (split equally).
-    Levers left at None change nothing.
+    (``pull`` off); every other lever acts through the components' own
+    :meth:`~pushpull_sim.components.Component.apply_levers` (e.g. ``subsidy_taper_months``
+    on input vouchers, ``outreach`` on agents' placement, the KPI, risk-sharing,
+    guarantee and budget levers on the pull implementer). Levers left at None change
+    nothing.
 
     Args:
         scenario: A validated scenario.
@@ -245,27 +247,19 @@ def resolve_components(scenario: Scenario) -> Scenario:
         Scenario: The scenario whose components the model runs (``scenario`` itself when
         no lever changes a component).
     """
-    lv = scenario.levers
-    interventions = list(scenario.programme.interventions) if lv["push"] else []
-    taper = lv["subsidy_taper_months"]
-    for i, p in enumerate(interventions):
-        if p.type == "input_subsidy" and taper is not None:
-            interventions[i] = p.model_copy(update={"taper_months": min(taper, p.duration_months)})
-    actors = list(scenario.pull.actors) if lv["pull"] else []
+    levers = scenario.levers
     budget = scenario.programme.budget_usd_ppp
-    implementers = sum(1 for a in actors if a.type == "implementer")
-    for i, a in enumerate(actors):
-        update: dict[str, Any] = {}
-        if a.type == "agent" and lv["outreach"] is not None:
-            update["placement"] = "network" if lv["outreach"] == "network" else "commercial"
-        if a.type == "implementer":
-            for key in ("kpi_volume_weight", "buyer_risk_share_usd_ppp", "lender_guarantee_share"):
-                if lv[key] is not None:
-                    update[key] = lv[key]
-            if lv["pull_budget_share"] is not None and budget is not None:
-                update["budget_usd_ppp"] = lv["pull_budget_share"] * budget / implementers
-        if update:
-            actors[i] = a.model_copy(update=update)
+    interventions = list(scenario.programme.interventions) if levers["push"] else []
+    actors = list(scenario.pull.actors) if levers["pull"] else []
+    for family, items in (("intervention", interventions), ("pull_actor", actors)):
+        types = registry(family)
+        peers = Counter(p.type for p in items)
+        for i, p in enumerate(items):
+            update = types[p.type].apply_levers(
+                p, levers, budget_usd_ppp=budget, peers=peers[p.type]
+            )
+            if update:
+                items[i] = p.model_copy(update=update)
     if interventions == list(scenario.programme.interventions) and actors == list(
         scenario.pull.actors
     ):

@@ -3,6 +3,7 @@ of the ``"intervention"`` family)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -12,6 +13,21 @@ from pushpull_sim.components import Component, ComponentParams
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
+
+
+@dataclass(frozen=True)
+class CreditRecord:
+    """A group's record of each household's borrowing, for lenders who screen on it.
+
+    Attributes (int arrays of shape ``(n,)``; counts persist after a household leaves):
+        member_months: Months attended as a member.
+        instalments_due: Monthly loan instalments that fell due.
+        repaid_on_time: Of which paid in full when due.
+    """
+
+    member_months: np.ndarray
+    instalments_due: np.ndarray
+    repaid_on_time: np.ndarray
 
 
 class InterventionParams(ComponentParams):
@@ -112,6 +128,12 @@ class Intervention(Component):
     def unit_cost_per_household(self) -> float:
         """Planned total cost of serving one household over the schedule, USD PPP."""
         raise NotImplementedError
+
+    def credit_record(self) -> CreditRecord | None:
+        """The borrowing record this intervention keeps (a savings group's), or None (the
+        default). Lenders that accept a group record read it through
+        :meth:`pushpull_sim.model.GraduationModel.credit_records`."""
+        return None
 
     def charge(self, model: GraduationModel, amount_usd_ppp: float) -> None:
         """Record a delivery cost this month against the push budget."""

@@ -39,7 +39,7 @@ from scipy import sparse
 
 from pushpull_sim.components import Reporter, State
 from pushpull_sim.households import CONTROL
-from pushpull_sim.interventions.base import Intervention, InterventionParams
+from pushpull_sim.interventions.base import CreditRecord, Intervention, InterventionParams
 from pushpull_sim.livelihood import marginal_product
 from pushpull_sim.units import MAX_VALUE
 
@@ -562,6 +562,11 @@ class SavingsGroups(Intervention):
         self.households_reached = int(self.ever_member.sum())
 
     # ------------------------------------------------------------------ results
+    def credit_record(self) -> CreditRecord:
+        """Members' borrowing record: months as a member, instalments due and repaid on
+        time (views of the group's own arrays)."""
+        return CreditRecord(self.member_months, self.instalments_due, self.repaid_on_time)
+
     def cycle_returns(self) -> dict[str, np.ndarray]:
         """Completed cycles, one entry per share-out.
 

@@ -10,7 +10,8 @@ prices below the commercial price; one that tapers lets them climb back first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -76,6 +77,21 @@ class InputSubsidy(Intervention):
     unique = True
     kind = "input_subsidy"
     Params = InputSubsidyParams
+
+    @classmethod
+    def apply_levers(
+        cls,
+        params: InputSubsidyParams,
+        levers: Mapping[str, Any],
+        *,
+        budget_usd_ppp: float | None,
+        peers: int,
+    ) -> dict[str, Any]:
+        """``subsidy_taper_months`` replaces the taper (capped at the duration)."""
+        taper = levers["subsidy_taper_months"]
+        if taper is None:
+            return {}
+        return {"taper_months": min(taper, params.duration_months)}
 
     def discount_at(self, offset: int) -> float:
         """Discount in the delivery month ``offset`` (0 = first), after any taper."""

@@ -10,6 +10,7 @@ fixed cost (the base exit rule); a facilitating implementer's start-up grant
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -17,7 +18,7 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from pushpull_sim.components import State
-from pushpull_sim.pull.base import PullActor, PullActorParams
+from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -144,7 +145,6 @@ class ServiceAgent(PullActor):
 
     def __init__(self, model: GraduationModel, params: AgentParams, villages: np.ndarray):
         super().__init__(model, params, villages)
-        self.support: dict[str, Any] = {}
         hh = model.hh
         self.hubs = np.full(self.villages.size, -1, np.int64)
         footprint = np.zeros(hh.n, bool)
@@ -178,6 +178,33 @@ class ServiceAgent(PullActor):
             self._footprint = footprint  # the base class's whole-village footprint otherwise
         self._served = self.footprint_ids()  # households served this month, ascending
         self._grant = 0.0
+
+    @classmethod
+    def apply_levers(
+        cls,
+        params: AgentParams,
+        levers: Mapping[str, Any],
+        *,
+        budget_usd_ppp: float | None,
+        peers: int,
+    ) -> dict[str, Any]:
+        """``outreach`` sets the placement: random -> commercial, network -> network."""
+        if levers["outreach"] is None:
+            return {}
+        return {"placement": "network" if levers["outreach"] == "network" else "commercial"}
+
+    def support_terms(
+        self, model: GraduationModel, offer: SupportOffer
+    ) -> tuple[dict[str, Any], float]:
+        """A start-up grant, paid in full each month: ``{"grant_usd_ppp_per_month": x}``."""
+        x = offer.grant_usd_ppp_per_month
+        return {"grant_usd_ppp_per_month": x}, x
+
+    def accept_support(self, terms: dict[str, Any], scale: float, paid_usd_ppp: float) -> None:
+        """The grant is what was actually paid."""
+        super().accept_support(
+            {**terms, "grant_usd_ppp_per_month": paid_usd_ppp}, scale, paid_usd_ppp
+        )
 
     def decide(self, model: GraduationModel) -> None:
         if not self.active:

@@ -12,7 +12,8 @@ when it stops paying. Scenario files list them by type::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import mesa
 import numpy as np
@@ -51,6 +52,28 @@ class PullActorParams(ComponentParams):
     )
 
 
+@dataclass(frozen=True)
+class SupportOffer:
+    """What a facilitating project offers the pull actors it supports this month.
+
+    Each actor type takes what applies to it (:meth:`PullActor.support_terms`).
+
+    Attributes:
+        grant_usd_ppp_per_month: Start-up grant per actor per month, USD PPP.
+        risk_share_usd_ppp: Payment per very poor supplier per month, USD PPP.
+        kpi_volume_weight: Weight of sales volume (vs inclusion of the very poor) in the
+            KPI the project sets, 0-1.
+        guarantee_share: Share of the loss on loans to the very poor it guarantees, 0-1.
+        guarantor: The project, whose ``pay_claim(model, amount)`` pays a guarantee claim.
+    """
+
+    grant_usd_ppp_per_month: float
+    risk_share_usd_ppp: float
+    kpi_volume_weight: float
+    guarantee_share: float
+    guarantor: Any
+
+
 class PullActor(Component, mesa.Agent):
     """Base class of pull actors (one :class:`mesa.Agent` each).
 
@@ -81,6 +104,11 @@ class PullActor(Component, mesa.Agent):
     #: Actors act in ascending priority, then in scenario order (a facilitator that
     #: supports the others goes first).
     priority: ClassVar[int] = 0
+    #: A commercial actor lives on its own revenue (a facilitating project does not).
+    commercial: ClassVar[bool] = True
+    #: Whether the actor takes the strategy's pull share of the budget
+    #: (``pull_budget_share``) as its own budget.
+    takes_pull_budget: ClassVar[bool] = False
 
     def __init__(self, model: GraduationModel, params: PullActorParams, villages: np.ndarray):
         super().__init__(model)
@@ -95,6 +123,9 @@ class PullActor(Component, mesa.Agent):
         self.cost_usd_ppp = 0.0
         self._monthly_profit: list[float] = []
         self.records: list[dict[str, float | int | str]] = []
+        #: Support from a facilitating project this month (:meth:`accept_support`); empty
+        #: without support.
+        self.support: dict[str, Any] = {}
 
     @classmethod
     def stream_name(cls) -> str:
@@ -129,7 +160,38 @@ class PullActor(Component, mesa.Agent):
         return cached[2]
 
     def decide(self, model: GraduationModel) -> None:
-        """Choose whom to serve this month (default: nothing)."""
+        """The pull actor's monthly action: choose whom to serve (default: nothing)."""
+
+    # -- named methods other components call -------------------------------------------
+    def support_terms(
+        self, model: GraduationModel, offer: SupportOffer
+    ) -> tuple[dict[str, Any], float] | None:
+        """The support this actor takes from a facilitating project's offer this month.
+
+        Args:
+            model: The model.
+            offer: What the project offers.
+
+        Returns:
+            tuple | None: ``(terms, payment due in USD PPP)``, or None (the default) if
+            the actor takes no support.
+        """
+        return None
+
+    def accept_support(self, terms: dict[str, Any], scale: float, paid_usd_ppp: float) -> None:
+        """Take the support granted this month: ``terms`` from :meth:`support_terms`, paid
+        at ``scale`` (0-1, below 1 when the project's budget runs short), ``paid_usd_ppp``
+        in all. Sets :attr:`support`."""
+        self.support = {**terms, "paid_usd_ppp": paid_usd_ppp}
+
+    def clear_support(self) -> None:
+        """The project's support ends (for this month, or for good)."""
+        self.support = {}
+
+    def ever_lent_to(self) -> np.ndarray | None:
+        """Households this actor has ever lent to, bool, shape ``(n,)``; None (the
+        default) for an actor that does not lend."""
+        return None
 
     def settle(self, model: GraduationModel) -> None:
         """Collect, book and check viability (subclasses call :meth:`book`)."""

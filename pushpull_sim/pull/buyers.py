@@ -9,7 +9,7 @@ from pydantic import Field
 
 from pushpull_sim.components import Reporter, State
 from pushpull_sim.livelihood import own_production
-from pushpull_sim.pull.base import PullActor, PullActorParams
+from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -202,7 +202,6 @@ class Buyer(PullActor):
     def __init__(self, model: GraduationModel, params: BuyerParams, villages: np.ndarray):
         super().__init__(model, params, villages)
         n = model.hh.n
-        self.support: dict[str, Any] = {}
         self._revenues: list[float] = []
         self.paid_total = np.zeros(n)
         self.haircut_total = np.zeros(n)
@@ -210,6 +209,27 @@ class Buyer(PullActor):
         self._suppliers = np.zeros(0, np.int64)
         self._bought = 0.0
         self._paid = 0.0
+
+    def support_terms(
+        self, model: GraduationModel, offer: SupportOffer
+    ) -> tuple[dict[str, Any], float]:
+        """Risk sharing, paid per very poor supplier the buyer actually has (links as they
+        stand at decision time: only real inclusion is paid), and the project's KPI
+        weight: ``{"risk_share_usd_ppp": y, "kpi_volume_weight": w}``."""
+        hh = model.hh
+        fp = self.footprint_ids()  # a buyer's suppliers are in its footprint
+        poor_suppliers = int(((hh.buyer[fp] == self.unique_id) & model.pull_list[fp]).sum())
+        pay = offer.risk_share_usd_ppp * poor_suppliers
+        terms = {
+            "risk_share_usd_ppp": offer.risk_share_usd_ppp,
+            "kpi_volume_weight": offer.kpi_volume_weight,
+        }
+        return terms, pay
+
+    def accept_support(self, terms: dict[str, Any], scale: float, paid_usd_ppp: float) -> None:
+        """The risk-sharing rate is scaled down with the payment."""
+        scaled = {**terms, "risk_share_usd_ppp": terms["risk_share_usd_ppp"] * scale}
+        super().accept_support(scaled, scale, paid_usd_ppp)
 
     def expected_volume(self, model: GraduationModel, ids: np.ndarray | None = None) -> np.ndarray:
         """Expected monthly purchase, USD PPP at spot value.

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from pushpull_sim.components import Reporter, State
 from pushpull_sim.livelihood import marginal_product
-from pushpull_sim.pull.base import PullActor, PullActorParams
+from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -147,7 +147,6 @@ class Lender(PullActor):
         self.excluded = np.zeros(n, bool)
         self.ever_borrowed = np.zeros(n, bool)
         self.interest_paid_total = np.zeros(n)
-        self.support: dict[str, Any] = {}  # set by a facilitating implementer
         self.guaranteed = np.zeros(n)  # share of each loan's loss a guarantee covers
         self.guarantor: Any = None  # the implementer whose guarantee covers loans
         self.claims_paid_usd_ppp = 0.0
@@ -198,17 +197,25 @@ class Lender(PullActor):
     def _good_group_record(self, model: GraduationModel, sel: slice | np.ndarray) -> np.ndarray:
         p = self.params
         record = np.zeros(model.hh.n, bool)[sel]
-        for iv in model.interventions:
-            months = getattr(iv, "member_months", None)
-            if months is None:
-                continue
-            due_n = iv.instalments_due[sel]
+        for history in model.credit_records():
+            due_n = history.instalments_due[sel]
             due = np.maximum(due_n, 1)
-            rate = np.where(due_n > 0, iv.repaid_on_time[sel] / due, 1.0)
-            record |= (months[sel] >= p.group_record_min_months) & (
+            rate = np.where(due_n > 0, history.repaid_on_time[sel] / due, 1.0)
+            record |= (history.member_months[sel] >= p.group_record_min_months) & (
                 rate >= p.group_record_min_repayment
             )
         return record
+
+    def support_terms(
+        self, model: GraduationModel, offer: SupportOffer
+    ) -> tuple[dict[str, Any], float]:
+        """A guarantee on loans to the very poor, paid only on claims:
+        ``{"guarantee_share": g, "guarantor": project}``."""
+        return {"guarantee_share": offer.guarantee_share, "guarantor": offer.guarantor}, 0.0
+
+    def ever_lent_to(self) -> np.ndarray:
+        """Households this lender has ever lent to, bool, shape ``(n,)``."""
+        return self.ever_borrowed
 
     def decide(self, model: GraduationModel) -> None:
         self._month_cost = 0.0

@@ -8,16 +8,18 @@ leaves for losses. Whether the actors it supported stay after it withdraws is th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from pushpull_sim.pull.base import PullActor, PullActorParams
+from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
+    from pushpull_sim.scenario import Scenario
 
 
 class PullImplementerParams(PullActorParams):
@@ -109,19 +111,21 @@ class PullImplementer(PullActor):
     """A facilitating project that supports the other pull actors for a window.
 
     **Decide** (before the other actors: ``priority = -1``, and the model orders actors by
-    priority): while ``start < month <= end`` and budget remains, it sets ``support`` on
-    the active pull actors of ``model.pull_actors`` and pays, this month:
+    priority): while ``start < month <= end`` and budget remains, it makes its
+    :meth:`offer` (a :class:`~pushpull_sim.pull.base.SupportOffer`) to each active pull
+    actor of ``model.pull_actors`` in its villages; each actor states the terms it takes
+    and the payment due (:meth:`~pushpull_sim.pull.base.PullActor.support_terms`):
 
-    * agents (kind ``"agent"``): ``{"grant_usd_ppp_per_month": x}``, paid in full
+    * agents take the start-up grant, ``{"grant_usd_ppp_per_month": x}``, paid in full
       monthly to each active agent;
-    * buyers (kind ``"buyer"``): ``{"risk_share_usd_ppp": y, "kpi_volume_weight": w}``;
-      paid ``y`` per very poor supplier the buyer actually has (``hh.buyer == buyer id
-      & model.pull_list``, links as they stand at decision time), so only real inclusion is
-      paid; ``support["paid_usd_ppp"]`` is the month's payment, which the buyer should
-      count as revenue;
-    * lenders (kind ``"lender"``): ``{"guarantee_share": g, "guarantor": self}``; lowers
-      their screening hurdle for very poor applicants, and :meth:`pay_claim` pays share g
-      of the principal lost when one of those loans defaults.
+    * buyers take risk sharing and the KPI weight, ``{"risk_share_usd_ppp": y,
+      "kpi_volume_weight": w}``, paid ``y`` per very poor supplier the buyer actually has
+      (``hh.buyer == buyer id & model.pull_list``, links as they stand at decision time),
+      so only real inclusion is paid; ``support["paid_usd_ppp"]`` is the month's
+      payment, which the buyer counts as revenue;
+    * lenders take the guarantee, ``{"guarantee_share": g, "guarantor": self}``; it
+      lowers their screening hurdle for very poor applicants, and :meth:`pay_claim` pays
+      share g of the principal lost when one of those loans defaults.
 
     When the month's payments exceed what is left of the budget, every payment is scaled
     down in proportion (the dicts carry the amounts actually paid), so spending never
@@ -137,6 +141,44 @@ class PullImplementer(PullActor):
     kind = "implementer"
     Params = PullImplementerParams
     priority: ClassVar[int] = -1
+    commercial: ClassVar[bool] = False
+    takes_pull_budget: ClassVar[bool] = True
+
+    @classmethod
+    def apply_levers(
+        cls,
+        params: PullImplementerParams,
+        levers: Mapping[str, Any],
+        *,
+        budget_usd_ppp: float | None,
+        peers: int,
+    ) -> dict[str, Any]:
+        """``kpi_volume_weight``, ``buyer_risk_share_usd_ppp`` and
+        ``lender_guarantee_share`` replace the project's own; with a programme budget,
+        ``pull_budget_share`` x budget becomes its budget (split equally among peers)."""
+        update: dict[str, Any] = {}
+        for key in ("kpi_volume_weight", "buyer_risk_share_usd_ppp", "lender_guarantee_share"):
+            if levers[key] is not None:
+                update[key] = levers[key]
+        if levers["pull_budget_share"] is not None and budget_usd_ppp is not None:
+            update["budget_usd_ppp"] = levers["pull_budget_share"] * budget_usd_ppp / peers
+        return update
+
+    @classmethod
+    def check_scenario(cls, params: PullImplementerParams, scenario: Scenario) -> str | None:
+        """The support window, its unset ends taken from the programme's, must not end
+        before it starts."""
+        if params.start_month is None and params.end_month is None:
+            return None
+        prog = scenario.programme
+        start = prog.start_month if params.start_month is None else params.start_month
+        end = prog.end_month if params.end_month is None else params.end_month
+        if end < start:
+            return (
+                f"support window ends (month {end}) before it starts (month {start}); unset "
+                "ends default to the programme window"
+            )
+        return None
 
     def __init__(self, model: GraduationModel, params: PullImplementerParams, villages: np.ndarray):
         super().__init__(model, params, villages)
@@ -161,8 +203,19 @@ class PullImplementer(PullActor):
 
     def _clear(self) -> None:
         for actor in self._supported:
-            actor.support = {}
+            actor.clear_support()
         self._supported = []
+
+    def offer(self) -> SupportOffer:
+        """What the project offers each supported actor this month (its parameters)."""
+        p = self.params
+        return SupportOffer(
+            grant_usd_ppp_per_month=p.agent_grant_usd_ppp_per_month,
+            risk_share_usd_ppp=p.buyer_risk_share_usd_ppp,
+            kpi_volume_weight=p.kpi_volume_weight,
+            guarantee_share=p.lender_guarantee_share,
+            guarantor=self,
+        )
 
     def decide(self, model: GraduationModel) -> None:
         self._month_spent = 0.0
@@ -170,39 +223,20 @@ class PullImplementer(PullActor):
         self._clear()
         if not (self.active and self.window_open(model) and self.remaining_usd_ppp > 0):
             return
-        p, hh = self.params, model.hh
-        plans: list[tuple[PullActor, dict[str, float], float]] = []
+        offer = self.offer()
+        plans: list[tuple[PullActor, dict[str, Any], float]] = []
         for actor in model.pull_actors:  # a handful of actors, not households
             if actor is self or not actor.active:
                 continue
             if not np.isin(actor.villages, self.villages).any():
                 continue
-            if actor.kind == "agent":
-                x = p.agent_grant_usd_ppp_per_month
-                plans.append((actor, {"grant_usd_ppp_per_month": x}, x))
-            elif actor.kind == "buyer":
-                fp = actor.footprint_ids()  # a buyer's suppliers are in its footprint
-                poor_suppliers = int(
-                    ((hh.buyer[fp] == actor.unique_id) & model.pull_list[fp]).sum()
-                )
-                pay = p.buyer_risk_share_usd_ppp * poor_suppliers
-                terms = {
-                    "risk_share_usd_ppp": p.buyer_risk_share_usd_ppp,
-                    "kpi_volume_weight": p.kpi_volume_weight,
-                }
-                plans.append((actor, terms, pay))
-            elif actor.kind == "lender":
-                terms = {"guarantee_share": p.lender_guarantee_share, "guarantor": self}
-                plans.append((actor, terms, 0.0))
+            request = actor.support_terms(model, offer)  # each actor states its terms
+            if request is not None:
+                plans.append((actor, *request))
         total = sum(pay for _, _, pay in plans)
         scale = min(1.0, self.remaining_usd_ppp / total) if total > 0 else 1.0
         for actor, terms, pay in plans:
-            paid = pay * scale
-            if actor.kind == "agent":
-                terms["grant_usd_ppp_per_month"] = paid
-            elif actor.kind == "buyer":
-                terms["risk_share_usd_ppp"] *= scale
-            actor.support = {**terms, "paid_usd_ppp": paid}
+            actor.accept_support(terms, scale, pay * scale)
             self._supported.append(actor)
         self._month_spent = total * scale
         self.spent_usd_ppp += self._month_spent
