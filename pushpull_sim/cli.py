@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every registered push intervention and pull actor type with its "
         "parameters, defaults, units and sources.",
     )
-    from pushpull_sim.strategies import STRATEGIES
+    from pushpull_sim.levers import STRATEGIES
 
     compare = sub.add_parser(
         "compare",

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -27,7 +28,8 @@ from pydantic_core import PydanticCustomError
 
 from pushpull_sim.components import registry
 from pushpull_sim.interventions import REGISTRY
-from pushpull_sim.strategies import STRATEGY_NAMES, lever_values
+from pushpull_sim.levers import BUNDLES, LEVERS, push_budget_of
+from pushpull_sim.levers import resolve as resolve_levers
 from pushpull_sim.targeting import check_options
 from pushpull_sim.units import MAX_VALUE  # bound of open-ended parameters
 
@@ -816,195 +818,45 @@ class Pull(_Group):
         return _build_components(v, PULL_REGISTRY, "pull.actors", "pull actor")
 
 
-class Strategy(_Group):
+class _StrategyTable(_Group):
     """How push and pull are integrated: a named bundle of disconnect levers.
 
-    ``name`` picks a bundle of :data:`pushpull_sim.strategies.STRATEGIES` (``custom``, the
+    ``name`` picks a bundle of :data:`pushpull_sim.levers.STRATEGIES` (``custom``, the
     default, leaves every component exactly as written); any other key set here overrides
     that lever of the bundle. Unset keys (None) take the bundle's value; the resolved
-    values are :attr:`Scenario.levers`. See :mod:`pushpull_sim.strategies` for the table
-    of mechanisms and levers. Every bundle value is an Assumption (documented there).
+    values are :attr:`Scenario.levers`. Every key after ``name`` is declared in
+    :data:`pushpull_sim.levers.LEVERS` (with the table of mechanisms and levers); every
+    bundle value is an Assumption.
     """
-
-    name: Literal[STRATEGY_NAMES] = Field(  # type: ignore[valid-type]
-        "custom",
-        description="Strategy bundle: custom (components as written), none, push_only, "
-        "pull_only, siloed, sequenced or layered. Assumption: custom.",
-    )
-    push: bool | None = Field(
-        None, description="Run the push stream (programme.interventions). Assumption: bundle."
-    )
-    pull: bool | None = Field(
-        None, description="Run the pull stream (pull.actors). Assumption: bundle."
-    )
-    pull_budget_share: float | None = Field(
-        None,
-        ge=0,
-        le=1,
-        description="Share of programme.budget_usd_ppp given to the pull implementer (its "
-        "budget_usd_ppp is replaced); the push stream gets the rest, less the integration "
-        "lead's cost. Needs a budget. Assumption: bundle.",
-    )
-    targeting_lists: Literal["shared", "separate"] | None = Field(
-        None,
-        description="List of 'very poor' households the pull side's inclusion incentives "
-        "use (risk sharing, guarantees, network placement): the programme's own PMT list "
-        "(shared) or one the pull implementer draws itself with the same rule and share "
-        "but its own survey error (separate). Assumption: bundle.",
-    )
-    linkage: bool | None = Field(
-        None,
-        description="Linkage activities: participants handed over to the pull side are "
-        "introduced to it (referred to lenders, registered with agents, organised into "
-        "village producer groups that market together). Assumption: bundle.",
-    )
-    linkage_cost_usd_ppp: float = Field(
-        15.0,
-        ge=0,
-        le=MAX_VALUE,
-        description="Cost of linking one household, USD PPP, planned per participant and "
-        "booked as cost line 'linkage'. Assumption.",
-    )
-    reference_anchoring: Literal["price_paid", "commercial_price"] | None = Field(
-        None,
-        description="What households' reference input price drifts toward: the price they "
-        "pay, voucher discount included (price_paid), or the commercial price, the voucher "
-        "shown as a separate payment (commercial_price). Assumption: bundle.",
-    )
-    subsidy_taper_months: int | None = Field(
-        None,
-        ge=0,
-        le=1200,
-        description="Replaces every input_subsidy's taper_months (capped at its duration). "
-        "Assumption: bundle.",
-    )
-    transition: Literal["none", "fixed", "readiness"] | None = Field(
-        None,
-        description="Hand-over from push to pull: none (both run side by side, participants "
-        "handed over at the start), fixed (one switch for everyone at switch_month: pull "
-        "actors arrive then and push support stops) or readiness (each participant once "
-        "ready, see readiness_*). Assumption: bundle.",
-    )
-    switch_month: int | None = Field(
-        None,
-        ge=1,
-        le=1200,
-        description="Fixed switch: months after the programme starts. Assumption: bundle "
-        "(none of the bundles sets it: half the programme window, 18 months of a 3-year "
-        "project).",
-    )
-    readiness_min_months: int = Field(
-        12,
-        ge=0,
-        le=1200,
-        description="Readiness rule: programme months before anyone can be judged ready. "
-        "Assumption: the core package (asset transfer, consumption support, training) is "
-        "delivered first, as in BRAC-style programmes [B15].",
-    )
-    readiness_min_assets_usd_ppp: float = Field(
-        250.0,
-        ge=0,
-        le=MAX_VALUE,
-        description="Readiness rule: productive assets at least this, USD PPP. Assumption "
-        "(near the S-shaped technology's threshold, livelihood.asset_threshold_usd_ppp).",
-    )
-    readiness_min_savings_months: float = Field(
-        1.0,
-        ge=0,
-        le=120,
-        description="Readiness rule: savings (cash + savings-group share) of at least this "
-        "many months of subsistence need. Assumption (a buffer against one bad month).",
-    )
-    readiness_min_income_share: float = Field(
-        1.0,
-        ge=0,
-        le=100,
-        description="Readiness rule: earned income over the last 12 months (wage, own "
-        "production, sales; transfers excluded) of at least this share of subsistence need. "
-        "Assumption (a household that already lives on its own earnings).",
-    )
-    outreach: Literal["random", "network"] | None = Field(
-        None,
-        description="Where agents set up: at commercial hubs, wherever they happen to be "
-        "most profitable (random with respect to the very poor), or at network hubs reaching "
-        "the most very poor (network); replaces every agent's placement. Assumption: bundle.",
-    )
-    coordination: float | None = Field(
-        None,
-        ge=0,
-        le=1,
-        description="Monthly probability that the implementers act on a participant's "
-        "hand-over (linkage); 0 = never. Assumption: bundle.",
-    )
-    information_lag_months: int | None = Field(
-        None,
-        ge=0,
-        le=120,
-        description="Months before the pull side learns of a participant's hand-over "
-        "(readiness is judged on information this old). Assumption: bundle.",
-    )
-    integration_lead: bool | None = Field(
-        None,
-        description="A designated integration lead: coordination 1 and no information lag "
-        "(unless this table sets them), at integration_lead_usd_ppp_per_month in the "
-        "programme window (cost line 'integration_lead'). Assumption: bundle.",
-    )
-    integration_lead_usd_ppp_per_month: float = Field(
-        400.0,
-        ge=0,
-        le=MAX_VALUE,
-        description="Cost of the integration lead per programme month, USD PPP. Assumption "
-        "(one coordinator's salary and travel).",
-    )
-    kpi_volume_weight: float | None = Field(
-        None,
-        ge=0,
-        le=1,
-        description="Replaces the pull implementer's KPI weight on volume (vs inclusion). "
-        "Assumption: bundle.",
-    )
-    buyer_risk_share_usd_ppp: float | None = Field(
-        None,
-        ge=0,
-        le=MAX_VALUE,
-        description="Replaces the pull implementer's risk-sharing payment per very poor "
-        "supplier per month, USD PPP. Assumption: bundle.",
-    )
-    lender_guarantee_share: float | None = Field(
-        None,
-        ge=0,
-        le=1,
-        description="Replaces the pull implementer's guarantee share on loans to the very "
-        "poor. Assumption: bundle.",
-    )
 
     def resolved(self) -> dict[str, Any]:
         """Every lever's value: the bundle's, overridden by the keys set here.
 
         Returns:
-            dict: ``{lever: value}``, keys of :data:`pushpull_sim.strategies.CUSTOM` plus
-            the always-set parameters (costs and the readiness rule).
+            dict: ``{lever: value}``, keys of :data:`pushpull_sim.levers.CUSTOM` plus
+            the settings (costs and the readiness rule); see
+            :func:`pushpull_sim.levers.resolve`.
         """
-        values = lever_values(self.name)
-        for key in values:
-            mine = getattr(self, key)
-            if mine is not None:
-                values[key] = mine
-        for key in (
-            "linkage_cost_usd_ppp",
-            "readiness_min_assets_usd_ppp",
-            "readiness_min_months",
-            "readiness_min_savings_months",
-            "readiness_min_income_share",
-            "integration_lead_usd_ppp_per_month",
-        ):
-            values[key] = getattr(self, key)
-        if values["integration_lead"]:  # unless this table sets them itself
-            if self.coordination is None:
-                values["coordination"] = 1.0
-            if self.information_lag_months is None:
-                values["information_lag_months"] = 0
-        return values
+        return resolve_levers(self.model_dump())
+
+
+#: The ``[strategy]`` table: ``name`` and one field per entry of
+#: :data:`pushpull_sim.levers.LEVERS`, generated from those declarations.
+Strategy = create_model(
+    "Strategy",
+    __base__=_StrategyTable,
+    __module__=__name__,
+    __doc__=_StrategyTable.__doc__,
+    name=(
+        Literal[BUNDLES],  # type: ignore[valid-type]
+        Field(
+            "custom",
+            description="Strategy bundle: custom (components as written), none, push_only, "
+            "pull_only, siloed, sequenced or layered. Assumption: custom.",
+        ),
+    ),
+    **{lever.name: lever.field() for lever in LEVERS},
+)
 
 
 class RCT(_Group):
@@ -1127,9 +979,7 @@ class Scenario(_Group):
                 {"s": lv["switch_month"], "w": window},
             )
         if prog.budget_usd_ppp is not None:
-            from pushpull_sim.strategies import push_budget
-
-            left = push_budget(self)
+            left = push_budget_of(prog.budget_usd_ppp, prog.fixed_cost_usd_ppp, window, lv)
             if left < 0:
                 raise PydanticCustomError(
                     "villages",
