@@ -302,14 +302,14 @@ class CompareResult:
         has_implementer = any(
             pull_types[a.type].takes_pull_budget for a in self.scenario.pull.actors
         )
-        for label, lv in self.levers.items():
-            share = lv["pull_budget_share"] or 0.0
-            if lv["pull"] and share > 0 and not has_implementer:
+        for label, levers in self.levers.items():
+            share = levers["pull_budget_share"] or 0.0
+            if levers["pull"] and share > 0 and not has_implementer:
                 notes.append(
                     f"{label}: the scenario has no pull implementer, so its pull share of the "
                     f"budget ({share:.0%}) stays unspent"
                 )
-            if lv["push"] and not self.scenario.programme.interventions:
+            if levers["push"] and not self.scenario.programme.interventions:
                 notes.append(f"{label}: the scenario has no push interventions")
             runs = self.runs[self.runs["strategy"] == label]
             if budget is not None and (runs["total_cost_usd_ppp"] > budget * 1.001).any():

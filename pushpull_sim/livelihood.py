@@ -86,17 +86,17 @@ def technology(asset_kind: np.ndarray, sc: Scenario) -> Technology:
     Returns:
         Technology: Arrays of shape ``(n,)``.
     """
-    lv, en, sc2, sh = sc.livelihood, sc.enterprise, sc.short_cycle, sc.shocks
+    liv, en, sc2, sh = sc.livelihood, sc.enterprise, sc.short_cycle, sc.shocks
 
     def pick(livestock: float, enterprise: float, short_cycle: float) -> np.ndarray:
         return np.choose(asset_kind, (livestock, enterprise, short_cycle)).astype(float)
 
     def field(name: str) -> np.ndarray:
-        return pick(getattr(lv, name), getattr(en, name), getattr(sc2, name))
+        return pick(getattr(liv, name), getattr(en, name), getattr(sc2, name))
 
     return Technology(
-        production=lv.production,
-        concave_alpha=lv.concave_alpha,
+        production=liv.production,
+        concave_alpha=liv.concave_alpha,
         asset_threshold_usd_ppp=field("asset_threshold_usd_ppp"),
         threshold_width_usd_ppp=field("threshold_width_usd_ppp"),
         return_low_monthly=field("return_low_monthly"),

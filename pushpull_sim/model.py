@@ -195,18 +195,18 @@ class GraduationModel(mesa.Model):
         self.pull_actors.sort(key=lambda actor: actor.priority)  # stable: scenario order
         for actor in self.pull_actors:
             actor.setup(self)
-        lv = self.levers
+        levers = self.levers
         #: Month from which the pull actors act (after a fixed switch, they arrive then).
         self.pull_start_month = sc.programme.start_month + (
-            lv["switch_month"] if lv["transition"] == "fixed" else 0
+            levers["switch_month"] if levers["transition"] == "fixed" else 0
         )
-        if lv["transition"] == "fixed":
+        if levers["transition"] == "fixed":
             self.pull_waiting, self.pull_actors = self.pull_actors, []
         # hand-over from push to pull: candidates as known `information_lag_months` ago
-        self._handover_info: deque[np.ndarray] = deque(maxlen=lv["information_lag_months"] + 1)
+        self._handover_info: deque[np.ndarray] = deque(maxlen=levers["information_lag_months"] + 1)
         self.handover_month = np.full(hh.n, NEVER, np.int32)
         # a hand-over matters only when it links households or ends their push phase
-        self._hands_over = lv["linkage"] or lv["transition"] != "none"
+        self._hands_over = levers["linkage"] or levers["transition"] != "none"
 
         self.recorder = Recorder(self) if record else None
         if self.recorder is not None:
@@ -224,7 +224,8 @@ class GraduationModel(mesa.Model):
         hh.village[:] = np.repeat(np.arange(pop.villages, dtype=np.int32), sizes)
         hh.region[:] = hh.village // pop.villages_per_region
         mean_extra = max(pop.household_size_ae_mean - 1.0, 1e-9)
-        hh.size_ae[:] = 1.0 + rng.gamma(4.0, mean_extra / 4.0, n)
+        shape = pop.household_size_gamma_shape
+        hh.size_ae[:] = 1.0 + rng.gamma(shape, mean_extra / shape, n)
         capacity = np.exp(pop.labour_capacity_sigma * rng.standard_normal(n))
         hh.labour[:] = hh.size_ae * pop.adults_per_ae * capacity
         hh.ability[:] = np.exp(
@@ -454,9 +455,7 @@ class GraduationModel(mesa.Model):
         # the binomial inverse is 0 wherever u <= P(no death) = (1 - p)^units (the first
         # test of its quantile), so it is only evaluated where it can be above 0; the
         # margin covers any last-digit difference in pow: the same numbers, much faster.
-        # There 0 < u < 1, units is a positive integer and 0 <= p <= 1, so the
-        # distribution's own quantile (_ppf) is what binom.ppf would return, without its
-        # argument checks. Herds without deaths lose nothing (assets x 0 / units = 0).
+        # Herds without deaths lose nothing (assets x 0 / units = 0).
         none_die = (1.0 - p) ** units
         live = np.flatnonzero(has & (u > none_die * (1.0 - 1e-9)))
         units_live, p_live, u_live = units[live], p[live], u[live]
@@ -467,7 +466,7 @@ class GraduationModel(mesa.Model):
         one = (none_die[live] > 1e-6) & (u_live < at_most_one * (1.0 - 1e-9))
         died = np.ones(live.size)
         more = np.flatnonzero(~one)
-        died[more] = np.maximum(stats.binom._ppf(u_live[more], units_live[more], p_live[more]), 0.0)
+        died[more] = np.maximum(stats.binom.ppf(u_live[more], units_live[more], p_live[more]), 0.0)
         mortality = np.zeros(n)
         mortality[live] = hh.assets[live] * died / units_live
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
@@ -532,22 +531,22 @@ class GraduationModel(mesa.Model):
         switch every participant leaves it at the switch, on the calendar) and, with
         ``linkage``, is introduced to the pull side (``hh.linked``, cost line ``linkage``).
         """
-        hh, lv = self.hh, self.levers
+        hh, levers = self.hh, self.levers
         u = self.streams.get("strategy.handover").random(hh.n)  # every month: CRN
         part = hh.participant
-        after_switch = self.programme_month > lv["switch_month"]
-        if lv["transition"] == "fixed":
+        after_switch = self.programme_month > levers["switch_month"]
+        if levers["transition"] == "fixed":
             candidates = part & after_switch
             if after_switch:
                 hh.in_push[:] = False
-        elif lv["transition"] == "readiness":
+        elif levers["transition"] == "readiness":
             savings = hh.savings + hh.vsla_share
             candidates = (
                 part
-                & (self.programme_month > lv["readiness_min_months"])
-                & (hh.assets >= lv["readiness_min_assets_usd_ppp"])
-                & (savings >= lv["readiness_min_savings_months"] * self.need)
-                & (hh.income_12m >= lv["readiness_min_income_share"] * self.need)
+                & (self.programme_month > levers["readiness_min_months"])
+                & (hh.assets >= levers["readiness_min_assets_usd_ppp"])
+                & (savings >= levers["readiness_min_savings_months"] * self.need)
+                & (hh.income_12m >= levers["readiness_min_income_share"] * self.need)
             )
         else:
             candidates = part
@@ -555,16 +554,16 @@ class GraduationModel(mesa.Model):
         if len(self._handover_info) < self._handover_info.maxlen:
             return
         new = np.flatnonzero(
-            self._handover_info[0] & (self.handover_month == NEVER) & (u < lv["coordination"])
+            self._handover_info[0] & (self.handover_month == NEVER) & (u < levers["coordination"])
         )
         if new.size == 0:
             return
         self.handover_month[new] = self.month
-        if lv["transition"] == "readiness":
+        if levers["transition"] == "readiness":
             hh.in_push[new] = False
-        if lv["linkage"] and self.pull_actors + self.pull_waiting:
+        if levers["linkage"] and self.pull_actors + self.pull_waiting:
             hh.linked[new] = True
-            self.charge_cost("linkage", lv["linkage_cost_usd_ppp"] * new.size)
+            self.charge_cost("linkage", levers["linkage_cost_usd_ppp"] * new.size)
 
     def _drought(self) -> np.ndarray | None:
         """Households in a region in drought, bool, shape ``(n,)``; None if no region is
@@ -576,11 +575,11 @@ class GraduationModel(mesa.Model):
 
     def _produce_and_earn(self) -> None:
         sc, hh = self.params, self.hh
-        lv, sh = sc.livelihood, sc.shocks
+        liv, sh = sc.livelihood, sc.shocks
         drought = self._drought()
         ill_factor = 1.0 - sh.illness_income_loss * hh.ill
         offered = self._labour_offered()
-        days = offered * lv.employment_rate
+        days = offered * liv.employment_rate
         if drought is not None:  # otherwise the factor is 1.0
             days = days * (1.0 - sh.drought_wage_loss * drought)
         if self.month > 0:
@@ -592,7 +591,7 @@ class GraduationModel(mesa.Model):
         hh.income_wage[:] = days * hh.wage_rate * ill_factor
         # own production: gross output and the input bill at full input use
         tech = self.tech
-        scale = hh.ability * (1.0 + lv.skill_productivity_gain * hh.skill)
+        scale = hh.ability * (1.0 + liv.skill_productivity_gain * hh.skill)
         net_full = own_production(hh.assets, tech) * scale
         gross_full = net_full / (1.0 - tech.input_share)
         bill_full = gross_full - net_full
@@ -604,7 +603,7 @@ class GraduationModel(mesa.Model):
         ratio = hh.reference_price / price
         use = np.ones(hh.n)
         below = np.flatnonzero(~(ratio >= 1.0))
-        use[below] = np.minimum(ratio[below] ** lv.input_price_elasticity, 1.0)
+        use[below] = np.minimum(ratio[below] ** liv.input_price_elasticity, 1.0)
         # and no more than the cash at hand pays for (a voucher stretches it)
         cash_at_hand = hh.savings + hh.income_wage + hh.transfer_cash + hh.remittances
         paid_at_full_use = bill_full * price
@@ -612,7 +611,7 @@ class GraduationModel(mesa.Model):
             cash_at_hand, paid_at_full_use, out=np.ones_like(use), where=paid_at_full_use > 0
         )
         use = np.minimum(use, affordable)
-        output = gross_full * (1.0 - lv.input_output_loss * (1.0 - use))
+        output = gross_full * (1.0 - liv.input_output_loss * (1.0 - use))
         if drought is not None:  # otherwise the factor is 1.0
             output = output * (1.0 - sh.drought_yield_loss * tech.drought_exposure * drought)
         output = output * ill_factor
@@ -622,8 +621,8 @@ class GraduationModel(mesa.Model):
         hh.input_cost[:] = cost
         hh.input_subsidy[:] = subsidy
         hh.transfer_in_kind += subsidy
-        if lv.local_price_discount:  # thin village markets pay less than the spot price
-            output = output * (1.0 - lv.local_price_discount)
+        if liv.local_price_discount:  # thin village markets pay less than the spot price
+            output = output * (1.0 - liv.local_price_discount)
         hh.income_own[:] = output - cost
         # the reference price drifts toward the price paid (or, when vouchers are shown as
         # a separate payment, the commercial price), where inputs are bought
@@ -631,15 +630,15 @@ class GraduationModel(mesa.Model):
         if self.levers["reference_anchoring"] == "commercial_price":
             anchor = 1.0 + hh.transaction_cost
         buying = np.flatnonzero(cost > 0)
-        hh.reference_price[buying] += lv.reference_price_adjustment * (
+        hh.reference_price[buying] += liv.reference_price_adjustment * (
             anchor[buying] - hh.reference_price[buying]
         )
 
     def _labour_offered(self) -> np.ndarray:
         """Casual labour days each household offers this month, shape ``(n,)``."""
-        lv = self.params.livelihood
+        liv = self.params.livelihood
         hh = self.hh
-        return hh.labour * lv.labour_days_per_month * (1.0 - own_time_share(hh.assets, lv))
+        return hh.labour * liv.labour_days_per_month * (1.0 - own_time_share(hh.assets, liv))
 
     def _labour_supply(self, offered: np.ndarray | None = None) -> np.ndarray:
         """Casual labour days offered per village this month, shape ``(villages,)``.
@@ -657,14 +656,15 @@ class GraduationModel(mesa.Model):
         Args:
             offered: :meth:`_labour_offered`, if already computed this month.
         """
-        lv = self.params.livelihood
-        if lv.wage_flexibility == 0:
+        liv = self.params.livelihood
+        if liv.wage_flexibility == 0:
             return
         ref = self.labour_supply_baseline
         supply = self._labour_supply(offered)
         ratio = np.divide(supply, ref, out=np.ones_like(ref), where=ref > 0)
-        ratio = np.clip(ratio, 0.05, 20.0)  # a village emptied of casual labour stays finite
-        self.wage[:] = lv.wage_usd_ppp_per_day * ratio ** (-lv.wage_flexibility)
+        # a village emptied of casual labour keeps a finite wage
+        ratio = np.clip(ratio, liv.wage_supply_ratio_min, liv.wage_supply_ratio_max)
+        self.wage[:] = liv.wage_usd_ppp_per_day * ratio ** (-liv.wage_flexibility)
 
     def _consume_save_invest(self, health_demand: np.ndarray) -> np.ndarray:
         """Returns the mask of households that sold assets in distress this month."""
@@ -694,13 +694,13 @@ class GraduationModel(mesa.Model):
         cash -= paid
         disposable -= paid
         # do productive assets beat the hurdle at the margin?
-        lv = sc.livelihood
+        liv = sc.livelihood
         mpk = (
             marginal_product(hh.assets, self.tech)
             * hh.ability
-            * (1.0 + lv.skill_productivity_gain * hh.skill)
+            * (1.0 + liv.skill_productivity_gain * hh.skill)
         )
-        expected_loss = lv.depreciation_monthly + self.tech.mortality_monthly
+        expected_loss = liv.depreciation_monthly + self.tech.mortality_monthly
         worth_it = mpk - expected_loss > bh.investment_hurdle_monthly
         mpc = np.where(worth_it, bh.mpc_when_investing, bh.mpc_above_subsistence)
         target = need + mpc * np.maximum(disposable - need, 0.0)
@@ -742,6 +742,7 @@ class GraduationModel(mesa.Model):
 
     def _update_status(self, sold: np.ndarray) -> None:
         sc, hh = self.params, self.hh
+        st = sc.status
         month = self.month
         np.divide(hh.consumption, hh.size_ae * DAYS_PER_MONTH, out=hh.consumption_ppd)
         hh.last_distress_month[sold] = month
@@ -753,12 +754,12 @@ class GraduationModel(mesa.Model):
             hh.food_security[:] = hh.consumption >= self._need_floor
             self._initialised_averages = True
         else:
-            w = 1.0 / 12.0
+            w = 1.0 / st.income_average_months
             hh.income_12m += w * (hh.income - hh.income_12m)
             hh.income_wage_12m += w * (hh.income_wage - hh.income_wage_12m)
             hh.income_own_12m += w * (hh.income_own - hh.income_own_12m)
             hh.income_sales_12m += w * (hh.income_sales - hh.income_sales_12m)
-            hh.food_security += (1.0 / 6.0) * (
+            hh.food_security += (1.0 / st.food_security_months) * (
                 (hh.consumption >= self._need_floor) - hh.food_security
             )
         pv = sc.poverty
@@ -805,10 +806,12 @@ class GraduationModel(mesa.Model):
         # assigned from the last condition to the first, so the first one wins
         stage = hh.stage
         stage.fill(len(STAGES) - 1)
-        stage[(cpd < pv.poverty_line_usd_ppp_per_day) | (since_distress < 12)] = 3
+        recent = since_distress < st.stage_recent_distress_months
+        acute = since_distress < st.stage_acute_distress_months
+        stage[(cpd < pv.poverty_line_usd_ppp_per_day) | recent] = 3
         stage[hh.assets < self.tech.asset_threshold_usd_ppp] = 2
         stage[savings < self._buffer] = 1
-        stage[(hh.consumption < self._need_floor) | (since_distress < 3)] = 0
+        stage[(hh.consumption < self._need_floor) | acute] = 0
 
 
 __all__ = ["GraduationModel", "ARM_NAMES"]

@@ -223,7 +223,7 @@ def plot_lever_attribution(
     fig, axes = plt.subplots(1, len(outcomes), figsize=(6 * len(outcomes), 4.5), squeeze=False)
     for ax, outcome in zip(axes[0], outcomes, strict=True):
         a = attribution[attribution["outcome"] == outcome]
-        levers = [lv for lv in dict.fromkeys(a["lever"]) if lv != "total"]
+        levers = [name for name in dict.fromkeys(a["lever"]) if name != "total"]
         y = np.arange(len(levers) + 1)
         for j, est in enumerate(("added", "removed")):
             rows = a[a["estimate"] == est].set_index("lever").reindex(levers)

@@ -147,6 +147,14 @@ class Population(_Group):
     labour_capacity_sigma: float = Field(
         0.45, ge=0, le=3, description="Log-sd of labour capacity across households. Assumption."
     )
+    household_size_gamma_shape: float = Field(
+        4.0,
+        gt=0,
+        le=1000,
+        description="Shape of the gamma distribution of household size above one adult "
+        "equivalent (its mean is household_size_ae_mean - 1; a larger shape, less spread). "
+        "Assumption.",
+    )
 
 
 class Livelihood(_Group):
@@ -287,6 +295,21 @@ class Livelihood(_Group):
         le=MAX_VALUE,
         description="Assets at which own production absorbs all household labour, USD PPP. "
         "Assumption.",
+    )
+    wage_supply_ratio_min: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="Lowest ratio of a village's casual labour supply to its baseline the "
+        "wage responds to (a village emptied of casual labour keeps a finite wage). "
+        "Assumption.",
+    )
+    wage_supply_ratio_max: float = Field(
+        20.0,
+        ge=1,
+        le=MAX_VALUE,
+        description="Highest ratio of a village's casual labour supply to its baseline the "
+        "wage responds to. Assumption.",
     )
 
 
@@ -593,6 +616,42 @@ class Poverty(_Group):
         gt=0,
         le=MAX_VALUE,
         description="The seed's 'under USD 1 a day PPP' line. Source: USAID LEO call (2014).",
+    )
+
+
+class Status(_Group):
+    """How each household's monthly status is measured: the averaging windows of income
+    and food security, and the pathway stages' thresholds (Fowler & Brand 2011)."""
+
+    income_average_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Window of the earned-income average (income_12m and its sources: an "
+        "exponentially weighted mean with weight 1/window on the latest month), months. "
+        "Assumption: a year, as graduation criteria and proxy means tests use.",
+    )
+    food_security_months: int = Field(
+        6,
+        ge=1,
+        le=120,
+        description="Window of the food-security index (a weighted share of months with "
+        "consumption at or above subsistence, weight 1/window on the latest month), "
+        "months. Assumption.",
+    )
+    stage_recent_distress_months: int = Field(
+        12,
+        ge=0,
+        le=1200,
+        description="A distress sale within this many months keeps a household at the "
+        "leverage-assets stage at best. Assumption.",
+    )
+    stage_acute_distress_months: int = Field(
+        3,
+        ge=0,
+        le=1200,
+        description="A distress sale within this many months puts a household at the "
+        "stabilise-consumption stage. Assumption.",
     )
 
 
@@ -915,8 +974,9 @@ class Scenario(_Group):
     Attributes:
         name: Short name, used in run directory names.
         description: Free text.
-        run, population, livelihood, behaviour, shocks, network, poverty, graduation,
-        programme, rct, output: Parameter groups (see each class).
+        run, population, livelihood, enterprise, short_cycle, behaviour, shocks, network,
+        poverty, graduation, status, programme, pull, strategy, rct, output: Parameter
+        groups (see each class).
 
     Raises:
         pydantic.ValidationError: On construction from Python with bad values; use
@@ -935,6 +995,7 @@ class Scenario(_Group):
     network: Network = Network()
     poverty: Poverty = Poverty()
     graduation: Graduation = Graduation()
+    status: Status = Status()
     programme: Programme = Programme()
     pull: Pull = Field(default_factory=Pull)  # built on use: the pull package loads Mesa
     strategy: Strategy = Strategy()
@@ -970,16 +1031,16 @@ class Scenario(_Group):
                     "each actor serves at least one village",
                     {"i": i, "c": actor.count, "v": p.villages},
                 )
-        lv = self.levers
+        levers = self.levers
         window = prog.end_month - prog.start_month
-        if lv["transition"] == "fixed" and lv["switch_month"] > window:
+        if levers["transition"] == "fixed" and levers["switch_month"] > window:
             raise PydanticCustomError(
                 "villages",
                 "strategy.switch_month = {s}: must be <= the programme window ({w} months)",
-                {"s": lv["switch_month"], "w": window},
+                {"s": levers["switch_month"], "w": window},
             )
         if prog.budget_usd_ppp is not None:
-            left = push_budget_of(prog.budget_usd_ppp, prog.fixed_cost_usd_ppp, window, lv)
+            left = push_budget_of(prog.budget_usd_ppp, prog.fixed_cost_usd_ppp, window, levers)
             if left < 0:
                 raise PydanticCustomError(
                     "villages",

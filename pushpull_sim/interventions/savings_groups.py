@@ -208,7 +208,15 @@ class SavingsGroupParams(InterventionParams):
         ge=1,
         le=1000,
         description="After the project, a group dissolves at a share-out if fewer members "
-        "than this contributed in most months of the cycle. Assumption.",
+        "than this are regular contributors (regular_contributor_share). Assumption.",
+    )
+    regular_contributor_share: float = Field(
+        0.5,
+        ge=0,
+        lt=1,
+        description="After the project, a member is a regular contributor if it bought "
+        "shares in more than this share of the cycle's months; the others leave at the "
+        "share-out. Assumption: most months.",
     )
     formation_cost_usd_ppp: float = Field(
         200.0,
@@ -311,7 +319,8 @@ class SavingsGroups(Intervention):
        members' cost). Payout minus the member's shares is profit (``financial_income``).
 
     **After the project** the groups keep meeting with no facilitation cost. At each
-    share-out, members who contributed in no more than half of the cycle's months leave;
+    share-out, members who contributed in no more than ``regular_contributor_share`` of the
+    cycle's months leave;
     a group with fewer than ``min_active_members`` such contributors dissolves and its
     social fund is split equally among its members. Persistence thus follows the members'
     cash flows. No group is formed after the window.
@@ -839,13 +848,13 @@ class SavingsGroups(Intervention):
         u = self.rng.random(ids.size)  # drawn every meeting: a stable stream
         if p.loan_multiple == 0:
             return
-        lv = model.params.livelihood
+        liv = model.params.livelihood
         tech = model.tech
         mpk = (
             marginal_product(hh.assets, tech)[ids]
             * hh.ability[ids]
-            * (1.0 + lv.skill_productivity_gain * hh.skill[ids])
-            - lv.depreciation_monthly
+            * (1.0 + liv.skill_productivity_gain * hh.skill[ids])
+            - liv.depreciation_monthly
             - tech.mortality_monthly[ids]
         )
         wants = hh.ill[ids] | (mpk > p.interest_rate_monthly) | (u < p.loan_demand_base_prob)
@@ -956,7 +965,7 @@ class SavingsGroups(Intervention):
         p = self.params
         hh = model.hh
         G = self.n_groups
-        regular = 2 * self.cycle_contrib_months[ids] > p.cycle_months
+        regular = self.cycle_contrib_months[ids] > p.regular_contributor_share * p.cycle_months
         n_regular = np.bincount(g, regular, minlength=G)
         ends = np.zeros(G, bool)
         ends[groups] = n_regular[groups] < p.min_active_members

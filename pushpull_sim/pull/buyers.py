@@ -67,9 +67,16 @@ class BuyerParams(PullActorParams):
         0.0,
         ge=0,
         le=10,
-        description="Entry: when a buyer's profit over the last 12 months exceeds this "
-        "share of its revenue, a new buyer enters the same villages (0 = no entry). "
+        description="Entry: when a buyer's profit over the last entry_window_months exceeds "
+        "this share of its revenue, a new buyer enters the same villages (0 = no entry). "
         "Assumption.",
+    )
+    entry_window_months: int = Field(
+        12,
+        ge=1,
+        le=1200,
+        description="Months of books a potential entrant looks at (entry_margin). "
+        "Assumption: a year.",
     )
     max_buyers_per_area: int = Field(
         3,
@@ -364,10 +371,11 @@ class Buyer(PullActor):
     def _maybe_attract_entrant(self, model: GraduationModel) -> None:
         """High margins draw a competitor into the same villages (it joins next month)."""
         p = self.params
-        if not (self.active and p.entry_margin > 0 and len(self._revenues) >= 12):
+        window = p.entry_window_months
+        if not (self.active and p.entry_margin > 0 and len(self._revenues) >= window):
             return
-        revenue = sum(self._revenues[-12:])
-        profit = sum(self._monthly_profit[-12:])
+        revenue = sum(self._revenues[-window:])
+        profit = sum(self._monthly_profit[-window:])
         if revenue <= 0 or profit / revenue <= p.entry_margin:
             return
         same_area = [

@@ -76,9 +76,17 @@ class LenderParams(PullActorParams):
         ge=0,
         le=1,
         description="Monthly probability that an eligible household without a loan asks "
-        "for one at baseline confidence; twice as likely when its assets' marginal return "
-        "beats the interest rate, and scaled by confidence / baseline. Assumption, set so "
-        "take-up lands in the 13-31 % of Banerjee, Karlan & Zinman (2015).",
+        "for one at baseline confidence; multiplied by application_multiplier_profitable "
+        "when its assets' marginal return beats the interest rate, and scaled by "
+        "confidence / baseline. Assumption, set so take-up lands in the 13-31 % of "
+        "Banerjee, Karlan & Zinman (2015).",
+    )
+    application_multiplier_profitable: float = Field(
+        2.0,
+        ge=0,
+        le=1000,
+        description="How many times more likely a household asks for a loan when its "
+        "assets' marginal return beats the interest rate. Assumption: twice.",
     )
     default_after_months: int = Field(
         3, ge=1, le=120, description="Months in arrears before a loan defaults. Assumption."
@@ -233,7 +241,9 @@ class Lender(PullActor):
         mpk = marginal_product(assets, tech) * hh.ability[ids]
         worth_it = mpk - tech.mortality_monthly > self.monthly_rate
         base = model.params.behaviour.confidence_baseline
-        prob = p.application_prob_monthly * np.where(worth_it, 2.0, 1.0)
+        prob = p.application_prob_monthly * np.where(
+            worth_it, p.application_multiplier_profitable, 1.0
+        )
         prob = prob * (hh.confidence[ids] / base if base > 0 else 1.0)
         applicants = self.eligible_borrowers(model, ids) & (ask[ids] < prob)
         wealth = assets + hh.savings[ids] + hh.vsla_share[ids]
