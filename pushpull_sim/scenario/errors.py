@@ -1,0 +1,69 @@
+"""Scenario errors: one line naming the file, the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
+
+from pushpull_sim.validation import allowed, show
+
+
+class ScenarioError(ValueError):
+    """A scenario could not be loaded. The message is one line naming the file, the key,
+    the value and what is allowed."""
+
+
+def component_error(where: str, value: str, what: str) -> PydanticCustomError:
+    """An error about a component table or a key that names one, rendered by
+    :func:`format_error` as ``<where> = <value>: <what>`` (or ``<where>`` alone when
+    ``what`` is empty)."""
+    return PydanticCustomError(
+        "component", "{where}", {"where": where, "value": value, "allowed": what}
+    )
+
+
+def _show_key(part: Any) -> str:
+    text = str(part)
+    return text if text.isprintable() else repr(text)
+
+
+def _submodel(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of ``loc`` (for listing allowed keys)."""
+    model: type[BaseModel] = root
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        ann = getattr(field, "annotation", None) if field else None
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            return None
+    return model
+
+
+def format_error(source: str, exc: ValidationError, root: type[BaseModel]) -> str:
+    """Render the first error of a validation failure as one line.
+
+    Args:
+        source: The scenario file's path (or a label).
+        exc: The validation error.
+        root: The model validated (the scenario), to list the keys a group allows.
+
+    Returns:
+        str: ``"<source>: <key> = <value>: <what is allowed>"``.
+    """
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    if err["type"] == "component":
+        ctx = err["ctx"]
+        if not ctx["allowed"]:
+            return f"{source}: {ctx['where']}"
+        return f"{source}: {ctx['where']} = {ctx['value']}: {ctx['allowed']}"
+    programme_level = {"window", "targeting_options", "fixed_cost", "unique"}
+    if err["type"] == "across_groups" or err["type"] in programme_level:
+        prefix = "programme." if err["type"] in programme_level else ""
+        return f"{source}: {prefix}{err['msg']}"
+    key = ".".join(_show_key(p) for p in loc) or "(top level)"
+    value = show(err.get("input"))
+    return f"{source}: {key} = {value}: {allowed(err, _submodel(root, loc))}"
