@@ -18,6 +18,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pushpull_sim.scenario import ScenarioError, load_scenario
@@ -195,8 +197,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
-        from pushpull_sim.runner import run_experiment  # the model: loaded once input is good
-        from pushpull_sim.summary import build_summary, format_summary
+        with _signals_after_imports():  # the model: loaded once input is good
+            import pushpull_sim.plots  # noqa: F401  (for write_run)
+            from pushpull_sim.runner import run_experiment
+            from pushpull_sim.summary import build_summary, format_summary
 
         result = run_experiment(
             scenario,
@@ -241,15 +245,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"compare-{scenario.name}-{stamp}"
     tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
-        from pushpull_sim.compare import (  # the model: loaded once input is good
-            compare,
-            format_attribution,
-            format_differences,
-            format_table,
-            lever_attribution,
-            lever_variants,
-            write_comparison,
-        )
+        with _signals_after_imports():  # the model: loaded once input is good
+            import pushpull_sim.plots  # noqa: F401  (for write_comparison)
+            from pushpull_sim.compare import (
+                compare,
+                format_attribution,
+                format_differences,
+                format_table,
+                lever_attribution,
+                lever_variants,
+                write_comparison,
+            )
 
         try:
             result = compare(
@@ -278,6 +284,27 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     files = sorted(p.name for p in out.iterdir())
     print(f"\nwrote {out}/: {', '.join(files)}")
     return 0
+
+
+@contextmanager
+def _signals_after_imports() -> Iterator[None]:
+    """Hold a Ctrl-C or SIGTERM that arrives while a command loads the model until the
+    imports are done, then deliver it: Python's import machinery can lose an exception
+    raised inside it, or be left locked, and the command would then run on as if no
+    signal had come."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    for signum in dict.fromkeys(caught):
+        signal.raise_signal(signum)  # now handled as usual: KeyboardInterrupt, SystemExit
 
 
 def _kept(tmp: Path) -> bool:

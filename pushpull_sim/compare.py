@@ -27,9 +27,9 @@ import pandas as pd
 from scipy import stats
 
 from pushpull_sim.components import registry
+from pushpull_sim.executors import executor
 from pushpull_sim.households import TREATMENT
 from pushpull_sim.model import GraduationModel
-from pushpull_sim.runner import parallel_map
 from pushpull_sim.scenario import Scenario, ScenarioError, scenario_from_dict
 from pushpull_sim.strategies import (
     LEVER_GROUPS,
@@ -436,13 +436,10 @@ def compare(
             raise ScenarioError(f"variant {label}: {exc}") from None
     labels = [label for label in variants for _ in range(reps)]
     data = [scenarios[label].to_dict() for label in labels]
-    results = parallel_map(
-        run_strategy,
-        data,
-        [seed] * len(labels),
-        [r for _ in variants for r in range(reps)],
-        workers=workers,
-    )
+    with executor(workers) as runs:
+        results = runs.map(
+            run_strategy, data, [seed] * len(labels), [r for _ in variants for r in range(reps)]
+        )
     run_rows, cost_rows, series = [], [], []
     for i, (label, (outcomes, costs, ts)) in enumerate(zip(labels, results, strict=True)):
         rep = i % reps

@@ -7,18 +7,14 @@ of worker processes, so results do not depend on how the work is spread.
 from __future__ import annotations
 
 import os
-import signal
-import sys
-import warnings
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pushpull_sim.executors import LocalExecutor, executor
 from pushpull_sim.model import GraduationModel
 from pushpull_sim.rct import itt_table
 from pushpull_sim.scenario import Scenario, scenario_from_dict
@@ -222,14 +218,15 @@ def run_experiment(
     if workers is None:
         workers = min(reps, os.cpu_count() or 1)
     data = scenario.to_dict()
-    results = parallel_map(
-        run_replication, [data] * reps, [seed] * reps, range(reps), workers=workers
-    )
+    with executor(workers) as runs:
+        results = runs.map(run_replication, [data] * reps, [seed] * reps, range(reps))
     return ExperimentResult(scenario, seed, results)
 
 
 def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = None) -> list:
-    """``[fn(*args) for args in zip(*iterables)]``, on local worker processes.
+    """``[fn(*args) for args in zip(*iterables)]``, on local worker processes
+    (:class:`pushpull_sim.executors.LocalExecutor`, with its Ctrl-C and parent-death
+    protection).
 
     Results come back in input order, so they do not depend on ``workers``.
 
@@ -242,68 +239,4 @@ def parallel_map(fn: Callable[..., Any], *iterables: Any, workers: int | None = 
     Returns:
         list: The results, in input order.
     """
-    args = list(zip(*iterables, strict=True))
-    if workers is None:
-        workers = min(len(args), os.cpu_count() or 1)
-    if workers <= 1 or len(args) <= 1:
-        return [fn(*a) for a in args]
-    # fork on Linux: fast, and works from scripts without a __main__ guard and from
-    # notebooks; spawn elsewhere (fork is unsafe on macOS)
-    # (the only threads here are BLAS pools, which re-initialise after fork)
-    method = "fork" if sys.platform == "linux" else "spawn"
-    with warnings.catch_warnings():  # workers are forked as tasks are submitted
-        warnings.filterwarnings(
-            "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
-        )
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=get_context(method), initializer=_ignore_sigint
-        )
-        try:
-            # workers are forked while tasks are submitted: hold Ctrl-C back meanwhile, so a
-            # worker never starts with Python's handler (it then ignores the signal, and the
-            # parent gets the held one as soon as the tasks are out)
-            held = _hold_sigint()
-            try:
-                pending = pool.map(fn, *zip(*args, strict=True))
-            finally:
-                _release_sigint(held)
-            results = list(pending)
-        except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
-            workers_alive = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in workers_alive:  # one blocked writing a result ignores SIGTERM
-                process.kill()
-            raise
-        pool.shutdown(wait=True)
-    return results
-
-
-def _hold_sigint() -> set:
-    """Block SIGINT in this thread (where the platform allows); return the old mask."""
-    if hasattr(signal, "pthread_sigmask"):
-        return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    return set()  # pragma: no cover - no signal masks (Windows)
-
-
-def _release_sigint(mask: set) -> None:
-    """Restore the signal mask returned by :func:`_hold_sigint`."""
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker), die
-    at once on SIGTERM (not the parent's handler, inherited through fork) and, on Linux,
-    when the parent dies, however it dies (so no worker outlives a stopped run)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # held back while forking; one pending is dropped
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform == "linux":
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: the parent kills
-            pass
+    return LocalExecutor(workers).map(fn, *iterables)

@@ -347,11 +347,20 @@ def test_sigterm_to_the_parent_stops_its_workers_too(tmp_path):
 
 def _wait_for_work(folder, proc, timeout_s: float = 60.0) -> None:
     """Wait until the command has checked its input and started its runs: its temporary
-    output directory exists (so its signal handlers are set), plus a second of work."""
+    output directory exists (so its signal handlers are set) and its worker processes
+    are up (so it has loaded the model), plus a second of work."""
+    import subprocess
     import time
 
     deadline = time.monotonic() + timeout_s
-    while not any(p.name.startswith(".") for p in folder.iterdir()):
+
+    def started() -> bool:
+        if not any(p.name.startswith(".") for p in folder.iterdir()):
+            return False
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True)
+        return bool(children.stdout.strip())
+
+    while not started():
         assert proc.poll() is None, "the command ended before it started its runs"
         assert time.monotonic() < deadline, "the command did not start its runs"
         time.sleep(0.05)

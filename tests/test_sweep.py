@@ -198,6 +198,42 @@ run_sweep(load_sweep(sys.argv[1]), sys.argv[2], workers=1, run_fn=slow, progress
 """
 
 
+def test_ctrl_c_stops_a_sweep_and_its_workers_and_keeps_finished_runs(tmp_path):
+    """Sweeps run on the same executor as run and compare: Ctrl-C (to the whole process
+    group, as a terminal sends it) stops the workers at once, with one line and status
+    130, and the runs already written stay on disk for --resume."""
+    spec = write_spec(tmp_path, TINY_SPEC.replace("samples = 6", "samples = 64"))
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "-m", "pushpull_sim.cli", "sweep", str(spec), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*command, "--workers", "2", "--quiet"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120  # a safety bound, not a timing assertion
+        while time.monotonic() < deadline and proc.poll() is None:
+            if out.is_dir() and len(store.done_run_ids(out)) >= 2:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the sweep finished before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    header, message = err.strip().split("\n")  # no traceback, from any process
+    assert header.startswith("sweep tiny: lhs design, 64 points")
+    assert message.startswith(f"pushpull sweep: interrupted; finished runs are kept in {out}/")
+    time.sleep(0.5)
+    alive = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True).stdout
+    assert alive == ""
+    assert 2 <= len(store.done_run_ids(out)) < 128
+
+
 def test_kill_and_resume_loses_and_duplicates_nothing(reference, tmp_path):
     spec, _, summary, ts = reference
     out = tmp_path / "killed"
@@ -513,11 +549,11 @@ def test_analysis_warns_when_indices_are_too_noisy_to_read():
 def test_a_scheduler_that_does_not_answer_fails_in_one_line_before_anything_is_written(
     tmp_path, monkeypatch
 ):
+    from pushpull_sim import executors
     from pushpull_sim.output import OutputError
-    from pushpull_sim.sweep import engine
 
     spec = load_sweep(write_spec(tmp_path))
-    monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 1.0)
     with pytest.raises(OutputError, match=r"--scheduler tcp://127.0.0.1:1: cannot connect"):
         run_sweep(spec, tmp_path / "out", scheduler="tcp://127.0.0.1:1", progress=False)
     with pytest.raises(OutputError, match="--scheduler '': give a Dask scheduler address"):

@@ -15,17 +15,16 @@ import shutil
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
+from pushpull_sim.executors import Executor, ExecutorError, executor
 from pushpull_sim.output import OutputError
 from pushpull_sim.scenario import dump_scenario, scenario_from_dict
 from pushpull_sim.sweep import params as P
@@ -382,83 +381,19 @@ def run_sweep(
     """
     t0 = time.perf_counter()
     out = Path(out)
-    if scheduler is not None and not _is_client(scheduler):
-        scheduler = connect(scheduler)  # before anything is written: a bad address costs nothing
-        own_client = True
-    else:
-        own_client = False
-    try:
-        return _run_sweep(
-            sweep, out, t0, workers, scheduler, resume, force, run_fn, progress, max_runs
-        )
-    finally:
-        if own_client:
-            scheduler.close()
-
-
-def _is_client(scheduler: Any) -> bool:
-    from dask.distributed import Client
-
-    return isinstance(scheduler, Client)
-
-
-#: Seconds to wait for a Dask scheduler to answer. Assumption: generous for a cluster on
-#: the same network, short enough that a wrong address fails visibly.
-CONNECT_TIMEOUT_S = 30.0
-
-
-def connect(address: str, timeout_s: float | None = None) -> Any:
-    """Connect to a Dask scheduler, or fail with one line within ``timeout_s`` (+10 s).
-
-    Dask's own timeout covers the TCP connection; a server that accepts it but never
-    speaks Dask's protocol would hang, so the connection is made in a daemon thread with a
-    deadline.
-
-    Args:
-        address: Scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.
-        timeout_s: Dask's connection timeout, s (default :data:`CONNECT_TIMEOUT_S`).
-
-    Returns:
-        dask.distributed.Client: The connected client.
-
-    Raises:
-        OutputError: Empty address, no answer, or not a Dask scheduler.
-    """
-    import threading
-
-    from dask.distributed import Client
-
-    if not str(address).strip():
-        raise OutputError("--scheduler '': give a Dask scheduler address, e.g. tcp://host:8786")
-    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
-    box: dict[str, Any] = {}
-
-    def attempt() -> None:
-        try:
-            box["client"] = Client(address, timeout=f"{timeout_s}s")
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller as one line
-            box["error"] = exc
-
-    thread = threading.Thread(target=attempt, daemon=True)
-    thread.start()
-    thread.join(timeout_s + 10.0)
-    if thread.is_alive():
-        raise OutputError(
-            f"--scheduler {address}: no answer in {timeout_s + 10:.0f} s; is it a Dask scheduler?"
-        )
-    if "error" in box:
-        exc = box["error"]
-        text = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise OutputError(f"--scheduler {address}: cannot connect: {text}")
-    return box["client"]
+    try:  # before anything is written: a bad scheduler address costs nothing
+        runs = executor(workers, scheduler)
+    except ExecutorError as exc:
+        raise OutputError(str(exc)) from None
+    with runs:
+        return _run_sweep(sweep, out, t0, runs, resume, force, run_fn, progress, max_runs)
 
 
 def _run_sweep(
     sweep: Sweep,
     out: Path,
     t0: float,
-    workers: int | None,
-    scheduler: Any,
+    runs: Executor,
     resume: bool,
     force: bool,
     run_fn: RunFn | None,
@@ -506,16 +441,10 @@ def _run_sweep(
         bar.update(1)
 
     try:
-        if scheduler is not None:
-            _run_dask(todo, ctx, scheduler, record, report)
-        else:
-            n = workers if workers is not None else (os.cpu_count() or 1)
-            if n <= 1:
-                for task in todo:
-                    report.max_in_flight = 1
-                    record(*execute(task, ctx))
-            else:
-                _run_local(todo, ctx, n, record, report)
+        with closing(runs.stream(execute, ((task,) for task in todo), ctx)) as finished:
+            for row, ts in finished:
+                record(row, ts)
+                report.max_in_flight = runs.max_in_flight
     finally:
         bar.close()
         sj.close()
@@ -542,56 +471,3 @@ def _progress(report: SweepReport, enabled: bool):
     )
     bar.set_postfix(done=report.skipped, failed=0)
     return bar
-
-
-def _run_local(todo: Iterator[RunTask], ctx: Context, workers: int, record, report) -> None:
-    """Local processes; at most 2 x workers tasks in flight (bounded memory)."""
-    method = "fork" if sys.platform == "linux" else "spawn"
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method))
-    with pool, warnings.catch_warnings():
-        # workers fork as tasks are submitted; the only threads are BLAS pools and, in a
-        # notebook or test, a Dask client's, none of which the workers use
-        warnings.filterwarnings(
-            "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
-        )
-        try:
-            inflight: set = set()
-            for task in todo:
-                inflight.add(pool.submit(execute, task, ctx))
-                report.max_in_flight = max(report.max_in_flight, len(inflight))
-                if len(inflight) >= 2 * workers:
-                    finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
-                    for f in finished:
-                        record(*f.result())
-            while inflight:
-                finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    record(*f.result())
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
-def _run_dask(todo: Iterator[RunTask], ctx: Context, scheduler: Any, record, report) -> None:
-    """A Dask distributed cluster; at most 2 x its threads tasks in flight."""
-    from dask.distributed import Client, as_completed
-
-    own = not isinstance(scheduler, Client)
-    client = connect(scheduler) if own else scheduler
-    try:
-        width = max(1, 2 * sum(client.nthreads().values()))
-        [ctx_future] = client.scatter([ctx], broadcast=True)
-        pending = as_completed()
-        n = 0
-        for task in todo:
-            pending.add(client.submit(execute, task, ctx_future, pure=False))
-            n += 1
-            report.max_in_flight = max(report.max_in_flight, n)
-            if n >= width:
-                record(*next(pending).result())
-                n -= 1
-        for f in pending:
-            record(*f.result())
-    finally:
-        if own:
-            client.close()

@@ -1,0 +1,320 @@
+"""Where runs execute: local worker processes or a Dask cluster, behind one interface.
+
+``pushpull run``, ``pushpull compare`` and ``pushpull sweep`` hand their runs to an
+executor:
+
+* :meth:`Executor.map` runs ``fn(*args)`` for every argument tuple and returns the
+  results in input order (``run`` and ``compare``);
+* :meth:`Executor.stream` yields results as they finish, with at most twice the
+  executor's width of tasks in flight, so the caller can write each one and hold no
+  more (``sweep``).
+
+A run's result depends only on its arguments (each seeds its own random streams), so
+results are identical for any number of workers and either executor.
+
+Local workers (:class:`LocalExecutor`) are forked on Linux (spawned elsewhere). They
+leave Ctrl-C to the parent, which stops them and raises ``KeyboardInterrupt`` (no
+traceback per worker; Ctrl-C is held back while workers are started, so none starts
+with Python's handler); they die at once on SIGTERM, and with their parent however it
+dies (Linux parent-death signal), so no worker outlives a stopped run. A task that
+raises, Ctrl-C or SIGTERM in the parent stops every worker at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from typing import Any
+
+#: Seconds to wait for a Dask scheduler to answer. Assumption: generous for a cluster on
+#: the same network, short enough that a wrong address fails visibly.
+CONNECT_TIMEOUT_S = 30.0
+
+#: Tasks in flight per worker when streaming (bounds the memory of results not yet
+#: written). Assumption: two keep every worker busy.
+IN_FLIGHT_PER_WORKER = 2
+
+
+class ExecutorError(RuntimeError):
+    """An executor could not be set up (e.g. no Dask scheduler at an address); the
+    message is one line."""
+
+
+class Executor:
+    """The interface every executor offers (see the module docstring).
+
+    Attributes:
+        workers: How many tasks run at once.
+        max_in_flight: Most tasks submitted and not yet returned at any time, over this
+            executor's :meth:`stream` calls.
+    """
+
+    workers: int = 1
+    max_in_flight: int = 0
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
+        """``[fn(*args) for args in zip(*iterables)]``, in input order."""
+        raise NotImplementedError
+
+    def stream(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], shared: Any = None
+    ) -> Iterator[Any]:
+        """Yield ``fn(*task, shared)`` (``fn(*task)`` when ``shared`` is None) for every
+        task, in the order they finish.
+
+        Args:
+            fn: A picklable top-level function.
+            tasks: Argument tuples; consumed as tasks are submitted.
+            shared: One argument every task gets (sent once per worker where the executor
+                can).
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the executor holds (default: nothing)."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _call(fn: Callable[..., Any], task: tuple[Any, ...], shared: Any) -> Any:
+    return fn(*task) if shared is None else fn(*task, shared)
+
+
+class InProcess(Executor):
+    """Every task in this process, one after the other."""
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
+        return [fn(*a) for a in zip(*iterables, strict=True)]
+
+    def stream(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], shared: Any = None
+    ) -> Iterator[Any]:
+        for task in tasks:
+            self.max_in_flight = max(self.max_in_flight, 1)
+            yield _call(fn, task, shared)
+
+
+class LocalExecutor(Executor):
+    """Worker processes on this machine (see the module docstring for their protection).
+
+    Args:
+        workers: Worker processes (default: one per core).
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, int(workers if workers is not None else (os.cpu_count() or 1)))
+        self.max_in_flight = 0
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
+        args = list(zip(*iterables, strict=True))
+        if self.workers <= 1 or len(args) <= 1:
+            return InProcess().map(fn, *zip(*args, strict=True)) if args else []
+        with self._pool(min(self.workers, len(args))) as pool:
+            with _sigint_held():  # workers start while tasks are submitted
+                pending = pool.map(fn, *zip(*args, strict=True))
+            return list(pending)
+
+    def stream(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], shared: Any = None
+    ) -> Iterator[Any]:
+        if self.workers <= 1:
+            inline = InProcess()
+            yield from inline.stream(fn, tasks, shared)
+            self.max_in_flight = max(self.max_in_flight, inline.max_in_flight)
+            return
+        width = IN_FLIGHT_PER_WORKER * self.workers
+        with self._pool(self.workers) as pool:
+            inflight: set = set()
+            for task in tasks:
+                with _sigint_held():
+                    inflight.add(pool.submit(_call, fn, task, shared))
+                self.max_in_flight = max(self.max_in_flight, len(inflight))
+                if len(inflight) >= width:
+                    finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        yield f.result()
+            while inflight:
+                finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    yield f.result()
+
+    @contextmanager
+    def _pool(self, workers: int) -> Iterator[ProcessPoolExecutor]:
+        """A process pool whose workers are stopped at once if the caller fails."""
+        # fork on Linux: fast, and works from scripts without a __main__ guard and from
+        # notebooks; spawn elsewhere (fork is unsafe on macOS). The only threads here are
+        # BLAS pools and, in a notebook or test, a Dask client's, none of which the
+        # workers use.
+        method = "fork" if sys.platform == "linux" else "spawn"
+        before = set(multiprocessing.active_children())
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
+            )
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_worker_init,
+            )
+            try:
+                yield pool
+            except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
+                pool.shutdown(wait=False, cancel_futures=True)
+                for process in set(multiprocessing.active_children()) - before:
+                    process.kill()  # one blocked writing a result ignores SIGTERM
+                raise
+            pool.shutdown(wait=True)
+
+
+class DaskExecutor(Executor):
+    """A Dask distributed cluster.
+
+    Args:
+        scheduler: A scheduler address (``"tcp://host:8786"``), connected to with a
+            deadline (:func:`connect`) and closed by :meth:`close`, or a
+            ``dask.distributed.Client``, left open.
+
+    Raises:
+        ExecutorError: Empty address, no answer, or not a Dask scheduler.
+    """
+
+    def __init__(self, scheduler: Any) -> None:
+        from dask.distributed import Client
+
+        self._own = not isinstance(scheduler, Client)
+        self.client = connect(scheduler) if self._own else scheduler
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self.max_in_flight = 0
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> list[Any]:
+        futures = [self.client.submit(fn, *a, pure=False) for a in zip(*iterables, strict=True)]
+        return self.client.gather(futures)
+
+    def stream(
+        self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], shared: Any = None
+    ) -> Iterator[Any]:
+        from dask.distributed import as_completed
+
+        width = IN_FLIGHT_PER_WORKER * self.workers
+        shared_future = None
+        if shared is not None:  # sent to every worker once
+            [shared_future] = self.client.scatter([shared], broadcast=True)
+        pending = as_completed()
+        n = 0
+        for task in tasks:
+            pending.add(self.client.submit(_call, fn, task, shared_future, pure=False))
+            n += 1
+            self.max_in_flight = max(self.max_in_flight, n)
+            if n >= width:
+                yield next(pending).result()
+                n -= 1
+        for f in pending:
+            yield f.result()
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def executor(workers: int | None = None, scheduler: Any = None) -> Executor:
+    """The executor for a command's options.
+
+    Args:
+        workers: Local worker processes (default: one per core; 1 runs in this process).
+        scheduler: A Dask scheduler address or client: run there instead.
+
+    Raises:
+        ExecutorError: A scheduler that cannot be reached.
+    """
+    if scheduler is not None:
+        return DaskExecutor(scheduler)
+    if workers is not None and workers <= 1:
+        return InProcess()
+    return LocalExecutor(workers)
+
+
+def connect(address: str, timeout_s: float | None = None) -> Any:
+    """Connect to a Dask scheduler, or fail with one line within ``timeout_s`` (+10 s).
+
+    Dask's own timeout covers the TCP connection; a server that accepts it but never
+    speaks Dask's protocol would hang, so the connection is made in a daemon thread with a
+    deadline.
+
+    Args:
+        address: Scheduler address, e.g. ``"tcp://10.0.0.5:8786"``.
+        timeout_s: Dask's connection timeout, s (default :data:`CONNECT_TIMEOUT_S`).
+
+    Returns:
+        dask.distributed.Client: The connected client.
+
+    Raises:
+        ExecutorError: Empty address, no answer, or not a Dask scheduler.
+    """
+    from dask.distributed import Client
+
+    if not str(address).strip():
+        raise ExecutorError("--scheduler '': give a Dask scheduler address, e.g. tcp://host:8786")
+    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = Client(address, timeout=f"{timeout_s}s")
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller as one line
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(timeout_s + 10.0)
+    if thread.is_alive():
+        raise ExecutorError(
+            f"--scheduler {address}: no answer in {timeout_s + 10:.0f} s; is it a Dask scheduler?"
+        )
+    if "error" in box:
+        exc = box["error"]
+        text = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ExecutorError(f"--scheduler {address}: cannot connect: {text}")
+    return box["client"]
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Block SIGINT in this thread while workers may start (where the platform allows),
+    so none starts with Python's handler; a Ctrl-C meanwhile arrives when it ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker), die
+    at once on SIGTERM (not the parent's handler, inherited through fork) and, on Linux,
+    when the parent dies, however it dies (so no worker outlives a stopped run)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back while forking; one pending is dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the parent kills
+            pass
