@@ -6,12 +6,11 @@ every strategy (common random numbers: the model draws each process from its own
 stream). Differences between strategies are then differences their levers make, and
 paired differences have much narrower confidence intervals than the outcomes themselves.
 
-Outcomes (:data:`OUTCOMES`) concern the households the programme was offered to: the
-treatment arm of the virtual trial (the intent-to-treat population), the same
-households under every strategy. ``end`` is the project's last month
+Outcomes (:data:`COMPARE_OUTCOMES`, declared once in :mod:`pushpull_sim.outcomes`, where
+sweeps and the run summary read them too) concern the households the programme was
+offered to: the treatment arm of the virtual trial (the intent-to-treat population), the
+same households under every strategy. ``end`` is the project's last month
 (``programme.end_month``); the suffixes ``_2y`` and ``_5y`` mean 24 and 60 months later.
-Names shared with the sweep outcomes (:mod:`pushpull_sim.sweep.outcomes`) have the same
-meaning there.
 """
 
 from __future__ import annotations
@@ -28,9 +27,10 @@ from scipy import stats
 
 from pushpull_sim.components import registry
 from pushpull_sim.executors import executor
-from pushpull_sim.households import TREATMENT
-from pushpull_sim.model import GraduationModel
-from pushpull_sim.scenario import Scenario, ScenarioError, scenario_from_dict
+from pushpull_sim.outcomes import OUTCOMES as DECLARED
+from pushpull_sim.outcomes import evaluate
+from pushpull_sim.results import simulate
+from pushpull_sim.scenario import Scenario, ScenarioError
 from pushpull_sim.strategies import (
     LEVER_GROUPS,
     STRATEGIES,
@@ -40,42 +40,34 @@ from pushpull_sim.strategies import (
 )
 from pushpull_sim.text import text_table
 
-#: Outcomes of one run: name -> (unit, meaning). Shares are of the treatment arm.
+#: The declared outcomes (:mod:`pushpull_sim.outcomes`) a comparison measures, in table
+#: order. Shares are of the treatment arm.
+COMPARE_OUTCOMES: tuple[str, ...] = (
+    "treatment_households",
+    "participants",
+    "graduated_end",
+    "graduated_end_2y",
+    "graduated_end_5y",
+    "sustained_graduates_2y",
+    "sustained_graduates_5y",
+    "sustained_2y",
+    "sustained_5y",
+    "extreme_poor_end",
+    "extreme_poor_end_2y",
+    "extreme_poor_end_5y",
+    "consumption_ppd_end_2y",
+    "market_participation_end",
+    "market_participation_end_2y",
+    "borrowing_end",
+    "commercial_actors_viable_share",
+    "total_cost_usd_ppp",
+    "unspent_usd_ppp",
+    "cost_per_sustained_graduate_usd_ppp",
+)
+
+#: Outcomes of one run: name -> (unit, meaning), read from their declarations.
 OUTCOMES: dict[str, tuple[str, str]] = {
-    "treatment_households": ("households", "households offered the programme (treatment arm)"),
-    "participants": ("households", "households the push stream served"),
-    "graduated_end": ("share", "graduated at the project's end"),
-    "graduated_end_2y": ("share", "graduated 2 years after the project"),
-    "graduated_end_5y": ("share", "graduated 5 years after the project"),
-    "sustained_graduates_2y": ("share", "graduated at the end and still 2 years later"),
-    "sustained_graduates_5y": ("share", "graduated at the end and still 2 and 5 years later"),
-    "sustained_2y": (
-        "share",
-        "of those graduated at the end, the share still graduated 2 years on",
-    ),
-    "sustained_5y": (
-        "share",
-        "of those graduated at the end, the share still graduated 5 years on",
-    ),
-    "extreme_poor_end": ("share", "extreme-poverty headcount at the project's end"),
-    "extreme_poor_end_2y": ("share", "extreme-poverty headcount 2 years after"),
-    "extreme_poor_end_5y": ("share", "extreme-poverty headcount 5 years after"),
-    "consumption_ppd_end_2y": ("USD PPP/AE/day", "consumption 2 years after, mean"),
-    "market_participation_end": ("share", "selling to a buyer in the project's last month"),
-    "market_participation_end_2y": ("share", "selling to a buyer 2 years after"),
-    "borrowing_end": ("share", "with a loan from a lender at the project's end"),
-    "commercial_actors_viable_share": (
-        "share",
-        "commercial pull actors still in the market at the horizon",
-    ),
-    "total_cost_usd_ppp": ("USD PPP", "total spent: push, pull, linkage and coordination"),
-    "unspent_usd_ppp": ("USD PPP", "budget not spent (negative: overspent)"),
-    "cost_per_sustained_graduate_usd_ppp": (
-        "USD PPP",
-        "total spent / households graduated at the end and still 2 years later (NaN without "
-        "spending; counts graduates the programme did not cause: see the cost per additional "
-        "sustained graduate)",
-    ),
+    name: (DECLARED[name].unit, DECLARED[name].definition) for name in COMPARE_OUTCOMES
 }
 
 #: Outcome added to the table when ``none`` is compared (see
@@ -109,83 +101,16 @@ def run_strategy(
         replication: Replication index.
 
     Returns:
-        tuple: ``(outcomes, costs, series)``: the :data:`OUTCOMES` (NaN where undefined),
-        the cost by line (USD PPP), and the treatment arm's monthly :data:`SERIES`
-        (columns ``month`` and the series).
+        tuple: ``(outcomes, costs, series)``: the :data:`COMPARE_OUTCOMES` (NaN where
+        undefined), the cost by line (USD PPP), and the treatment arm's monthly
+        :data:`SERIES` (columns ``month`` and the series).
     """
-    if isinstance(scenario, dict):
-        scenario = scenario_from_dict(scenario)
-    model = GraduationModel(scenario, seed=seed, replication=replication)
-    hh = model.hh
-    treat = hh.arm == TREATMENT
-    n_treat = max(int(treat.sum()), 1)
-    end = scenario.programme.end_month
-    marks = {"end": end, "end+2y": end + 24, "end+5y": end + 60}
-    graduated: dict[str, np.ndarray] = {}
-    snapshots: dict[str, dict[str, float]] = {}
-    while model.month < model.horizon:
-        model.step()
-        for tag, month in marks.items():
-            if model.month == month:
-                graduated[tag] = hh.graduated & treat
-                snapshots[tag] = {
-                    "extreme_poverty": float(hh.extreme_poor[treat].mean()),
-                    "consumption_ppd": float(hh.consumption_ppd[treat].mean()),
-                    "market_participation": float((hh.income_sales[treat] > 0).mean()),
-                    "borrowing": float((hh.lender[treat] >= 0).mean()),
-                }
-    model.finalize()
-
-    def share(mask: np.ndarray | None) -> float:
-        return float(mask.sum() / n_treat) if mask is not None else math.nan
-
-    def snap(tag: str, key: str) -> float:
-        return snapshots[tag][key] if tag in snapshots else math.nan
-
-    g_end, g2, g5 = (graduated.get(t) for t in ("end", "end+2y", "end+5y"))
-    sustained_2y = g_end & g2 if g_end is not None and g2 is not None else None
-    sustained_5y = sustained_2y & g5 if sustained_2y is not None and g5 is not None else None
-    commercial = [a for a in model.pull_actors + model.pull_waiting if a.commercial]
-    costs = {k: float(v.sum()) for k, v in model.costs.items()}
-    total = float(sum(costs.values()))
-    budget = scenario.programme.budget_usd_ppp
-    n_sustained = int(sustained_2y.sum()) if sustained_2y is not None else 0
-    out = {
-        "treatment_households": float(treat.sum()),
-        "participants": float(hh.participant.sum()),
-        "graduated_end": share(g_end),
-        "graduated_end_2y": share(g2),
-        "graduated_end_5y": share(g5),
-        "sustained_graduates_2y": share(sustained_2y),
-        "sustained_graduates_5y": share(sustained_5y),
-        "sustained_2y": _retained(g_end, g2),
-        "sustained_5y": _retained(g_end, g5),
-        "extreme_poor_end": snap("end", "extreme_poverty"),
-        "extreme_poor_end_2y": snap("end+2y", "extreme_poverty"),
-        "extreme_poor_end_5y": snap("end+5y", "extreme_poverty"),
-        "consumption_ppd_end_2y": snap("end+2y", "consumption_ppd"),
-        "market_participation_end": snap("end", "market_participation"),
-        "market_participation_end_2y": snap("end+2y", "market_participation"),
-        "borrowing_end": snap("end", "borrowing"),
-        "commercial_actors_viable_share": (
-            sum(a.active for a in commercial) / len(commercial) if commercial else math.nan
-        ),
-        "total_cost_usd_ppp": total,
-        "unspent_usd_ppp": budget - total if budget is not None else math.nan,
-        "cost_per_sustained_graduate_usd_ppp": (
-            total / n_sustained if n_sustained and total > 0 else math.nan
-        ),
-    }
-    ts = model.timeseries()
+    result = simulate(scenario, seed, replication)
+    out = evaluate(result, COMPARE_OUTCOMES)
+    costs = {k: float(v.sum()) for k, v in result.cost_lines.items()}
+    ts = result.timeseries
     series = ts.loc[ts["arm"] == "treatment", ["month", *SERIES]].reset_index(drop=True)
     return out, costs, series
-
-
-def _retained(start: np.ndarray | None, later: np.ndarray | None) -> float:
-    """Share of households graduated at ``start`` still graduated ``later`` (NaN if none)."""
-    if start is None or later is None or not start.any():
-        return math.nan
-    return float((start & later).sum() / start.sum())
 
 
 @dataclass

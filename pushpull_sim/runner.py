@@ -8,43 +8,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pushpull_sim.executors import LocalExecutor, executor
-from pushpull_sim.model import GraduationModel
 from pushpull_sim.rct import itt_table
-from pushpull_sim.scenario import Scenario, scenario_from_dict
+from pushpull_sim.results import RunResult, simulate
+from pushpull_sim.scenario import Scenario
+
+#: One replication's result (the type every outcome reads; see :mod:`pushpull_sim.results`).
+ReplicationResult = RunResult
 
 
-@dataclass
-class ReplicationResult:
-    """What one replication returns.
-
-    Attributes:
-        replication: Replication index.
-        timeseries: Monthly aggregates (see :mod:`pushpull_sim.recording`).
-        panel: Household panel at the recorded months.
-        itt: ITT estimates (see :func:`pushpull_sim.rct.itt_table`).
-        costs: Programme cost by component over the run, USD PPP.
-        info: Scalars: participants, unit cost, targeting errors, pull actors.
-        pull: Pull actors' monthly books (see :meth:`GraduationModel.pull_records`).
-    """
-
-    replication: int
-    timeseries: pd.DataFrame
-    panel: pd.DataFrame
-    itt: pd.DataFrame
-    costs: dict[str, float]
-    info: dict[str, Any] = field(default_factory=dict)
-    pull: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> ReplicationResult:
-    """Build and run one replication to the scenario's horizon.
+def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> RunResult:
+    """Build and run one replication to the scenario's horizon, with its household panel
+    and ITT estimates.
 
     Args:
         scenario: A scenario, or its plain-data form (picklable across processes).
@@ -52,101 +33,22 @@ def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> R
         replication: Replication index.
 
     Returns:
-        ReplicationResult: Tidy outputs, each table tagged with ``replication``.
+        RunResult: Tidy outputs, each table tagged with ``replication``.
     """
-    if isinstance(scenario, dict):
-        scenario = scenario_from_dict(scenario)
-    model = GraduationModel(scenario, seed=seed, replication=replication)
-    model.run()
-    ts = model.timeseries()
-    panel = model.household_panel()
+    result = simulate(scenario, seed, replication, panel=True)
+    scenario = result.scenario
+    horizon = scenario.run.months
     start = scenario.programme.start_month
-    itt_months = [start + m for m in scenario.rct.itt_months if start + m <= model.horizon]
-    itt = itt_table(panel, itt_months, 0, cluster_by_village=scenario.rct.unit == "village")
+    itt_months = [start + m for m in scenario.rct.itt_months if start + m <= horizon]
+    itt = itt_table(result.panel, itt_months, 0, cluster_by_village=scenario.rct.unit == "village")
     if not itt.empty:
         itt.insert(2, "months_after_start", itt["month"] - start)
-    for df in (ts, panel, itt):
+    result.itt = itt
+    for df in (result.timeseries, result.panel, itt):
         df.insert(0, "replication", np.int32(replication))
-    costs = {k: float(v.sum()) for k, v in sorted(model.costs.items())}
-    info = {
-        "participants": int(model.participant_ids.size),
-        "eligible": int(model.hh.eligible.sum()),
-        "treatment_arm": int((model.hh.arm == 2).sum()),
-        "control_arm": int((model.hh.arm == 1).sum()),
-        "unit_cost_usd_ppp": float(model.unit_cost_usd_ppp),
-        "inclusion_error": model.targeting.inclusion_error,
-        "exclusion_error": model.targeting.exclusion_error,
-        "participants_graduated": _participants_graduated(model),
-        "retention": _retention(model),
-        "graduates_at_end": _graduates_at_end(model),
-        "pull": _pull_info(model),
-    }
-    pull = model.pull_records()
-    if not pull.empty:
-        pull.insert(0, "replication", np.int32(replication))
-    return ReplicationResult(replication, ts, panel, itt, costs, info, pull)
-
-
-def _participants_graduated(model: GraduationModel) -> dict[str, int]:
-    """Participants graduated at each recorded month from the end of the programme on."""
-    panel = model.household_panel()
-    end = model.params.programme.end_month
-    out = {}
-    for m in sorted(panel["month"].unique()):
-        if m >= end:
-            at = panel[(panel["month"] == m) & panel["participant"]]
-            out[str(int(m))] = int(at["graduated"].sum())
-    return out
-
-
-def _pull_info(model: GraduationModel) -> dict[str, Any]:
-    """Pull actors viable at the end of the run, and credit take-up by baseline status."""
-    hh = model.hh
-    viable: dict[str, int] = {}
-    for a in model.pull_actors:
-        viable[a.kind] = viable.get(a.kind, 0) + int(a.active)
-    borrowed = np.zeros(hh.n, bool)
-    lent = [a.ever_lent_to() for a in model.pull_actors]
-    lenders = [mask for mask in lent if mask is not None]
-    for mask in lenders:
-        borrowed |= mask
-    take_up = None
-    if lenders:
-        take_up = {
-            "all": float(borrowed.mean()),
-            "eligible": float(borrowed[hh.eligible].mean()) if hh.eligible.any() else None,
-            "ineligible": float(borrowed[~hh.eligible].mean()) if (~hh.eligible).any() else None,
-        }
-    return {"viable": viable, "actors": len(model.pull_actors), "credit_take_up": take_up}
-
-
-def _graduates_at_end(model: GraduationModel) -> dict[str, int]:
-    """Households graduated at the end of the programme, by arm (0 beyond the horizon)."""
-    panel = model.household_panel()
-    at_end = panel[panel["month"] == model.params.programme.end_month]
-    return {
-        arm: int(at_end.loc[at_end["arm"] == arm, "graduated"].sum())
-        for arm in ("treatment", "control")
-    }
-
-
-def _retention(model: GraduationModel) -> dict[str, dict[str, float | None]]:
-    """Of the households graduated at the end of the programme, the share still graduated
-    2 and 5 years later, by arm (None where undefined or beyond the horizon)."""
-    panel = model.household_panel()
-    end = model.params.programme.end_month
-    at_end = panel[panel["month"] == end].set_index("household_id")
-    out: dict[str, dict[str, float | None]] = {}
-    for label, k in (("2y", 24), ("5y", 60)):
-        later = panel[panel["month"] == end + k].set_index("household_id")
-        out[label] = {}
-        for arm in ("treatment", "control"):
-            grads = at_end.index[(at_end["arm"] == arm) & at_end["graduated"]]
-            if later.empty or at_end.empty or grads.size == 0:
-                out[label][arm] = None
-            else:
-                out[label][arm] = float(later.loc[grads, "graduated"].mean())
-    return out
+    if not result.pull.empty:
+        result.pull.insert(0, "replication", np.int32(replication))
+    return result
 
 
 @dataclass
@@ -156,12 +58,13 @@ class ExperimentResult:
     Attributes:
         scenario: The scenario run (with any overrides applied).
         seed: Base seed.
-        replications: One :class:`ReplicationResult` per replication, in index order.
+        replications: One :class:`~pushpull_sim.results.RunResult` per replication, in
+            index order.
     """
 
     scenario: Scenario
     seed: int
-    replications: list[ReplicationResult]
+    replications: list[RunResult]
 
     def timeseries(self) -> pd.DataFrame:
         """One row per replication x month x arm."""

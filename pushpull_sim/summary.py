@@ -8,14 +8,28 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pushpull_sim.outcomes import evaluate
 from pushpull_sim.rct import ITT_OUTCOMES, PUBLISHED_ITT_SD
+from pushpull_sim.results import RunResult
 from pushpull_sim.runner import ExperimentResult
 from pushpull_sim.strategies import resolve_components
+
+#: Declared outcomes the summary reports (means over replications; see
+#: :mod:`pushpull_sim.outcomes`): retention of graduation by arm and the graduates behind it.
+SUMMARY_OUTCOMES = (
+    "sustained_2y",
+    "sustained_2y_control",
+    "sustained_5y",
+    "sustained_5y_control",
+    "graduates_end",
+    "graduates_end_control",
+)
 
 
 def _clean(x: Any) -> Any:
@@ -76,26 +90,25 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         arm: {str(m): at("graduated_share", m, arm) for m in months} for arm in arms
     }
     reps = result.replications
+    # the declared outcomes (pushpull_sim.outcomes), one value per replication
+    per_run = [evaluate(r, [*SUMMARY_OUTCOMES, "participants_graduated_end"]) for r in reps]
+
+    def mean_of(name: str) -> float | None:
+        """Mean over replications where the outcome is defined (None if nowhere)."""
+        vals = [v[name] for v in per_run if math.isfinite(v[name])]
+        return float(np.mean(vals)) if vals else None
+
     for label, k in (("2y", 24), ("5y", 60)):
         m = end + k
         inside = m <= sc.run.months
-        kept = {}
-        for arm in ("treatment", "control"):
-            vals = [r.info["retention"][label][arm] for r in reps]
-            vals = [v for v in vals if v is not None]
-            kept[arm] = float(np.mean(vals)) if vals and inside else None
         graduation[f"sustained_{label}"] = {
             "month": m,
             "treatment": at("graduated_share", m, "treatment") if inside else None,
             "control": at("graduated_share", m, "control") if inside else None,
-            "retained_treatment": kept["treatment"],
-            "retained_control": kept["control"],
-            "graduates_treatment": float(
-                np.mean([r.info["graduates_at_end"]["treatment"] for r in reps])
-            ),
-            "graduates_control": float(
-                np.mean([r.info["graduates_at_end"]["control"] for r in reps])
-            ),
+            "retained_treatment": mean_of(f"sustained_{label}") if inside else None,
+            "retained_control": mean_of(f"sustained_{label}_control") if inside else None,
+            "graduates_treatment": mean_of("graduates_end"),
+            "graduates_control": mean_of("graduates_end_control"),
         }
 
     itt_all = result.itt()
@@ -125,10 +138,10 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
     total = float(np.mean([sum(r.costs.values()) for r in reps]))
     components = sorted({k for r in reps for k in r.costs})
     by_component = {k: float(np.mean([r.costs.get(k, 0.0) for r in reps])) for k in components}
-    participants = float(np.mean([r.info["participants"] for r in reps]))
-    grads = [r.info["participants_graduated"].get(str(end)) for r in reps]
-    grads_at_end = float(np.mean(grads)) if all(g is not None for g in grads) else None
-    treat_n = float(np.mean([r.info["treatment_arm"] for r in reps]))
+    participants = float(np.mean([r.participants for r in reps]))
+    grads = [v["participants_graduated_end"] for v in per_run]
+    grads_at_end = float(np.mean(grads)) if all(math.isfinite(g) for g in grads) else None
+    treat_n = float(np.mean([r.treatment_arm for r in reps]))
     g_t, g_c = at("graduated_share", end, "treatment"), at("graduated_share", end, "control")
     extra_grads = (g_t - g_c) * treat_n if g_t is not None and g_c is not None else None
     cost = {
@@ -138,7 +151,7 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "by_component_usd_ppp": by_component,
         "participants": participants,
         "planned_unit_cost_per_participant_usd_ppp": float(
-            np.mean([r.info["unit_cost_usd_ppp"] for r in reps])
+            np.mean([r.unit_cost_usd_ppp for r in reps])
         ),
         "participants_graduated_at_end": grads_at_end,
         "cost_per_graduate_usd_ppp": total / grads_at_end if grads_at_end else None,
@@ -162,11 +175,11 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         },
         "strategy": {"name": sc.strategy.name, "levers": sc.levers},
         "targeting": {
-            "eligible": float(np.mean([r.info["eligible"] for r in reps])),
+            "eligible": float(np.mean([r.eligible for r in reps])),
             "treatment_arm": treat_n,
-            "control_arm": float(np.mean([r.info["control_arm"] for r in reps])),
-            "inclusion_error": float(np.mean([r.info["inclusion_error"] for r in reps])),
-            "exclusion_error": float(np.mean([r.info["exclusion_error"] for r in reps])),
+            "control_arm": float(np.mean([r.control_arm for r in reps])),
+            "inclusion_error": float(np.mean([r.inclusion_error for r in reps])),
+            "exclusion_error": float(np.mean([r.exclusion_error for r in reps])),
         },
         "headcount": headcount,
         "graduation": graduation,
@@ -176,15 +189,20 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "cost_per_graduate_usd_ppp": cost["cost_per_graduate_usd_ppp"],
         "gini_consumption": {str(m): at("gini_consumption", m, "all") for m in months},
         "pull_actors_viable_at_horizon": _pull_viable(reps),
-        "credit_take_up": _mean_dicts([r.info["pull"]["credit_take_up"] for r in reps]),
+        "credit_take_up": _mean_dicts([r.credit_take_up for r in reps]),
     }
     return _clean(summary)
 
 
-def _pull_viable(reps: list) -> dict[str, float]:
+def _pull_viable(reps: list[RunResult]) -> dict[str, float]:
     """Mean number of pull actors of each kind still in the market at the horizon."""
-    kinds = sorted({k for r in reps for k in r.info["pull"]["viable"]})
-    return {k: float(np.mean([r.info["pull"]["viable"].get(k, 0) for r in reps])) for k in kinds}
+    viable = [Counter() for _ in reps]
+    for counts, r in zip(viable, reps, strict=True):
+        for a in r.actors:
+            if a.entered:
+                counts[a.kind] += int(a.active)
+    kinds = sorted({k for counts in viable for k in counts})
+    return {k: float(np.mean([counts.get(k, 0) for counts in viable])) for k in kinds}
 
 
 def _mean_dicts(dicts: list[dict[str, float | None] | None]) -> dict[str, float | None] | None:
@@ -229,7 +247,7 @@ def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
             "cost follows take-up (e.g. self-selected savings groups) was not planned per "
             "participant"
         )
-    control_n = float(np.mean([r.info["control_arm"] for r in result.replications]))
+    control_n = float(np.mean([r.control_arm for r in result.replications]))
     for n, arm in ((treat_n, "treatment"), (control_n, "control")):
         if n == 0:
             notes.append(

@@ -29,7 +29,7 @@ from pushpull_sim.output import OutputError
 from pushpull_sim.scenario import dump_scenario, scenario_from_dict
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep import store
-from pushpull_sim.sweep.outcomes import run_outcomes
+from pushpull_sim.sweep.outcomes import ALLOWED_OUTCOMES, run_outcomes
 from pushpull_sim.sweep.spec import SpecError, Sweep
 
 #: Longest error message kept for a failed run, characters. Assumption.
@@ -42,10 +42,11 @@ RunFn = Callable[..., tuple[dict[str, float], pd.DataFrame | dict | None]]
 
 
 def default_run_fn(data: dict[str, Any], seed: int, columns: list[str], arms: list[str]):
-    """Validate a run's scenario data and run the model once: ``(outcomes, time series)``
-    (see :func:`pushpull_sim.sweep.outcomes.run_outcomes`)."""
+    """Validate a run's scenario data and run the model once: ``(outcomes, time series)``,
+    every declared outcome (:mod:`pushpull_sim.outcomes`; the spec keeps those it names)
+    and the monthly series asked for (see :func:`pushpull_sim.sweep.outcomes.run_outcomes`)."""
     scenario = scenario_from_dict(data, source="run")
-    return run_outcomes(scenario, seed, columns, arms)
+    return run_outcomes(scenario, seed, columns, arms, outcomes=list(ALLOWED_OUTCOMES))
 
 
 @dataclass(frozen=True)

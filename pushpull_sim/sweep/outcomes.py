@@ -1,58 +1,57 @@
-"""The scalar outcomes of one run, declared once.
+"""What a sweep keeps of each run: declared outcomes and monthly series.
 
-Every sweep row, :func:`pushpull_sim.sweep.interop.run_scenario` and ``pushpull analyze``
-use :data:`OUTCOMES`. Month tags: ``end`` is the programme's last month
-(``programme.end_month``), ``end_2y`` and ``end_5y`` are 24 and 60 months later,
-``horizon`` is the run's last month (``run.months``). Shares are of the treatment arm of
-the virtual trial (the eligible households assigned to the programme) unless the name
-says otherwise. An outcome whose month lies beyond the horizon, or that is undefined
-(e.g. cost per graduate with no graduate), is NaN.
+The outcomes are declared once, in :mod:`pushpull_sim.outcomes` (name, unit, definition,
+source); a spec's ``outcomes = [...]`` may name any of them. :data:`OUTCOMES` is the
+default selection: the columns of a sweep's summary table when a spec does not choose,
+of :func:`pushpull_sim.sweep.interop.run_scenario`'s result, and what ``pushpull
+analyze`` reads. :data:`TIMESERIES_COLUMNS` are the monthly aggregates a sweep may keep
+(see :mod:`pushpull_sim.recording`).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pushpull_sim.outcomes import OUTCOMES as DECLARED
+from pushpull_sim.outcomes import evaluate
 from pushpull_sim.recording import timeseries_columns
-from pushpull_sim.runner import ReplicationResult, run_replication
+from pushpull_sim.results import RunResult, simulate
 from pushpull_sim.scenario import Scenario
 
-#: Outcome name -> meaning and unit. The order is the column order of sweep tables.
+#: The default outcomes of a sweep, in column order: name -> definition.
 OUTCOMES: dict[str, str] = {
-    "extreme_poor_end": "share of the treatment arm below the extreme-poverty line at the "
-    "end of the programme (0-1)",
-    "extreme_poor_end_2y": "the same, 24 months after the end (0-1)",
-    "extreme_poor_end_5y": "the same, 60 months after the end (0-1)",
-    "extreme_poor_horizon": "the same, at the horizon (0-1)",
-    "graduated_end": "share of the treatment arm meeting every graduation criterion at the "
-    "end of the programme (0-1)",
-    "graduated_end_2y": "the same, 24 months after the end (0-1)",
-    "graduated_end_5y": "the same, 60 months after the end (0-1)",
-    "graduated_horizon": "the same, at the horizon (0-1)",
-    "graduation_effect_end": "graduated share, treatment minus control arm, at the end "
-    "(difference of shares)",
-    "graduation_effect_end_2y": "the same, 24 months after the end",
-    "sustained_2y": "of the treatment households graduated at the end, the share still "
-    "graduated 24 months later (0-1)",
-    "sustained_5y": "the same, 60 months later (0-1)",
-    "participants": "households the programme served (count)",
-    "total_cost_usd_ppp": "programme cost over the run, all components, USD PPP",
-    "cost_per_participant_usd_ppp": "total cost per household served, USD PPP",
-    "cost_per_graduate_usd_ppp": "total cost per participant graduated at the end, USD PPP",
-    "cost_per_additional_graduate_usd_ppp": "total cost per graduate in excess of the "
-    "control arm's rate at the end, USD PPP (NaN unless the excess is positive)",
-    "market_participation_extreme_poor_horizon": "share of all extreme-poor households "
-    "selling to a buyer in the horizon month (0-1)",
-    "market_participation_extreme_poor_mean": "the same, mean over months 1 to the horizon "
-    "(recorded months only) (0-1)",
-    "pull_actors": "pull actors in the market at baseline (count)",
-    "pull_actors_viable_horizon": "pull actors still in the market at the horizon (count)",
-    "pull_actors_viable_share": "pull_actors_viable_horizon / pull_actors (0-1)",
+    name: DECLARED[name].definition
+    for name in (
+        "extreme_poor_end",
+        "extreme_poor_end_2y",
+        "extreme_poor_end_5y",
+        "extreme_poor_horizon",
+        "graduated_end",
+        "graduated_end_2y",
+        "graduated_end_5y",
+        "graduated_horizon",
+        "graduation_effect_end",
+        "graduation_effect_end_2y",
+        "sustained_2y",
+        "sustained_5y",
+        "participants",
+        "total_cost_usd_ppp",
+        "cost_per_participant_usd_ppp",
+        "cost_per_graduate_usd_ppp",
+        "cost_per_additional_graduate_usd_ppp",
+        "market_participation_extreme_poor_horizon",
+        "market_participation_extreme_poor_mean",
+        "pull_actors",
+        "pull_actors_viable_horizon",
+        "pull_actors_viable_share",
+    )
 }
+
+#: Every outcome a spec may name (the declared ones).
+ALLOWED_OUTCOMES: tuple[str, ...] = tuple(DECLARED)
 
 #: Columns of the monthly aggregates a sweep may keep (see pushpull_sim.recording).
 TIMESERIES_COLUMNS: tuple[str, ...] = tuple(timeseries_columns())
@@ -60,77 +59,20 @@ TIMESERIES_COLUMNS: tuple[str, ...] = tuple(timeseries_columns())
 ARMS = ("all", "ineligible", "control", "treatment")
 
 
-def _share(panel: pd.DataFrame, month: int, arm: str, col: str) -> float:
-    rows = panel[(panel["month"] == month) & (panel["arm"] == arm)]
-    return float(rows[col].mean()) if len(rows) else math.nan
-
-
-def _ratio(num: float, den: float | None) -> float:
-    return num / den if den and den > 0 and math.isfinite(den) else math.nan
-
-
-def outcomes_of(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
-    """Compute :data:`OUTCOMES` from one replication.
-
-    Shares at ``end``, ``end_2y`` and ``end_5y`` come from the household panel, which is
-    always recorded at those months, so they do not depend on
-    ``output.record_every_months``; ``horizon`` values come from the monthly aggregates,
-    which always include the horizon.
+def outcomes_of(result: RunResult, names: list[str] | None = None) -> dict[str, float]:
+    """The outcomes of one replication.
 
     Args:
-        result: The replication (from :func:`pushpull_sim.runner.run_replication`).
-        scenario: The scenario it ran.
+        result: The replication (from :func:`pushpull_sim.results.simulate`).
+        names: Declared outcomes to compute (default :data:`OUTCOMES`).
 
     Returns:
-        dict: ``{outcome: float}`` for every key of :data:`OUTCOMES` (NaN where undefined).
+        dict: ``{outcome: float}`` (NaN where undefined).
     """
-    panel, ts = result.panel, result.timeseries
-    end, horizon = scenario.programme.end_month, scenario.run.months
-    out: dict[str, float] = {}
-    for tag, k in (("end", 0), ("end_2y", 24), ("end_5y", 60)):
-        out[f"extreme_poor_{tag}"] = _share(panel, end + k, "treatment", "extreme_poor")
-        out[f"graduated_{tag}"] = _share(panel, end + k, "treatment", "graduated")
-    last = ts[(ts["month"] == ts["month"].max()) & (ts["month"] == horizon)]
-    treat_last = last[last["arm"] == "treatment"]
-    all_last = last[last["arm"] == "all"]
-    out["extreme_poor_horizon"] = (
-        float(treat_last["extreme_poverty_headcount"].iloc[0]) if len(treat_last) else math.nan
-    )
-    out["graduated_horizon"] = (
-        float(treat_last["graduated_share"].iloc[0]) if len(treat_last) else math.nan
-    )
-    for tag, k in (("end", 0), ("end_2y", 24)):
-        out[f"graduation_effect_{tag}"] = _share(panel, end + k, "treatment", "graduated") - _share(
-            panel, end + k, "control", "graduated"
-        )
-    for label in ("2y", "5y"):
-        v = result.info["retention"][label]["treatment"]
-        out[f"sustained_{label}"] = math.nan if v is None else float(v)
-    total = float(sum(result.costs.values()))
-    participants = float(result.info["participants"])
-    grads = result.info["participants_graduated"].get(str(end))
-    treat_n = float(result.info["treatment_arm"])
-    excess = out["graduation_effect_end"] * treat_n
-    out["participants"] = participants
-    out["total_cost_usd_ppp"] = total
-    out["cost_per_participant_usd_ppp"] = _ratio(total, participants)
-    out["cost_per_graduate_usd_ppp"] = _ratio(total, None if grads is None else float(grads))
-    out["cost_per_additional_graduate_usd_ppp"] = (
-        _ratio(total, excess) if participants > 0 else math.nan
-    )
-    col = "market_participation_extreme_poor"
-    out[f"{col}_horizon"] = float(all_last[col].iloc[0]) if len(all_last) else math.nan
-    months = ts[(ts["arm"] == "all") & (ts["month"] >= 1)]
-    out[f"{col}_mean"] = float(np.nanmean(months[col])) if months[col].notna().any() else math.nan
-    pull = result.info["pull"]
-    viable = float(sum(pull["viable"].values()))
-    out["pull_actors"] = float(pull["actors"])
-    out["pull_actors_viable_horizon"] = viable
-    out["pull_actors_viable_share"] = _ratio(viable, float(pull["actors"]))
-    return {k: out[k] for k in OUTCOMES}
+    return evaluate(result, list(OUTCOMES) if names is None else names)
 
 
-def timeseries_of(result: ReplicationResult, columns: list[str], arms: list[str]) -> pd.DataFrame:
+def timeseries_of(result: RunResult, columns: list[str], arms: list[str]) -> pd.DataFrame:
     """Reshape a replication's monthly aggregates to one row per recorded month.
 
     Args:
@@ -152,7 +94,11 @@ def timeseries_of(result: ReplicationResult, columns: list[str], arms: list[str]
 
 
 def run_outcomes(
-    scenario: Scenario, seed: int, columns: list[str] | None = None, arms: list[str] | None = None
+    scenario: Scenario,
+    seed: int,
+    columns: list[str] | None = None,
+    arms: list[str] | None = None,
+    outcomes: list[str] | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame | None]:
     """Run one replication and return its outcomes (and, if asked, its time series).
 
@@ -161,10 +107,11 @@ def run_outcomes(
         seed: Seed of the run (replication index 0 of this seed is run).
         columns: Time-series columns to keep (None or empty: no time series).
         arms: Arms of the time series.
+        outcomes: Declared outcomes to compute (default :data:`OUTCOMES`).
 
     Returns:
         tuple: ``(outcomes, timeseries or None)``.
     """
-    result = run_replication(scenario, seed, 0)
+    result = simulate(scenario, seed, 0)
     ts = timeseries_of(result, columns, arms or ["treatment"]) if columns else None
-    return outcomes_of(result, scenario), ts
+    return outcomes_of(result, outcomes), ts

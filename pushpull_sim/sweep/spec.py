@@ -30,7 +30,7 @@ from pushpull_sim.scenario import (
     scenario_from_dict,
 )
 from pushpull_sim.sweep import params as P
-from pushpull_sim.sweep.outcomes import ARMS, OUTCOMES, TIMESERIES_COLUMNS
+from pushpull_sim.sweep.outcomes import ALLOWED_OUTCOMES, ARMS, OUTCOMES, TIMESERIES_COLUMNS
 
 #: Largest number of model runs a spec may ask for (points x replications x strategies).
 MAX_RUNS = 10_000_000
@@ -148,10 +148,10 @@ class SweepSettings(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> SweepSettings:
-        bad = [o for o in self.outcomes if o not in OUTCOMES]
+        bad = [o for o in self.outcomes if o not in ALLOWED_OUTCOMES]
         if bad or not self.outcomes:
             raise ValueError(
-                f"outcomes = {bad or []}: allowed (one or more): {', '.join(OUTCOMES)}"
+                f"outcomes = {bad or []}: allowed (one or more): {', '.join(ALLOWED_OUTCOMES)}"
             )
         bad = [c for c in self.timeseries if c not in TIMESERIES_COLUMNS]
         if bad:

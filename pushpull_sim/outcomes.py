@@ -1,0 +1,607 @@
+"""The outcomes of one run, each declared once: name, label, unit, definition, source.
+
+Every outcome is a function of one replication's :class:`~pushpull_sim.results.RunResult`
+and is registered here with :func:`outcome`, so adding one is a one-place change: it is
+then available to ``pushpull compare`` (:data:`pushpull_sim.compare.OUTCOMES`), to
+sweeps (``outcomes = [...]`` in a spec), to ``pushpull run``'s summary where it reports
+the same quantity, and to the documentation's generated listing.
+
+Conventions. ``end`` is the project's last month (``programme.end_month``); ``_2y`` and
+``_5y`` mean 24 and 60 months later; ``horizon`` is the run's last month
+(``run.months``). Shares are of the **treatment arm** of the virtual trial (the eligible
+households offered the programme: the intent-to-treat population, the same households
+under every strategy) unless the name says otherwise. An outcome measured beyond the
+horizon, or otherwise undefined (a share of an empty arm, a cost per graduate without a
+graduate), is NaN, never a number standing in for "none".
+
+Sources. Graduation is the BRAC-style set of criteria of the scenario's ``[graduation]``
+table (Bandiera et al. 2017, QJE 132(2)); sustained graduation asks whether households
+graduated at the end of the project still are years later, as the six-country trial's
+follow-ups asked of its effects (Banerjee et al. 2015, Science 348(6236)); the
+extreme-poverty line is the World Bank's (USD 3.00 a day, 2021 PPP, June 2025). Costs
+are those the model books by cost line (USD PPP).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+
+from pushpull_sim.results import AFTER_END, RunResult
+
+#: Citations used by the declarations below.
+BRAC = "BRAC graduation criteria as in the [graduation] table (Bandiera et al. 2017, QJE)"
+PERSISTENCE = "persistence of graduation effects (Banerjee et al. 2015, Science)"
+WORLD_BANK_LINE = "World Bank extreme-poverty line, USD 3.00/day 2021 PPP (June 2025)"
+MODEL = "the model's own books (no published benchmark)"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A declared outcome.
+
+    Attributes:
+        name: Column name in every table (``compare``, sweeps).
+        label: Short label for printed tables.
+        unit: ``"share"`` (0-1), ``"households"``, ``"actors"``, ``"USD PPP"``,
+            ``"USD PPP per AE per day"`` or ``"difference of shares"``.
+        definition: What it measures, in a sentence.
+        source: Where the definition comes from (a citation, or the model's own books).
+        better: ``"higher"``, ``"lower"``, or None where neither is better.
+        fn: ``fn(result) -> float`` (NaN where undefined).
+    """
+
+    name: str
+    label: str
+    unit: str
+    definition: str
+    source: str
+    better: Literal["higher", "lower"] | None
+    fn: Callable[[RunResult], float]
+
+
+_OUTCOMES: dict[str, Outcome] = {}
+
+#: Every declared outcome, in declaration order (read-only).
+OUTCOMES: Mapping[str, Outcome] = MappingProxyType(_OUTCOMES)
+
+
+def outcome(
+    name: str,
+    label: str,
+    unit: str,
+    definition: str,
+    source: str,
+    better: Literal["higher", "lower"] | None = None,
+) -> Callable[[Callable[[RunResult], float]], Callable[[RunResult], float]]:
+    """Declare an outcome: decorate ``fn(result) -> float``.
+
+    Raises:
+        ValueError: If the name is already declared.
+    """
+
+    def register(fn: Callable[[RunResult], float]) -> Callable[[RunResult], float]:
+        if name in _OUTCOMES:
+            raise ValueError(f"outcome {name!r} is already declared")
+        _OUTCOMES[name] = Outcome(name, label, unit, definition, source, better, fn)
+        return fn
+
+    return register
+
+
+def evaluate(result: RunResult, names: Iterable[str] | None = None) -> dict[str, float]:
+    """The outcomes of one run.
+
+    Args:
+        result: The run.
+        names: Outcomes to compute, in the order wanted (default: every declared one).
+
+    Returns:
+        dict: ``{name: float}`` (NaN where undefined).
+
+    Raises:
+        KeyError: If a name is not declared (the message lists the declared ones).
+    """
+    names = list(OUTCOMES) if names is None else list(names)
+    unknown = [n for n in names if n not in OUTCOMES]
+    if unknown:
+        raise KeyError(f"outcomes {unknown}: not declared; declared: {', '.join(OUTCOMES)}")
+    return {n: float(OUTCOMES[n].fn(result)) for n in names}
+
+
+# ---------------------------------------------------------------------------- helpers
+def _month(result: RunResult, tag: str) -> int:
+    return result.scenario.programme.end_month + AFTER_END[tag]
+
+
+def share_of_arm(
+    result: RunResult, column: str, month: int, arm: str = "treatment", value: str = "true"
+) -> float:
+    """Share of an arm's households whose ``column`` holds at ``month`` (NaN without a
+    snapshot or in an empty arm).
+
+    Args:
+        result: The run.
+        column: A snapshot column: bool (``"graduated"``), or, with ``value =
+            "positive"``, a number counted when above 0, or, with ``value = "linked"``,
+            an actor id counted when >= 0.
+        month: The month.
+        arm: ``"treatment"`` or ``"control"``.
+        value: How a household counts (see ``column``).
+    """
+    within = result.arm_mask(month, arm)
+    if within is None or not within.any():
+        return math.nan
+    x = result.snapshots[month][column][within]
+    if value == "positive":
+        x = x > 0
+    elif value == "linked":
+        x = x >= 0
+    return float(x.mean())
+
+
+def graduated_mask(result: RunResult, month: int, arm: str = "treatment") -> np.ndarray | None:
+    """Households of ``arm`` graduated at ``month``, bool ``(n,)`` (None: no snapshot)."""
+    within = result.arm_mask(month, arm)
+    if within is None:
+        return None
+    return result.snapshots[month]["graduated"] & within
+
+
+def retention(result: RunResult, years: int, arm: str = "treatment") -> float:
+    """Of an arm's households graduated at the project's end, the share still graduated
+    ``years`` (2 or 5) later (NaN: no graduate at the end, or beyond the horizon)."""
+    end = _month(result, "end")
+    start = graduated_mask(result, end, arm)
+    later = graduated_mask(result, end + 12 * years, arm)
+    if start is None or later is None or not start.any():
+        return math.nan
+    return float((start & later).sum() / start.sum())
+
+
+def sustained_share(result: RunResult, years: tuple[int, ...]) -> float:
+    """Share of the treatment arm graduated at the end and at each of ``years`` later."""
+    end = _month(result, "end")
+    mask = graduated_mask(result, end)
+    for y in years:
+        later = graduated_mask(result, end + 12 * y)
+        if mask is None or later is None:
+            return math.nan
+        mask = mask & later
+    if mask is None or result.treatment_arm == 0:
+        return math.nan
+    return float(mask.sum() / result.treatment_arm)
+
+
+def graduates(result: RunResult, month: int, who: str = "treatment") -> float:
+    """Households graduated at ``month``: of an arm, or ``"participants"`` (NaN: no
+    snapshot)."""
+    snap = result.snapshot(month)
+    if snap is None:
+        return math.nan
+    within = snap["participant"] if who == "participants" else result.arm_mask(month, who)
+    return float((snap["graduated"] & within).sum())
+
+
+def _series_at_horizon(result: RunResult, column: str, arm: str) -> float:
+    ts = result.timeseries
+    horizon = result.scenario.run.months
+    last = ts[(ts["month"] == ts["month"].max()) & (ts["month"] == horizon)]
+    rows = last[last["arm"] == arm]
+    return float(rows[column].iloc[0]) if len(rows) else math.nan
+
+
+def _ratio(num: float, den: float | None) -> float:
+    return num / den if den and den > 0 and math.isfinite(den) else math.nan
+
+
+def _effect(result: RunResult, tag: str) -> float:
+    month = _month(result, tag)
+    return share_of_arm(result, "graduated", month) - share_of_arm(
+        result, "graduated", month, "control"
+    )
+
+
+def _total(result: RunResult) -> float:
+    return float(sum(result.costs.values()))
+
+
+# ---------------------------------------------------------------------------- extreme poverty
+_WHEN = {"end": "at the project's end", "end_2y": "2 years after the end"}
+_WHEN["end_5y"] = "5 years after the end"
+
+for _tag, _when in _WHEN.items():
+
+    def _extreme_poor(result: RunResult, tag: str = _tag) -> float:
+        return share_of_arm(result, "extreme_poor", _month(result, tag))
+
+    outcome(
+        f"extreme_poor_{_tag}",
+        f"ext.poor {_tag.replace('_', '+')}",
+        "share",
+        f"share of the treatment arm below the extreme-poverty line {_when}",
+        WORLD_BANK_LINE,
+        "lower",
+    )(_extreme_poor)
+
+
+@outcome(
+    "extreme_poor_horizon",
+    "ext.poor horizon",
+    "share",
+    "share of the treatment arm below the extreme-poverty line at the horizon",
+    WORLD_BANK_LINE,
+    "lower",
+)
+def _extreme_poor_horizon(result: RunResult) -> float:
+    return _series_at_horizon(result, "extreme_poverty_headcount", "treatment")
+
+
+# ---------------------------------------------------------------------------- graduation
+for _tag, _when in _WHEN.items():
+
+    def _graduated(result: RunResult, tag: str = _tag) -> float:
+        return share_of_arm(result, "graduated", _month(result, tag))
+
+    outcome(
+        f"graduated_{_tag}",
+        f"grad {_tag.replace('_', '+')}",
+        "share",
+        f"share of the treatment arm meeting every graduation criterion {_when}",
+        BRAC,
+        "higher",
+    )(_graduated)
+
+
+@outcome(
+    "graduated_horizon",
+    "grad horizon",
+    "share",
+    "share of the treatment arm meeting every graduation criterion at the horizon",
+    BRAC,
+    "higher",
+)
+def _graduated_horizon(result: RunResult) -> float:
+    return _series_at_horizon(result, "graduated_share", "treatment")
+
+
+@outcome(
+    "graduation_effect_end",
+    "grad effect end",
+    "difference of shares",
+    "graduated share at the project's end, treatment minus control arm",
+    BRAC,
+    "higher",
+)
+def _graduation_effect_end(result: RunResult) -> float:
+    return _effect(result, "end")
+
+
+@outcome(
+    "graduation_effect_end_2y",
+    "grad effect end+2y",
+    "difference of shares",
+    "graduated share 2 years after the end, treatment minus control arm",
+    BRAC,
+    "higher",
+)
+def _graduation_effect_end_2y(result: RunResult) -> float:
+    return _effect(result, "end_2y")
+
+
+for _years in (2, 5):
+    for _arm, _suffix in (("treatment", ""), ("control", "_control")):
+
+        def _retention(result: RunResult, years: int = _years, arm: str = _arm) -> float:
+            return retention(result, years, arm)
+
+        outcome(
+            f"sustained_{_years}y{_suffix}",
+            f"retained {_years}y{' (control)' if _suffix else ''}",
+            "share",
+            f"of the {_arm} arm's households graduated at the project's end, the share "
+            f"still graduated {_years} years later",
+            PERSISTENCE,
+            "higher",
+        )(_retention)
+
+
+@outcome(
+    "sustained_graduates_2y",
+    "sust.grads 2y",
+    "share",
+    "share of the treatment arm graduated at the project's end and still 2 years later",
+    PERSISTENCE,
+    "higher",
+)
+def _sustained_graduates_2y(result: RunResult) -> float:
+    return sustained_share(result, (2,))
+
+
+@outcome(
+    "sustained_graduates_5y",
+    "sust.grads 5y",
+    "share",
+    "share of the treatment arm graduated at the project's end and still 2 and 5 years later",
+    PERSISTENCE,
+    "higher",
+)
+def _sustained_graduates_5y(result: RunResult) -> float:
+    return sustained_share(result, (2, 5))
+
+
+@outcome(
+    "graduates_end",
+    "graduates end",
+    "households",
+    "households of the treatment arm graduated at the project's end",
+    BRAC,
+    "higher",
+)
+def _graduates_end(result: RunResult) -> float:
+    return graduates(result, _month(result, "end"))
+
+
+@outcome(
+    "graduates_end_control",
+    "graduates end (control)",
+    "households",
+    "households of the control arm graduated at the project's end",
+    BRAC,
+)
+def _graduates_end_control(result: RunResult) -> float:
+    return graduates(result, _month(result, "end"), "control")
+
+
+@outcome(
+    "participants_graduated_end",
+    "served+grad end",
+    "households",
+    "participants (households the push stream served) graduated at the project's end",
+    BRAC,
+    "higher",
+)
+def _participants_graduated_end(result: RunResult) -> float:
+    return graduates(result, _month(result, "end"), "participants")
+
+
+# ---------------------------------------------------------------------------- reach
+@outcome(
+    "treatment_households",
+    "treatment",
+    "households",
+    "households offered the programme (the trial's treatment arm)",
+    MODEL,
+)
+def _treatment_households(result: RunResult) -> float:
+    return float(result.treatment_arm)
+
+
+@outcome(
+    "participants",
+    "served",
+    "households",
+    "households the push stream served",
+    MODEL,
+)
+def _participants(result: RunResult) -> float:
+    return float(result.participants)
+
+
+@outcome(
+    "consumption_ppd_end_2y",
+    "consumption end+2y",
+    "USD PPP per AE per day",
+    "mean consumption per adult equivalent per day of the treatment arm, 2 years after the end",
+    MODEL,
+    "higher",
+)
+def _consumption_ppd_end_2y(result: RunResult) -> float:
+    month = _month(result, "end_2y")
+    within = result.arm_mask(month, "treatment")
+    if within is None or not within.any():
+        return math.nan
+    return float(result.snapshots[month]["consumption_ppd"][within].mean())
+
+
+# ---------------------------------------------------------------------------- markets
+@outcome(
+    "market_participation_end",
+    "selling end",
+    "share",
+    "share of the treatment arm selling to a buyer in the project's last month",
+    MODEL,
+    "higher",
+)
+def _market_participation_end(result: RunResult) -> float:
+    return share_of_arm(result, "income_sales", _month(result, "end"), value="positive")
+
+
+@outcome(
+    "market_participation_end_2y",
+    "selling end+2y",
+    "share",
+    "share of the treatment arm selling to a buyer 2 years after the end",
+    MODEL,
+    "higher",
+)
+def _market_participation_end_2y(result: RunResult) -> float:
+    return share_of_arm(result, "income_sales", _month(result, "end_2y"), value="positive")
+
+
+@outcome(
+    "market_participation_extreme_poor_horizon",
+    "ext.poor selling horizon",
+    "share",
+    "share of all extreme-poor households selling to a buyer in the horizon month",
+    MODEL,
+    "higher",
+)
+def _market_participation_extreme_poor_horizon(result: RunResult) -> float:
+    return _series_at_horizon(result, "market_participation_extreme_poor", "all")
+
+
+@outcome(
+    "market_participation_extreme_poor_mean",
+    "ext.poor selling mean",
+    "share",
+    "share of all extreme-poor households selling to a buyer, mean over the recorded "
+    "months 1 to the horizon",
+    MODEL,
+    "higher",
+)
+def _market_participation_extreme_poor_mean(result: RunResult) -> float:
+    ts = result.timeseries
+    col = "market_participation_extreme_poor"
+    months = ts[(ts["arm"] == "all") & (ts["month"] >= 1)]
+    return float(np.nanmean(months[col])) if months[col].notna().any() else math.nan
+
+
+@outcome(
+    "borrowing_end",
+    "borrowing end",
+    "share",
+    "share of the treatment arm with a loan from a lender at the project's end",
+    MODEL,
+)
+def _borrowing_end(result: RunResult) -> float:
+    return share_of_arm(result, "lender", _month(result, "end"), value="linked")
+
+
+@outcome(
+    "pull_actors",
+    "pull actors",
+    "actors",
+    "pull actors that entered the market during the run (at baseline, at a fixed switch, "
+    "or drawn in by high margins)",
+    MODEL,
+)
+def _pull_actors(result: RunResult) -> float:
+    return float(sum(a.entered for a in result.actors))
+
+
+@outcome(
+    "pull_actors_viable_horizon",
+    "pull viable (count)",
+    "actors",
+    "pull actors still in the market at the horizon",
+    MODEL,
+    "higher",
+)
+def _pull_actors_viable_horizon(result: RunResult) -> float:
+    return float(sum(a.active for a in result.actors if a.entered))
+
+
+@outcome(
+    "pull_actors_viable_share",
+    "pull viable (share)",
+    "share",
+    "pull_actors_viable_horizon / pull_actors",
+    MODEL,
+    "higher",
+)
+def _pull_actors_viable_share(result: RunResult) -> float:
+    return _ratio(_pull_actors_viable_horizon(result), _pull_actors(result))
+
+
+@outcome(
+    "commercial_actors_viable_share",
+    "pull viable",
+    "share",
+    "commercial pull actors (not a facilitating project) still in the market at the "
+    "horizon, of all commercial actors (those waiting for a fixed switch included)",
+    MODEL,
+    "higher",
+)
+def _commercial_actors_viable_share(result: RunResult) -> float:
+    commercial = [a for a in result.actors if a.commercial]
+    return sum(a.active for a in commercial) / len(commercial) if commercial else math.nan
+
+
+# ---------------------------------------------------------------------------- cost
+@outcome(
+    "total_cost_usd_ppp",
+    "spent",
+    "USD PPP",
+    "total spent over the run, every cost line (push, pull, linkage and coordination), "
+    "summed line by line in sorted order",
+    MODEL,
+    "lower",
+)
+def _total_cost(result: RunResult) -> float:
+    return _total(result)
+
+
+@outcome(
+    "unspent_usd_ppp",
+    "unspent",
+    "USD PPP",
+    "programme budget not spent (negative: overspent; NaN without a budget)",
+    MODEL,
+)
+def _unspent(result: RunResult) -> float:
+    budget = result.scenario.programme.budget_usd_ppp
+    return budget - _total(result) if budget is not None else math.nan
+
+
+@outcome(
+    "cost_per_participant_usd_ppp",
+    "cost/served",
+    "USD PPP",
+    "total cost per household served",
+    MODEL,
+    "lower",
+)
+def _cost_per_participant(result: RunResult) -> float:
+    return _ratio(_total(result), float(result.participants))
+
+
+@outcome(
+    "cost_per_graduate_usd_ppp",
+    "cost/grad",
+    "USD PPP",
+    "total cost per participant graduated at the project's end",
+    MODEL,
+    "lower",
+)
+def _cost_per_graduate(result: RunResult) -> float:
+    return _ratio(_total(result), _participants_graduated_end(result))
+
+
+@outcome(
+    "cost_per_additional_graduate_usd_ppp",
+    "cost/extra grad",
+    "USD PPP",
+    "total cost per graduate at the end in excess of the control arm's rate (NaN unless "
+    "the excess is positive)",
+    MODEL,
+    "lower",
+)
+def _cost_per_additional_graduate(result: RunResult) -> float:
+    if result.participants <= 0:
+        return math.nan
+    excess = _effect(result, "end") * float(result.treatment_arm)
+    return _ratio(_total(result), excess)
+
+
+@outcome(
+    "cost_per_sustained_graduate_usd_ppp",
+    "cost/sust.grad",
+    "USD PPP",
+    "total spent / households of the treatment arm graduated at the end and still 2 "
+    "years later (NaN without spending; counts graduates the programme did not cause: "
+    "see the cost per additional sustained graduate)",
+    MODEL,
+    "lower",
+)
+def _cost_per_sustained_graduate(result: RunResult) -> float:
+    total = _total(result)
+    end = _month(result, "end")
+    start, later = graduated_mask(result, end), graduated_mask(result, end + 24)
+    n = int((start & later).sum()) if start is not None and later is not None else 0
+    return total / n if n and total > 0 else math.nan
