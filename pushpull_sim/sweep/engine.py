@@ -1,4 +1,6 @@
-"""Run a sweep: every (point, replicate) on local processes or a Dask cluster.
+"""Run a sweep: every (point, replicate) on an executor (local processes or a Dask
+cluster, :mod:`pushpull_sim.executors`), each finished run written to the sweep directory
+(:mod:`pushpull_sim.sweep.store`, which also holds the tables' schema and the manifest).
 
 Each run's seed comes from the sweep seed and its (point, replicate) through
 :func:`pushpull_sim.sweep.spec.run_seed`, so results do not depend on the number of
@@ -8,13 +10,10 @@ workers or on the engine. Finished runs stream to the sweep directory as they ar
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -22,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
 from pushpull_sim.executors import Executor, ExecutorError, executor
 from pushpull_sim.output import OutputError
-from pushpull_sim.scenario import dump_scenario, scenario_from_dict
+from pushpull_sim.scenario import scenario_from_dict
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep import store
 from pushpull_sim.sweep.outcomes import ALLOWED_OUTCOMES, run_outcomes
-from pushpull_sim.sweep.spec import SpecError, Sweep
+from pushpull_sim.sweep.spec import Sweep
 
 #: Longest error message kept for a failed run, characters. Assumption.
 MAX_ERROR = 500
@@ -184,70 +182,6 @@ class SweepReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _schema(sweep: Sweep, cols: list[str]) -> pa.Schema:
-    fields = [
-        pa.field("run_id", pa.int64()),
-        pa.field("point_id", pa.int64()),
-        pa.field("replicate", pa.int64()),
-        pa.field("seed", pa.int64()),
-    ]
-    fields += _param_fields(sweep)
-    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
-    fields += [pa.field(c, pa.float64()) for c in cols]
-    return pa.schema(fields)
-
-
-def _param_fields(sweep: Sweep) -> list[pa.Field]:
-    out = []
-    for name in sweep.names:
-        values = sweep.design[name].tolist()
-        if all(isinstance(v, bool) for v in values):
-            t = pa.bool_()
-        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            t = pa.int64()
-        elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            t = pa.float64()
-        else:
-            t = pa.string()
-        out.append(pa.field(name, t))
-    return out
-
-
-def _ts_schema(sweep: Sweep) -> pa.Schema:
-    s = sweep.spec.sweep
-    fields = [
-        pa.field("run_id", pa.int64()),
-        pa.field("point_id", pa.int64()),
-        pa.field("replicate", pa.int64()),
-        pa.field("seed", pa.int64()),
-        *_param_fields(sweep),
-    ]
-    if sweep.strategies:
-        fields.append(pa.field("strategy", pa.string()))
-    fields.append(pa.field("month", pa.int32()))
-    fields += [pa.field(f"{c}_{a}", pa.float64()) for a in s.timeseries_arms for c in s.timeseries]
-    return pa.schema(fields)
-
-
-def _row(row: dict[str, Any], schema: pa.Schema) -> dict[str, list[Any]]:
-    return {f.name: [_cast(row.get(f.name), f.type)] for f in schema}
-
-
-def _ts(cols: dict[str, list[Any]], schema: pa.Schema) -> dict[str, list[Any]]:
-    n = len(cols["run_id"])
-    return {f.name: cols.get(f.name, [None] * n) for f in schema}
-
-
-def _cast(v: Any, t: pa.DataType) -> Any:
-    if v is None:
-        return None
-    if pa.types.is_string(t):
-        return str(v)
-    if pa.types.is_floating(t):
-        return float(v)
-    return v
-
-
 def tasks(sweep: Sweep, skip: set[int]) -> Iterator[RunTask]:
     """The sweep's runs in run_id order (run_id = point_id x replications + replicate)."""
     reps = sweep.spec.sweep.replications
@@ -258,89 +192,6 @@ def tasks(sweep: Sweep, skip: set[int]) -> Iterator[RunTask]:
             run_id = point * reps + r
             if run_id not in skip:
                 yield RunTask(run_id, point, r, sweep.seed_of(point, r), params)
-
-
-def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Path | None, bool]:
-    """Check and set up the sweep directory before any run.
-
-    Returns:
-        tuple: ``(old directory moved aside by force (removed at the end) or None,
-        whether this resumes an earlier sweep)``.
-
-    Raises:
-        OutputError: The directory exists and neither ``resume`` nor ``force`` was given,
-            or it is not a sweep directory, or cannot be written.
-        SpecError: ``resume`` of a sweep whose spec or base scenario changed.
-    """
-    if out.name in ("", ".", ".."):
-        raise OutputError(f"--out {out}: must name a directory to create")
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is not a directory")
-    nonempty = out.is_dir() and any(out.iterdir())
-    old = None
-    resuming = False
-    if nonempty and resume:
-        manifest = store.read_manifest(out)
-        if manifest is None:
-            raise OutputError(f"--out {out}: --resume: no sweep to resume here (no manifest.json)")
-        if manifest.get("fingerprint") != sweep.fingerprint():
-            raise SpecError(
-                f"{sweep.source}: --resume {out}: the spec or its base scenario changed since "
-                "that sweep started; run it to a new --out"
-            )
-        resuming = True
-    elif nonempty and not force:
-        raise OutputError(
-            f"--out {out}: directory exists and is not empty; pass --resume to complete the "
-            "sweep in it or --force to replace it"
-        )
-    elif nonempty and force:
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
-        out.rename(old)
-    try:
-        for sub in (store.SUMMARY, store.TIMESERIES, store.JOURNAL):
-            (out / sub).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
-    return old, resuming
-
-
-def _write_manifest(sweep: Sweep, out: Path, cols: list[str]) -> None:
-    s = sweep.spec.sweep
-    manifest = {
-        "name": s.name,
-        "fingerprint": sweep.fingerprint(),
-        "design": s.design,
-        "samples": s.samples,
-        "replications": s.replications,
-        "seed": s.seed,
-        "parameters": sweep.names,
-        "integer_parameters": sorted(sweep.integer),
-        "strategies": sweep.strategies,
-        "contrast": list(s.contrast),
-        "outcomes": list(s.outcomes),
-        "outcome_columns": cols,
-        "points": sweep.n_points,
-        "runs": sweep.n_runs,
-        "model_runs": sweep.n_model_runs,
-        "morris_levels": s.morris_levels,
-        "sobol_second_order": s.sobol_second_order,
-        "spec": sweep.spec.model_dump(mode="json"),
-        "spec_file": str(sweep.source),
-        "seed_rule": "SeedSequence(seed, spawn_key=(point_id, replicate)).generate_state(1, "
-        "uint64)[0] & (2**63 - 1); replication 0 of that seed",
-    }
-    store.write_atomic(out / store.MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    store.write_atomic(out / "base_scenario.toml", dump_scenario(sweep.base))
-    if Path(sweep.source).is_file():
-        store.write_atomic(out / "spec.toml", Path(sweep.source).read_text(encoding="utf-8-sig"))
-    design = sweep.design.copy()
-    for name in sweep.names:  # mixed-type levels are stored as text
-        if design[name].dtype == object:
-            design[name] = design[name].map(str)
-    tmp = out / ".design.parquet.tmp"
-    design.to_parquet(tmp, index=False)
-    os.replace(tmp, out / "design.parquet")
 
 
 def run_sweep(
@@ -402,10 +253,10 @@ def _run_sweep(
     max_runs: int | None,
 ) -> SweepReport:
     s = sweep.spec.sweep
-    old, resuming = prepare_dir(sweep, out, resume, force)
+    old, resuming = store.prepare_dir(sweep, out, resume, force)
     cols = outcome_columns(list(s.outcomes), sweep.strategies, list(s.contrast))
     if not resuming:
-        _write_manifest(sweep, out, cols)
+        store.write_manifest(sweep, out, cols)
     store.consolidate(out)
     done = store.done_run_ids(out)
     report = SweepReport(out=out, total=sweep.n_runs, skipped=len(done))
@@ -422,17 +273,19 @@ def _run_sweep(
     if max_runs is not None:
         todo = (t for _, t in zip(range(max_runs), todo, strict=False))
     session = store.next_session(out)
-    sj = store.Journal(out / store.JOURNAL / f"summary-{session}.arrows", _schema(sweep, cols))
+    sj = store.Journal(
+        out / store.JOURNAL / f"summary-{session}.arrows", store.summary_schema(sweep, cols)
+    )
     tj = None
-    ts_schema = _ts_schema(sweep)
+    ts_schema = store.timeseries_schema(sweep)
     if s.timeseries:
         tj = store.Journal(out / store.JOURNAL / f"timeseries-{session}.arrows", ts_schema)
     bar = _progress(report, progress)
 
     def record(row: dict[str, Any], ts: dict[str, list[Any]] | None) -> None:
         if tj is not None and ts is not None:
-            tj.write(_ts(ts, ts_schema))
-        sj.write(_row(row, sj.schema))  # last: the run counts as done from here
+            tj.write(store.timeseries_rows(ts, ts_schema))
+        sj.write(store.summary_row(row, sj.schema))  # last: the run counts as done from here
         report.done += 1
         if row["status"] != "ok":
             report.failed += 1

@@ -1,4 +1,5 @@
-"""The sweep directory: a Parquet dataset written incrementally, crash-safe and resumable.
+"""The sweep directory: a Parquet dataset written incrementally, crash-safe and resumable,
+with its schema and its manifest.
 
 Layout of ``DIR``::
 
@@ -23,14 +24,21 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from pushpull_sim.output import OutputError
+from pushpull_sim.scenario import dump_scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.sweep.spec import Sweep
 
 SUMMARY = "summary"
 TIMESERIES = "timeseries"
@@ -230,3 +238,161 @@ def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------- schema
+def summary_schema(sweep: Sweep, cols: list[str]) -> pa.Schema:
+    """Columns of the summary table: run keys, each varied parameter, status and error,
+    then one float per outcome column."""
+    fields = [
+        pa.field("run_id", pa.int64()),
+        pa.field("point_id", pa.int64()),
+        pa.field("replicate", pa.int64()),
+        pa.field("seed", pa.int64()),
+    ]
+    fields += _param_fields(sweep)
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    fields += [pa.field(c, pa.float64()) for c in cols]
+    return pa.schema(fields)
+
+
+def _param_fields(sweep: Sweep) -> list[pa.Field]:
+    out = []
+    for name in sweep.names:
+        values = sweep.design[name].tolist()
+        if all(isinstance(v, bool) for v in values):
+            t = pa.bool_()
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            t = pa.int64()
+        elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            t = pa.float64()
+        else:
+            t = pa.string()
+        out.append(pa.field(name, t))
+    return out
+
+
+def timeseries_schema(sweep: Sweep) -> pa.Schema:
+    """Columns of the time-series table: run keys, parameters, the strategy (if any),
+    ``month`` and ``<column>_<arm>`` values."""
+    s = sweep.spec.sweep
+    fields = [
+        pa.field("run_id", pa.int64()),
+        pa.field("point_id", pa.int64()),
+        pa.field("replicate", pa.int64()),
+        pa.field("seed", pa.int64()),
+        *_param_fields(sweep),
+    ]
+    if sweep.strategies:
+        fields.append(pa.field("strategy", pa.string()))
+    fields.append(pa.field("month", pa.int32()))
+    fields += [pa.field(f"{c}_{a}", pa.float64()) for a in s.timeseries_arms for c in s.timeseries]
+    return pa.schema(fields)
+
+
+def summary_row(row: dict[str, Any], schema: pa.Schema) -> dict[str, list[Any]]:
+    """One run's summary row as columns of ``schema`` (values cast to the column types)."""
+    return {f.name: [_cast(row.get(f.name), f.type)] for f in schema}
+
+
+def timeseries_rows(cols: dict[str, list[Any]], schema: pa.Schema) -> dict[str, list[Any]]:
+    """One run's time-series columns in the order of ``schema`` (missing ones empty)."""
+    n = len(cols["run_id"])
+    return {f.name: cols.get(f.name, [None] * n) for f in schema}
+
+
+def _cast(v: Any, t: pa.DataType) -> Any:
+    if v is None:
+        return None
+    if pa.types.is_string(t):
+        return str(v)
+    if pa.types.is_floating(t):
+        return float(v)
+    return v
+
+
+# ---------------------------------------------------------------------------- the directory
+def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Path | None, bool]:
+    """Check and set up the sweep directory before any run.
+
+    Returns:
+        tuple: ``(old directory moved aside by force (removed at the end) or None,
+        whether this resumes an earlier sweep)``.
+
+    Raises:
+        OutputError: The directory exists and neither ``resume`` nor ``force`` was given,
+            or it is not a sweep directory, or cannot be written.
+        SpecError: ``resume`` of a sweep whose spec or base scenario changed.
+    """
+    from pushpull_sim.sweep.spec import SpecError  # the spec loads the model
+
+    if out.name in ("", ".", ".."):
+        raise OutputError(f"--out {out}: must name a directory to create")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: exists and is not a directory")
+    nonempty = out.is_dir() and any(out.iterdir())
+    old = None
+    resuming = False
+    if nonempty and resume:
+        manifest = read_manifest(out)
+        if manifest is None:
+            raise OutputError(f"--out {out}: --resume: no sweep to resume here (no manifest.json)")
+        if manifest.get("fingerprint") != sweep.fingerprint():
+            raise SpecError(
+                f"{sweep.source}: --resume {out}: the spec or its base scenario changed since "
+                "that sweep started; run it to a new --out"
+            )
+        resuming = True
+    elif nonempty and not force:
+        raise OutputError(
+            f"--out {out}: directory exists and is not empty; pass --resume to complete the "
+            "sweep in it or --force to replace it"
+        )
+    elif nonempty and force:
+        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
+        out.rename(old)
+    try:
+        for sub in (SUMMARY, TIMESERIES, JOURNAL):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+    return old, resuming
+
+
+def write_manifest(sweep: Sweep, out: Path, cols: list[str]) -> None:
+    """Write what the sweep asks (manifest, spec, base scenario, design) before any run."""
+    s = sweep.spec.sweep
+    manifest = {
+        "name": s.name,
+        "fingerprint": sweep.fingerprint(),
+        "design": s.design,
+        "samples": s.samples,
+        "replications": s.replications,
+        "seed": s.seed,
+        "parameters": sweep.names,
+        "integer_parameters": sorted(sweep.integer),
+        "strategies": sweep.strategies,
+        "contrast": list(s.contrast),
+        "outcomes": list(s.outcomes),
+        "outcome_columns": cols,
+        "points": sweep.n_points,
+        "runs": sweep.n_runs,
+        "model_runs": sweep.n_model_runs,
+        "morris_levels": s.morris_levels,
+        "sobol_second_order": s.sobol_second_order,
+        "spec": sweep.spec.model_dump(mode="json"),
+        "spec_file": str(sweep.source),
+        "seed_rule": "SeedSequence(seed, spawn_key=(point_id, replicate)).generate_state(1, "
+        "uint64)[0] & (2**63 - 1); replication 0 of that seed",
+    }
+    write_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    write_atomic(out / "base_scenario.toml", dump_scenario(sweep.base))
+    if Path(sweep.source).is_file():
+        write_atomic(out / "spec.toml", Path(sweep.source).read_text(encoding="utf-8-sig"))
+    design = sweep.design.copy()
+    for name in sweep.names:  # mixed-type levels are stored as text
+        if design[name].dtype == object:
+            design[name] = design[name].map(str)
+    tmp = out / ".design.parquet.tmp"
+    design.to_parquet(tmp, index=False)
+    os.replace(tmp, out / "design.parquet")
