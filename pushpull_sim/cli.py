@@ -86,11 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory (default runs/<scenario>-<timestamp>)",
     )
     run.add_argument("--force", action="store_true", help="replace an existing output directory")
-    sub.add_parser(
+    listing = sub.add_parser(
         "interventions",
-        help="list the intervention and pull actor types a scenario can use",
-        description="List every registered push intervention and pull actor type with its "
-        "parameters, defaults, units and sources.",
+        help="list the interventions, pull actors and targeting rules a scenario can use",
+        description="List every registered push intervention, pull actor type and targeting "
+        "rule with its parameters, defaults, units and sources.",
+    )
+    listing.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the whole reference (components, strategy levers, outcomes, timeseries "
+        "columns) as Markdown: docs/reference.md",
     )
     from pushpull_sim.levers import STRATEGIES
 
@@ -167,27 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_interventions() -> int:
-    from pushpull_sim.interventions import REGISTRY
-    from pushpull_sim.pull import PULL_REGISTRY
+def _cmd_interventions(args: argparse.Namespace) -> int:
+    from pushpull_sim.catalog import format_components, reference_markdown
 
-    print("Push interventions ([[programme.interventions]])\n")
-    _list_components(REGISTRY)
-    print("Pull actors ([[pull.actors]])\n")
-    _list_components(PULL_REGISTRY)
+    print(reference_markdown() if args.markdown else format_components(), end="")
     return 0
-
-
-def _list_components(registry: dict) -> None:
-    for name in sorted(registry):
-        cls = registry[name]
-        doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
-        print(f"{name}: {doc}")
-        for key, field in cls.Params.model_fields.items():
-            if key == "type":
-                continue
-            print(f"  {key} = {field.default!r}  {field.description or ''}")
-        print()
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -331,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _cmd_run(args)
         if args.command == "interventions":
-            return _cmd_interventions()
+            return _cmd_interventions(args)
         if args.command == "compare":
             return _cmd_compare(args)
         if args.command == "strategies":

@@ -1,0 +1,44 @@
+"""The generated listings: ``pushpull interventions`` and ``docs/reference.md`` read the
+declarations, so a new component, lever, outcome or column appears with no other edit."""
+
+from conftest import ROOT
+
+from pushpull_sim.catalog import format_components, reference_markdown
+from pushpull_sim.cli import main
+from pushpull_sim.components import components
+from pushpull_sim.levers import LEVERS
+from pushpull_sim.outcomes import OUTCOMES
+from pushpull_sim.recording import timeseries_columns
+
+
+def test_the_reference_in_docs_is_the_generated_one():
+    text = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert text == reference_markdown(), (
+        "docs/reference.md is stale: run `pushpull interventions --markdown > docs/reference.md`"
+    )
+
+
+def test_the_reference_lists_every_declaration():
+    text = reference_markdown()
+    for cls in components():
+        assert f"### `{cls.kind}`" in text
+        for name in cls.Params.model_fields:
+            assert name == "type" or f"| `{name}` |" in text
+    for lever in LEVERS:
+        assert f"| `{lever.name}` |" in text
+    for name, o in OUTCOMES.items():
+        assert f"| `{name}` | {o.unit} |" in text
+    for column in timeseries_columns()[1:]:  # after households
+        assert f"| `{column}` |" in text
+
+
+def test_the_interventions_command_lists_every_component_and_the_markdown(capsys):
+    assert main(["interventions"]) == 0
+    out = capsys.readouterr().out
+    assert out == format_components()
+    for cls in components():
+        assert f"\n{cls.kind}: {cls.describe()}" in "\n" + out
+    assert "Targeting rules (programme.targeting" in out
+    assert "elite_capture_share = 0.05" in out and "Alatas et al. 2013" in out
+    assert main(["interventions", "--markdown"]) == 0
+    assert capsys.readouterr().out == reference_markdown()
