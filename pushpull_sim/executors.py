@@ -17,20 +17,25 @@ leave Ctrl-C to the parent, which stops them and raises ``KeyboardInterrupt`` (n
 traceback per worker; Ctrl-C is held back while workers are started, so none starts
 with Python's handler); they die at once on SIGTERM, and with their parent however it
 dies (Linux parent-death signal), so no worker outlives a stopped run. A task that
-raises, Ctrl-C or SIGTERM in the parent stops every worker at once.
+raises, Ctrl-C or SIGTERM in the parent stops every worker at once. Workers leave their
+results in files and send only the path through the pool's pipe, so a worker stopped
+while handing over a result cannot leave the pool waiting forever for the rest of it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from itertools import repeat
 from typing import Any
 
 #: Seconds to wait for a Dask scheduler to answer. Assumption: generous for a cluster on
@@ -91,6 +96,26 @@ def _call(fn: Callable[..., Any], task: tuple[Any, ...], shared: Any) -> Any:
     return fn(*task) if shared is None else fn(*task, shared)
 
 
+def _call_to_file(fn: Callable[..., Any], task: tuple[Any, ...], shared: Any, folder: str) -> str:
+    """Run a task in a worker and leave its result in a file of ``folder``; return the
+    path. Only the path crosses the pool's pipe, a message far below the size a pipe
+    writes at once, so a worker stopped at any moment never leaves half a message that
+    the pool would wait for forever."""
+    result = _call(fn, task, shared)
+    fd, path = tempfile.mkstemp(dir=folder, suffix=".pickle")
+    with os.fdopen(fd, "wb") as f:
+        pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _load(path: str) -> Any:
+    """The result a worker left in ``path`` (the file is removed)."""
+    with open(path, "rb") as f:
+        result = pickle.load(f)
+    os.remove(path)
+    return result
+
+
 class InProcess(Executor):
     """Every task in this process, one after the other."""
 
@@ -120,10 +145,10 @@ class LocalExecutor(Executor):
         args = list(zip(*iterables, strict=True))
         if self.workers <= 1 or len(args) <= 1:
             return InProcess().map(fn, *zip(*args, strict=True)) if args else []
-        with self._pool(min(self.workers, len(args))) as pool:
+        with self._pool(min(self.workers, len(args))) as (pool, folder):
             with _sigint_held():  # workers start while tasks are submitted
-                pending = pool.map(fn, *zip(*args, strict=True))
-            return list(pending)
+                pending = pool.map(_call_to_file, repeat(fn), args, repeat(None), repeat(folder))
+            return [_load(path) for path in pending]
 
     def stream(
         self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], shared: Any = None
@@ -134,31 +159,35 @@ class LocalExecutor(Executor):
             self.max_in_flight = max(self.max_in_flight, inline.max_in_flight)
             return
         width = IN_FLIGHT_PER_WORKER * self.workers
-        with self._pool(self.workers) as pool:
+        with self._pool(self.workers) as (pool, folder):
             inflight: set = set()
             for task in tasks:
                 with _sigint_held():
-                    inflight.add(pool.submit(_call, fn, task, shared))
+                    inflight.add(pool.submit(_call_to_file, fn, task, shared, folder))
                 self.max_in_flight = max(self.max_in_flight, len(inflight))
                 if len(inflight) >= width:
                     finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                     for f in finished:
-                        yield f.result()
+                        yield _load(f.result())
             while inflight:
                 finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                 for f in finished:
-                    yield f.result()
+                    yield _load(f.result())
 
     @contextmanager
-    def _pool(self, workers: int) -> Iterator[ProcessPoolExecutor]:
-        """A process pool whose workers are stopped at once if the caller fails."""
+    def _pool(self, workers: int) -> Iterator[tuple[ProcessPoolExecutor, str]]:
+        """A process pool whose workers are stopped at once if the caller fails, and the
+        folder its workers leave their results in (removed at the end)."""
         # fork on Linux: fast, and works from scripts without a __main__ guard and from
         # notebooks; spawn elsewhere (fork is unsafe on macOS). The only threads here are
         # BLAS pools and, in a notebook or test, a Dask client's, none of which the
         # workers use.
         method = "fork" if sys.platform == "linux" else "spawn"
         before = set(multiprocessing.active_children())
-        with warnings.catch_warnings():
+        with (
+            tempfile.TemporaryDirectory(prefix="pushpull-results-") as folder,
+            warnings.catch_warnings(),
+        ):
             warnings.filterwarnings(
                 "ignore", message=".*multi-threaded, use of fork", category=DeprecationWarning
             )
@@ -168,7 +197,7 @@ class LocalExecutor(Executor):
                 initializer=_worker_init,
             )
             try:
-                yield pool
+                yield pool, folder
             except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
                 pool.shutdown(wait=False, cancel_futures=True)
                 for process in set(multiprocessing.active_children()) - before:
