@@ -199,7 +199,10 @@ class LocalExecutor(Executor):
             try:
                 yield pool, folder
             except BaseException:  # Ctrl-C, SIGTERM or a failed task: stop the workers now
-                pool.shutdown(wait=False, cancel_futures=True)
+                try:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                except OSError:  # the pool's own wake-up pipe closed under it: stopping anyway
+                    pass
                 for process in set(multiprocessing.active_children()) - before:
                     process.kill()  # one blocked writing a result ignores SIGTERM
                 raise
