@@ -7,7 +7,6 @@ from collections import defaultdict, deque
 import mesa
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pushpull_sim.components import Component, household_states, registry
 from pushpull_sim.households import (
@@ -22,6 +21,7 @@ from pushpull_sim.households import (
 )
 from pushpull_sim.interventions.base import CreditRecord, Intervention
 from pushpull_sim.livelihood import (
+    binomial_deaths,
     marginal_product,
     own_production,
     own_time_share,
@@ -451,24 +451,11 @@ class GraduationModel(mesa.Model):
         # units at risk; herds above MAX_HERD are treated as MAX_HERD equal shares, which
         # keeps the binomial inverse fast and finite at any scale
         units = np.minimum(np.ceil(hh.assets / tech.unit_value_usd_ppp), MAX_HERD)
-        has = units > 0
-        # the binomial inverse is 0 wherever u <= P(no death) = (1 - p)^units (the first
-        # test of its quantile), so it is only evaluated where it can be above 0; the
-        # margin covers any last-digit difference in pow: the same numbers, much faster.
-        # Herds without deaths lose nothing (assets x 0 / units = 0).
-        none_die = (1.0 - p) ** units
-        live = np.flatnonzero(has & (u > none_die * (1.0 - 1e-9)))
-        units_live, p_live, u_live = units[live], p[live], u[live]
-        # likewise it is 1 wherever u is below P(at most one death) by the same margin,
-        # where P(no death) is not vanishingly small (Boost's quantile underflows there):
-        # checked equal on 10 million draws, boundary cases included
-        at_most_one = none_die[live] + units_live * p_live * (1.0 - p_live) ** (units_live - 1.0)
-        one = (none_die[live] > 1e-6) & (u_live < at_most_one * (1.0 - 1e-9))
-        died = np.ones(live.size)
-        more = np.flatnonzero(~one)
-        died[more] = np.maximum(stats.binom.ppf(u_live[more], units_live[more], p_live[more]), 0.0)
+        # deaths per herd: the binomial quantile, evaluated only where it can be above 0
+        # (herds without deaths lose nothing: assets x 0 / units = 0)
+        live, died = binomial_deaths(u, units, p)
         mortality = np.zeros(n)
-        mortality[live] = hh.assets[live] * died / units_live
+        mortality[live] = hh.assets[live] * died / units[live]
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
         loss = mortality + depreciation
         hh.assets -= loss

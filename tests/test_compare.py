@@ -348,7 +348,7 @@ def test_sigterm_to_the_parent_stops_its_workers_too(tmp_path):
 def _wait_for_work(folder, proc, timeout_s: float = 60.0) -> None:
     """Wait until the command has checked its input and started its runs: its temporary
     output directory exists (so its signal handlers are set) and its worker processes
-    are up (so it has loaded the model), plus a second of work."""
+    are up (so it has loaded the model), plus half a second of work."""
     import subprocess
     import time
 
@@ -364,4 +364,4 @@ def _wait_for_work(folder, proc, timeout_s: float = 60.0) -> None:
         assert proc.poll() is None, "the command ended before it started its runs"
         assert time.monotonic() < deadline, "the command did not start its runs"
         time.sleep(0.05)
-    time.sleep(1.0)
+    time.sleep(0.5)

@@ -129,10 +129,22 @@ def test_stream_names_are_the_components_own():
         assert cls.stream_name() == "targeting"
 
 
+@pytest.fixture(scope="module")
+def base():
+    """The tiny scenario run to its horizon, without the component under test."""
+    return GraduationModel(scenario_from_dict(tiny())).run()
+
+
+@pytest.fixture(scope="module")
+def reference_draws():
+    """Each fixed-draw process's generator state after 10 months of the tiny scenario."""
+    model = run_months(tiny(), months=10)
+    return {name: model.streams.get(name).bit_generator.state for name in FIXED_DRAWS}
+
+
 @pytest.mark.parametrize("cls", BY_FAMILY["intervention"], ids=lambda c: c.kind)
-def test_an_intervention_that_never_delivers_leaves_every_number_identical(cls):
+def test_an_intervention_that_never_delivers_leaves_every_number_identical(cls, base):
     """Common random numbers: its presence shifts no other draw and changes nothing."""
-    base = GraduationModel(scenario_from_dict(tiny())).run()
     later = with_component(cls, start_month=10_000)  # after the window: no delivery
     other = GraduationModel(scenario_from_dict(later)).run()
     a, b = base.timeseries(), other.timeseries()
@@ -145,10 +157,9 @@ def test_an_intervention_that_never_delivers_leaves_every_number_identical(cls):
 
 
 @pytest.mark.parametrize("cls", ALL, ids=IDS)
-def test_adding_a_component_leaves_other_processes_draws_unchanged(cls):
-    reference = run_months(tiny(), months=10)
+def test_adding_a_component_leaves_other_processes_draws_unchanged(cls, reference_draws):
     model = run_months(with_component(cls), months=10)
-    for name in FIXED_DRAWS:
-        a = reference.streams.get(name).bit_generator.state
-        b = model.streams.get(name).bit_generator.state
-        assert a == b, f"{cls.kind} changed the draws of {name}"
+    for name, state in reference_draws.items():
+        assert model.streams.get(name).bit_generator.state == state, (
+            f"{cls.kind} changed the draws of {name}"
+        )

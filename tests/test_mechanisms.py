@@ -159,3 +159,36 @@ def test_graduation_line_choice_orders_graduation_rates():
         rates[line] = m.hh.graduated.mean()
     assert rates["subsistence"] > rates["extreme"] >= rates["poverty"]
     assert rates["subsistence"] > 0.05
+
+
+def test_binomial_deaths_are_scipys_binomial_quantile():
+    """The fast path gives binom.ppf's deaths on random and boundary draws (herds of 1 to
+    10,000 units, p from 0 to 1), except the documented window at P(no death)."""
+    from scipy import stats
+
+    from pushpull_sim.livelihood import binomial_deaths
+
+    rng = np.random.default_rng(11)
+    n = 40_000
+    units = np.ceil(rng.uniform(0, 1, n) ** 3 * 10_000)
+    units[rng.random(n) < 0.05] = 0.0
+    p = np.where(rng.random(n) < 0.8, rng.uniform(0, 0.02, n), rng.uniform(0, 1, n))
+    p[rng.random(n) < 0.01] = 1.0
+    u = rng.random(n)
+    near = rng.random(n) < 0.3  # draws on and around the cumulative probabilities
+    k = rng.integers(0, 5, n)
+    delta = rng.choice([-1e-8, -1e-9, -1e-12, 0.0, 1e-12, 1e-9, 1e-8], n)
+    cdf = stats.binom.cdf(k, units, p)
+    u = np.where(near, np.clip(cdf * (1 + delta), 0.0, np.nextafter(1.0, 0.0)), u)
+    live, died = binomial_deaths(u, units, p)
+    expected = np.zeros(n)
+    has = units > 0
+    expected[has] = np.maximum(stats.binom.ppf(u[has], units[has], p[has]), 0.0)  # u = 0: -1
+    got = np.zeros(n)
+    got[live] = died
+    none_die = (1.0 - p) ** units
+    window = has & (np.abs(u - none_die) <= 1e-9 * none_die)  # at P(no death), by the margin
+    assert window.sum() > 20  # the boundary draws reach it
+    np.testing.assert_array_equal(got[~window], expected[~window])
+    assert set(got[window]) <= {0.0, 1.0}
+    assert (got >= 2).sum() > 200 and (got >= 4).sum() > 50  # every path is exercised

@@ -18,7 +18,7 @@ UNITS = {"share", "households", "actors", "USD PPP", "USD PPP per AE per day"}
 UNITS |= {"difference of shares"}
 
 
-def scenario(months=90):
+def scenario(months=84):
     """Small, with graduates at the end and horizons 2 and 5 years after it."""
     return small(
         run={"months": months},

@@ -215,7 +215,7 @@ def test_ctrl_c_stops_a_sweep_and_its_workers_and_keeps_finished_runs(tmp_path):
     try:
         deadline = time.monotonic() + 120  # a safety bound, not a timing assertion
         while time.monotonic() < deadline and proc.poll() is None:
-            if out.is_dir() and len(store.done_run_ids(out)) >= 2:
+            if out.is_dir() and store.done_run_ids(out):
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the sweep finished before it could be interrupted"
@@ -231,7 +231,7 @@ def test_ctrl_c_stops_a_sweep_and_its_workers_and_keeps_finished_runs(tmp_path):
     time.sleep(0.5)
     alive = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True).stdout
     assert alive == ""
-    assert 2 <= len(store.done_run_ids(out)) < 128
+    assert 1 <= len(store.done_run_ids(out)) < 128
 
 
 def test_kill_and_resume_loses_and_duplicates_nothing(reference, tmp_path):
