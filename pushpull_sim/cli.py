@@ -188,7 +188,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
         with _signals_after_imports():  # the model: loaded once input is good
-            import pushpull_sim.plots  # noqa: F401  (for write_run)
             from pushpull_sim.runner import run_experiment
             from pushpull_sim.summary import build_summary, format_summary
 
@@ -201,6 +200,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         summary = build_summary(result)
         print(format_summary(summary))
+        with _signals_after_imports():  # matplotlib, for the figures
+            import pushpull_sim.plots  # noqa: F401
         write_run(result, summary, out, force=args.force, tmp=tmp)
     except OSError as exc:
         raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
@@ -236,7 +237,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
         with _signals_after_imports():  # the model: loaded once input is good
-            import pushpull_sim.plots  # noqa: F401  (for write_comparison)
             from pushpull_sim.compare import (
                 compare,
                 format_attribution,
@@ -265,6 +265,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         if attribution is not None:
             print("\nThe disconnect, lever by lever (paired differences, mean [95 % CI]):\n")
             print(format_attribution(attribution))
+        with _signals_after_imports():  # matplotlib, for the figures
+            import pushpull_sim.plots  # noqa: F401
         write_comparison(result, out, force=args.force, tmp=tmp, attribution=attribution)
     except OSError as exc:
         raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
