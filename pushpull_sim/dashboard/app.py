@@ -545,7 +545,7 @@ class Dashboard:
     def _build_controls(self) -> None:
         st = self.settings
         self.w_preset = pn.widgets.Select(
-            name="Scenario",
+            label="Scenario",
             options={p.label: k for k, p in self.presets.items()},
             value=st.preset,
             sizing_mode="stretch_width",
@@ -554,7 +554,7 @@ class Dashboard:
         options = {S.STRATEGY_LABELS[k]: k for k in S.STRATEGY_CHOICES}
         self.w_strategy = {
             s: pn.widgets.Select(
-                name=f"Strategy {s.upper()} ({'left' if s == 'a' else 'right'})",
+                label=f"Strategy {s.upper()} ({'left' if s == 'a' else 'right'})",
                 options=options,
                 value=getattr(st, f"strategy_{s}"),
                 sizing_mode="stretch_width",
@@ -575,7 +575,7 @@ class Dashboard:
             for s in SIDES
         }
         self.w_budget = pn.widgets.FloatInput(
-            name="Budget (USD PPP; empty = no limit)",
+            label="Budget (USD PPP; empty = no limit)",
             value=st.budget_usd_ppp,
             start=0.0,
             step=10_000.0,
@@ -583,7 +583,7 @@ class Dashboard:
             css_classes=["pp-budget-input"],
         )
         self.w_households = pn.widgets.IntInput(
-            name=f"Households (up to {S.MAX_HOUSEHOLDS:,})",
+            label=f"Households (up to {S.MAX_HOUSEHOLDS:,})",
             value=st.households,
             start=10,
             end=S.MAX_HOUSEHOLDS,
@@ -592,7 +592,7 @@ class Dashboard:
             css_classes=["pp-households-input"],
         )
         self.w_asset = pn.widgets.FloatInput(
-            name="Asset transfer value (USD PPP)",
+            label="Asset transfer value (USD PPP)",
             value=st.asset_value_usd_ppp,
             start=0.0,
             step=100.0,
@@ -601,27 +601,27 @@ class Dashboard:
             css_classes=["pp-asset-input"],
         )
         self.w_seed = pn.widgets.IntInput(
-            name="Seed",
+            label="Seed",
             value=st.seed,
             start=0,
             sizing_mode="stretch_width",
             css_classes=["pp-seed-input"],
         )
         self.w_reset = pn.widgets.Button(
-            name="Reset",
-            button_type="primary",
+            label="Reset",
+            color="primary",
             sizing_mode="stretch_width",
             css_classes=["pp-reset"],
         )
         self.pending = _html(sizing_mode="stretch_width", css_classes=["pp-pending"])
         self.error = _html(sizing_mode="stretch_width", css_classes=["pp-error-box"])
 
-        self.w_step = pn.widgets.Button(name="Step one month", width=140, css_classes=["pp-step"])
+        self.w_step = pn.widgets.Button(label="Step one month", width=140, css_classes=["pp-step"])
         self.w_play = pn.widgets.Toggle(
-            name="Play", button_type="success", width=90, css_classes=["pp-play"]
+            label="Play", color="success", width=90, css_classes=["pp-play"]
         )
         self.w_speed = pn.widgets.IntSlider(
-            name="Speed (months per second)",
+            label="Speed (months per second)",
             start=1,
             end=60,
             value=6,
@@ -630,8 +630,8 @@ class Dashboard:
         )
         self.month_label = _html(css_classes=["pp-month-label"], width=250, height=52)
         self.w_settle = pn.widgets.Button(
-            name=f"Settle it: {S.SETTLE_REPLICATIONS} runs of each side",
-            button_type="warning",
+            label=f"Settle it: {S.SETTLE_REPLICATIONS} runs of each side",
+            color="warning",
             width=260,
             css_classes=["pp-settle-button"],
         )
@@ -727,7 +727,7 @@ class Dashboard:
         self.story = {
             s: _html(sizing_mode="stretch_width", css_classes=[f"pp-story-{s}"]) for s in SIDES
         }
-        self.w_village = pn.widgets.Select(name="Village", options=[], width=160)
+        self.w_village = pn.widgets.Select(label="Village", options=[], width=160)
         self.w_village.param.watch(self._on_village, "value")
 
     def _switch_rows(self, side: str) -> pn.Column:
@@ -996,12 +996,12 @@ class Dashboard:
 
     def _on_play(self, event) -> None:
         if event.new:
-            self.w_play.name = "Pause"
+            self.w_play.label = "Pause"
             self.playing = True
             self._advance()
             self._watchdog = pn.state.add_periodic_callback(self._check_ack, period=250)
             return
-        self.w_play.name = "Play"
+        self.w_play.label = "Play"
         self.playing = False
         for cb in (self._next, self._watchdog):
             if cb is not None:
