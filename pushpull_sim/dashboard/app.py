@@ -58,9 +58,13 @@ STATUS_COLOURS = ("#c53030", "#f6ad55", "#63b3ed")
 PROGRAMME_FILL = "#efe3c2"
 #: Seconds between refreshes of the secondary charts during Play.
 REFRESH_S = 0.3
-#: Seconds Play waits for the browser's report before sending the next month anyway
-#: (a report lost, or a tab in the background, where browsers stop drawing).
+#: Months Play may send ahead of what the browser reports drawn: 2 lets the server prepare
+#: a month while the browser draws the previous one.
+IN_FLIGHT = 2
+#: Seconds Play waits for the browser's report before sending the next month anyway (a
+#: report lost), and after which it pauses (a tab out of sight, where browsers stop drawing).
 ACK_TIMEOUT_S = 1.0
+PAUSE_AFTER_S = 10.0
 
 _CSS = """
 :host { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -80,8 +84,21 @@ _CSS = """
 """
 
 # browser -> server: "month m is on screen" (after the frame that shows it is painted)
+# and the month shown, set as text in place: a page element rewritten every frame would
+# make the browser restyle the page before each chart's repaint (several times slower)
 _ACK_JS = """
 const m = cb_obj.data.month[cb_obj.data.month.length - 1];
+const pp = window.__pp_months || (window.__pp_months = {els: []});
+if (pp.els.length === 0 || pp.els.some(e => !e.isConnected)) {
+  pp.els = [];
+  const stack = [document];
+  while (stack.length) {
+    const r = stack.pop();
+    for (const e of r.querySelectorAll('.pp-month-now, .pp-month')) pp.els.push(e);
+    for (const e of r.querySelectorAll('*')) if (e.shadowRoot) stack.push(e.shadowRoot);
+  }
+}
+for (const e of pp.els) e.textContent = String(m);
 requestAnimationFrame(() => setTimeout(() => { ack.data = {month: [m]}; }, 0));
 """
 
@@ -102,7 +119,7 @@ def _html(text: str = "", **kw: Any) -> pn.pane.HTML:
     return _HTML(text, stylesheets=[_CSS], **kw)
 
 
-def _figure(title: str, x_range: Any, y_range: Any, **kw: Any):
+def _figure(title: str | None, x_range: Any, y_range: Any, **kw: Any):
     """A time chart: months on x, no toolbar, no axis labels (the captions say it)."""
     p = figure(
         title=title,
@@ -115,18 +132,20 @@ def _figure(title: str, x_range: Any, y_range: Any, **kw: Any):
         min_width=280,
         **kw,
     )
-    p.title.text_font_size = "14px"
+    if p.title is not None:
+        p.title.text_font_size = "14px"
     p.grid.grid_line_alpha = 0.4
     p.outline_line_color = None
     return p
 
 
-def _window(p) -> tuple[BoxAnnotation, Label]:
-    """Shade the programme window (set by :func:`_set_window`) and label it at the top."""
+def _window(p, label: bool = True) -> tuple[BoxAnnotation, Label]:
+    """Shade the programme window (set by :func:`_set_window`) and label it at the top
+    (unless ``label`` is False: the page's caption says it)."""
     box = BoxAnnotation(
         left=0, right=0, fill_color=PROGRAMME_FILL, fill_alpha=0.6, level="underlay"
     )
-    label = Label(
+    text = Label(
         x=0.5,
         y=Node(target="frame", symbol="top"),
         y_offset=-3,
@@ -136,8 +155,9 @@ def _window(p) -> tuple[BoxAnnotation, Label]:
         text_color="#7b6a3a",
     )
     p.add_layout(box)
-    p.add_layout(label)
-    return box, label
+    if label:
+        p.add_layout(text)
+    return box, text
 
 
 def _set_window(windows: list[tuple[BoxAnnotation, Label]], start: int, end: int) -> None:
@@ -230,9 +250,9 @@ class SideView:
         self.more_until = -1  # last month sent to more_src
         self.windows: list[tuple[BoxAnnotation, Label]] = []
 
-        p = _figure(
-            "Extreme poor and graduated (% of households)", x_range, ranges["main"], height=270
-        )
+        # redrawn every frame of Play: its title and legend are on the page, not in the chart
+        p = _figure(None, x_range, ranges["main"], height=250)
+        p.xgrid.visible = False
         for col, colour, dash in (
             ("extreme_poor_treatment", POVERTY_COLOUR, "solid"),
             ("extreme_poor_control", POVERTY_COLOUR, "dashed"),
@@ -248,7 +268,7 @@ class SideView:
                 line_dash=dash,
             )
         p.yaxis.formatter = NumeralTickFormatter(format="0%")
-        self.windows.append(_window(p))
+        self.windows.append(_window(p, label=False))
         self.main = p
 
         p = _figure(
@@ -348,7 +368,7 @@ class SideView:
         self.nodes = ColumnDataSource({c: [] for c in _NODE_COLUMNS})
         self.edges = ColumnDataSource({"xs": [], "ys": []})
         p = figure(
-            title="One village: click a household to follow it",
+            title=None,
             height=430,
             sizing_mode="stretch_width",
             min_width=280,
@@ -390,7 +410,6 @@ class SideView:
         p.axis.visible = False
         p.grid.visible = False
         p.outline_line_color = None
-        p.title.text_font_size = "14px"
         self.network = p
 
         self.head = _html(css_classes=[f"pp-head-{key}"], sizing_mode="stretch_width", height=40)
@@ -530,6 +549,8 @@ class Dashboard:
         self.graph: dict[str, Any] = {}
         self.playing = False
         self._sent_at = 0.0  # when the last month was sent
+        self._drawn = 0  # the last month the browser reported drawn
+        self._acked_at = 0.0
         self._next: Any = None  # the scheduled next month of Play
         self._watchdog: Any = None
         self._refreshed_at = 0.0
@@ -750,7 +771,8 @@ class Dashboard:
             for name, c in zip(S.STATUS_NAMES, STATUS_COLOURS, strict=True)
         )
         node_legend = _html(
-            f'<div class="pp-legend">Colour: {dots}. Size: productive assets. Dark ring: '
+            '<div class="pp-legend"><b style="font-size:15px">One village: click a household '
+            f"to follow it.</b> Colour: {dots}. Size: productive assets. Dark ring: "
             "market links (thicker = more of buyer, lender, agent).<br>Circles: households "
             "offered the programme; squares: the others. Grey lines: social ties. The same "
             "village and households on both sides.</div>",
@@ -763,7 +785,8 @@ class Dashboard:
             _line_key(GRADUATED_COLOUR, True, "graduated, control group"),
         ]
         main_legend = _html(
-            f'<div class="pp-legend">{"".join(keys)}<br>Horizontal axes: months since the '
+            '<div class="pp-legend"><b style="font-size:15px">Extreme poor and graduated (% '
+            f"of households)</b>{''.join(keys)}<br>Horizontal axes: months since the "
             "baseline survey; shaded: the programme's months. Extreme poor: consumption "
             "below the extreme-poverty line; graduated: meeting every graduation "
             "criterion.</div>",
@@ -871,7 +894,6 @@ class Dashboard:
             view.show_more(side, first=True)
             view.show_village(side, self.graph, self.selected)
         self._refresh(force=True)
-        self._show_month()
 
     def _refresh(self, force: bool = False) -> None:
         """Redraw the secondary views (at most every :data:`REFRESH_S` s unless
@@ -890,6 +912,7 @@ class Dashboard:
             view.show_header(side)
         self._show_scales()
         self._show_household()
+        self._show_month()
 
     def _show_scales(self) -> None:
         """Widen the shared value axes when the data outgrow them (never every month)."""
@@ -990,7 +1013,6 @@ class Dashboard:
                 view = self.views[s]
                 view.show_main(side)
                 view.show_nodes(side, self.graph)
-            self._show_month()
             self._refresh(force=full or self.pair.at_horizon)
         return True
 
@@ -998,8 +1020,10 @@ class Dashboard:
         if event.new:
             self.w_play.label = "Pause"
             self.playing = True
-            self._advance()
+            self._drawn = self.pair.month
+            self._acked_at = time.monotonic()
             self._watchdog = pn.state.add_periodic_callback(self._check_ack, period=250)
+            self._schedule()
             return
         self.w_play.label = "Play"
         self.playing = False
@@ -1018,25 +1042,37 @@ class Dashboard:
         self._sent_at = time.monotonic()
         if not self.step(full=False) or self.pair.at_horizon:
             self.w_play.value = False
+            return
+        self._schedule()
 
     def _schedule(self) -> None:
+        """Send the next month when the browser has drawn all but :data:`IN_FLIGHT` - 1
+        of the months sent, and no sooner than the speed asks."""
         if self._next is not None or not self.playing:
             return
+        if self.pair.month - self._drawn >= IN_FLIGHT:
+            return  # wait for the browser
         wait = 1.0 / self.w_speed.value - (time.monotonic() - self._sent_at)
-        if wait <= 0.002:
-            self._advance()
-        else:
-            self._next = pn.state.add_periodic_callback(
-                self._advance, period=max(int(wait * 1000), 1), count=1
-            )
+        self._next = pn.state.add_periodic_callback(
+            self._advance, period=max(int(wait * 1000), 1), count=1
+        )
 
     def _on_ack(self, attr, old, new) -> None:
         months = new.get("month") or [None]
-        if self.playing and months[-1] == self.pair.month:
+        if self.playing and isinstance(months[-1], int | float):
+            self._drawn = max(self._drawn, int(months[-1]))
+            self._acked_at = time.monotonic()
             self._schedule()
 
     def _check_ack(self) -> None:
-        if self.playing and time.monotonic() - self._sent_at > ACK_TIMEOUT_S:
+        """No report from the browser: a lost one (go on), or a page out of sight (pause)."""
+        if not self.playing:
+            return
+        silent = time.monotonic() - self._acked_at
+        if silent > PAUSE_AFTER_S:
+            self.w_play.value = False
+        elif silent > ACK_TIMEOUT_S and time.monotonic() - self._sent_at > ACK_TIMEOUT_S:
+            self._drawn = self.pair.month
             self._schedule()
 
     # ------------------------------------------------------------------ settings

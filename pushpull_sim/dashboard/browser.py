@@ -149,14 +149,16 @@ JS_NODE = """([k, side]) => {
   const stack = Object.values(Bokeh.index);
   while (stack.length) {
     const v = stack.pop();
-    if (v.model && v.model.title && String(v.model.title.text).startsWith('One village'))
-      views.push(v);
+    if (v.renderer_views) {
+      const r = [...v.renderer_views.values()].find(
+        rv => rv.model.glyph && rv.model.glyph.type === 'Scatter'
+              && rv.model.data_source.data.marker !== undefined);
+      if (r) views.push([v, r]);
+    }
     if (v.child_views) for (const c of v.child_views) stack.push(c);
   }
-  views.sort((a, b) => a.el.getBoundingClientRect().left - b.el.getBoundingClientRect().left);
-  const v = views[side];
-  const r = [...v.renderer_views.values()].find(
-    rv => rv.model.glyph && rv.model.glyph.type === 'Scatter');
+  views.sort((a, b) => a[0].el.getBoundingClientRect().left - b[0].el.getBoundingClientRect().left);
+  const [v, r] = views[side];
   const d = r.model.data_source.data;
   const rect = v.el.getBoundingClientRect();
   return {x: rect.left + v.frame.x_scale.compute(d.x[k]),
