@@ -169,8 +169,8 @@ def test_settle_words_say_which_side_does_better_or_that_it_is_unclear():
         return S.SettleResult("siloed", "layered", a, b, mean, lo, hi, 20)
 
     better = res(0.05, 0.03, 0.07).words()
-    assert "B does better: +5.0 percentage points (95 % range +3.0 to +7.0)" in better
-    assert "A (siloed): 11.0 %; B (layered): 16.0 %" in better
+    assert "B does better by 5.0 percentage points (95 % range +3.0 to +7.0)" in better
+    assert "A (siloed) 11.0 %, B (layered) 16.0 %" in better
     assert "A does better" in res(-0.05, -0.07, -0.03).words()
     assert "No clear winner" in res(0.01, -0.01, 0.03).words()
     nan = S.SettleResult("x", "y", np.array([]), np.array([]), math.nan, math.nan, math.nan, 0)

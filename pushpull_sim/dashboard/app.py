@@ -218,6 +218,7 @@ _MAIN = (
 _MORE = ("selling_to_buyer", "with_lender", "with_agent", *S.ACTOR_KINDS)
 _PATH_COLUMNS = tuple(f"{c}_{s}" for c in ("assets", "savings", "consumption_ppd") for s in SIDES)
 _NODE_COLUMNS = (
+    "link_names",
     "x",
     "y",
     "id",
@@ -298,6 +299,7 @@ class SideView:
                 source=self.more_src,
                 color=ACTOR_COLOURS[kind],
                 line_width=2.5,
+                line_dash={"buyer": "solid", "lender": "dashed", "agent": "dotdash"}[kind],
                 mode="after",
             )
             items.append((kind + "s", [r]))
@@ -403,7 +405,7 @@ class SideView:
                     ("status", "@status; graduated: @graduated"),
                     ("productive assets", "USD @assets{0,0}"),
                     ("consumption", "USD @consumption{0.00} a person a day"),
-                    ("market links", "@links (buyer, lender, agent)"),
+                    ("market links", "@link_names"),
                 ],
             )
         )
@@ -501,6 +503,7 @@ class SideView:
             "assets": assets,
             "consumption": st["consumption_ppd"],
             "links": st["links"],
+            "link_names": st["link_names"],
         }
         if not first:
             self.nodes.data.update(state)

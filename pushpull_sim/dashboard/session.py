@@ -535,6 +535,7 @@ class Side:
         Returns:
             dict: ``status`` (index into :data:`STATUS_NAMES`, int, ``(k,)``), ``assets``
             (USD PPP), ``links`` (number of market links: buyer, lender, agent, 0-3),
+            ``link_names`` (those links in words, list of str),
             ``graduated`` (bool), ``consumption_ppd``.
         """
         m = self.model.month
@@ -545,6 +546,9 @@ class Side:
             "status": status,
             "assets": self.assets[m, ids].astype(float),
             "links": links,
+            "link_names": [
+                ", ".join(n for n, bit in _LINKS if x & bit) or "none" for x in f.tolist()
+            ],
             "graduated": (f & _GRAD) > 0,
             "consumption_ppd": self.consumption_ppd[m, ids].astype(float),
         }
@@ -662,6 +666,9 @@ class Side:
         return np.where(
             arm == TREATMENT, "offered", np.where(arm == CONTROL, "control", "not eligible")
         )
+
+
+_LINKS = (("buyer", _BUYER), ("lender", _LENDER), ("agent", _AGENT))
 
 
 def _share(mask: np.ndarray, within: np.ndarray) -> float:
@@ -816,27 +823,24 @@ class SettleResult:
                 "sustained graduation is not defined."
             )
         a, b = float(np.nanmean(self.a)), float(np.nanmean(self.b))
-        pts = 100 * self.mean
-        lo, hi = 100 * self.low, 100 * self.high
-        what = (
-            "of the households offered the programme, the share that had graduated by the "
-            "project's end and were still graduated 2 years later"
-        )
+        pts, lo, hi = 100 * self.mean, 100 * self.low, 100 * self.high
         head = (
-            f"A ({self.label_a}): {100 * a:.1f} %; B ({self.label_b}): {100 * b:.1f} % "
-            f"{what} (mean of {self.n} runs on the same households and shocks)."
+            "Of the households offered the programme, the share graduated at the project's "
+            f"end and still graduated 2 years later: A ({self.label_a}) {100 * a:.1f} %, "
+            f"B ({self.label_b}) {100 * b:.1f} % (mean of {self.n} runs, each on the same "
+            "households and shocks for A and B)."
         )
         if not math.isfinite(lo):
-            return head + f" Difference B - A: {pts:+.1f} points (too few runs for a range)."
-        rng = f"{pts:+.1f} percentage points (95 % range {lo:+.1f} to {hi:+.1f})"
+            return head + f" B - A: {pts:+.1f} percentage points (too few runs for a range)."
+        rng = f"{abs(pts):.1f} percentage points (95 % range {lo:+.1f} to {hi:+.1f})"
         if lo > 0:
-            verdict = f"B does better: {rng}. Chance alone would rarely give a gap this clear."
+            verdict = f"B does better by {rng}: a gap this clear rarely arises by chance."
         elif hi < 0:
-            verdict = f"A does better: B - A = {rng}. Chance alone would rarely give this."
+            verdict = f"A does better by {rng}: a gap this clear rarely arises by chance."
         else:
             verdict = (
-                f"No clear winner: B - A = {rng}; the range includes zero, so the gap could "
-                "be chance."
+                f"No clear winner: B - A = {pts:+.1f} percentage points, and the 95 % range "
+                f"({lo:+.1f} to {hi:+.1f}) includes zero, so the gap could be chance."
             )
         return head + " " + verdict
 
