@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,16 +47,17 @@ SETTLE_REPLICATIONS = 20
 #: Strategies a side can run: every bundle, plus the scenario as written.
 STRATEGY_CHOICES: tuple[str, ...] = (*STRATEGIES, "custom")
 
+#: The presets and words of the page (data: ``workshop.toml`` beside this module).
+WORKSHOP: dict[str, Any] = tomllib.loads(
+    (Path(__file__).parent / "workshop.toml").read_text(encoding="utf-8")
+)
+
 #: Plain names of the strategies, for the page.
-STRATEGY_LABELS: dict[str, str] = {
-    "none": "no programme",
-    "push_only": "push only",
-    "pull_only": "pull only",
-    "siloed": "siloed",
-    "sequenced": "sequenced",
-    "layered": "layered",
-    "custom": "as written in the scenario",
-}
+STRATEGY_LABELS: dict[str, str] = WORKSHOP["strategy_labels"]
+
+#: The strategies whose lever settings a switch takes when on and when off.
+SWITCH_ON: str = WORKSHOP["switches"]["on"]
+SWITCH_OFF: str = WORKSHOP["switches"]["off"]
 
 #: The six disconnect levers as the page's switches: group -> (short label, what "on"
 #: does). "On" = the group's levers at their layered (connected) setting, "off" = at
@@ -140,9 +142,10 @@ def default_scenario_path() -> Path | None:
 def presets(scenario_path: str | Path | None = None) -> dict[str, Preset]:
     """The scenario picker's presets.
 
-    The workshop presets (the disconnect demo, the Bangladesh programme, pull only) are
-    read from the folder of ``scenarios/disconnect_demo.toml`` (see
-    :func:`default_scenario_path`); a scenario given on the command line comes first.
+    The workshop presets (``workshop.toml``: the disconnect demo, the Bangladesh
+    programme, pull only) name scenario files of the folder of
+    ``scenarios/disconnect_demo.toml`` (see :func:`default_scenario_path`); a scenario
+    given on the command line comes first.
 
     Args:
         scenario_path: A scenario file to offer first (default: the disconnect demo).
@@ -159,12 +162,14 @@ def presets(scenario_path: str | Path | None = None) -> dict[str, Preset]:
     if scenario_path is not None:
         path = Path(scenario_path)
         if default is None or path.resolve() != default.resolve():
+            given = WORKSHOP["given"]
             out["scenario"] = Preset(
                 "scenario",
-                f"{path.name} (siloed | layered)",
+                f"{path.name} ({STRATEGY_LABELS[given['strategy_a']]} | "
+                f"{STRATEGY_LABELS[given['strategy_b']]})",
                 path,
-                "siloed",
-                "layered",
+                given["strategy_a"],
+                given["strategy_b"],
                 note="The scenario given on the command line.",
             )
     elif default is None:
@@ -174,43 +179,18 @@ def presets(scenario_path: str | Path | None = None) -> dict[str, Preset]:
         )
     if folder is None:
         return out
-    workshop = [
-        Preset(
-            "disconnect_demo",
-            "The disconnect demo (siloed | layered)",
-            folder / "disconnect_demo.toml",
-            "siloed",
-            "layered",
-            note="One budget, one graduation package and one market project: run apart "
-            "(siloed) or together (layered).",
-        ),
-        Preset(
-            "bangladesh_tup",
-            "The Bangladesh programme (no programme | the programme)",
-            folder / "bangladesh_tup.toml",
-            "none",
-            "custom",
-            note="BRAC's Targeting the Ultra Poor (Bandiera et al. 2017): what the push "
-            "package alone does, against no programme.",
-        ),
-        Preset(
-            "pull_only",
-            "Pull only (market project alone, then reaching the very poor)",
-            folder / "pull_only.toml",
-            "pull_only",
-            "pull_only",
-            switches_b=(
-                "shared_lists_and_linkage",
-                "network_outreach",
-                "inclusion_kpi_and_risk_sharing",
-            ),
-            note="Buyers, lenders and agents with no push support: on the right, the pull "
-            "project is told to reach the very poor.",
-        ),
-    ]
-    for p in workshop:
-        if p.path.is_file():
-            out.setdefault(p.key, p)
+    for p in WORKSHOP["presets"]:
+        preset = Preset(
+            p["key"],
+            p["label"],
+            folder / p["scenario"],
+            p["strategy_a"],
+            p["strategy_b"],
+            tuple(p.get("switches_b", ())),
+            p.get("note", ""),
+        )
+        if preset.path.is_file():
+            out.setdefault(preset.key, preset)
     return out
 
 
@@ -280,8 +260,8 @@ def strategy_switches(base: Scenario, strategy: str) -> dict[str, bool]:
     Returns:
         dict: ``{group: on}`` for every group of :data:`LEVER_LABELS`.
     """
-    own, layered = apply_strategy(base, strategy), apply_strategy(base, "layered")
-    return {g: _group_values(own, g) == _group_values(layered, g) for g in LEVER_LABELS}
+    own, on = apply_strategy(base, strategy), apply_strategy(base, SWITCH_ON)
+    return {g: _group_values(own, g) == _group_values(on, g) for g in LEVER_LABELS}
 
 
 def side_scenario(base: Scenario, settings: Settings, side: str) -> Scenario:
@@ -321,7 +301,7 @@ def side_scenario(base: Scenario, settings: Settings, side: str) -> Scenario:
     overrides: dict[str, Any] = {}
     for group, on in switches.items():
         if on != own[group]:
-            source = apply_strategy(scenario, "layered" if on else "siloed")
+            source = apply_strategy(scenario, SWITCH_ON if on else SWITCH_OFF)
             overrides.update(_group_values(source, group))
     return apply_strategy(scenario, strategy, **overrides)
 
@@ -547,7 +527,7 @@ class Side:
             "assets": self.assets[m, ids].astype(float),
             "links": links,
             "link_names": [
-                ", ".join(n for n, bit in _LINKS if x & bit) or "none" for x in f.tolist()
+                ", ".join(n for n, bit in _LINKS if x & bit) or "no link" for x in f.tolist()
             ],
             "graduated": (f & _GRAD) > 0,
             "consumption_ppd": self.consumption_ppd[m, ids].astype(float),
