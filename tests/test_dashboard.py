@@ -236,6 +236,11 @@ def test_cli_bad_scenario_and_busy_port_are_one_line_errors(tmp_path):
     out = _run_cli("dashboard", str(tmp_path / "missing.toml"))
     assert out.returncode == 2 and out.stderr.count("\n") == 1
     assert "missing.toml: no such scenario file" in out.stderr
+    small_budget = tmp_path / "small_budget.toml"
+    small_budget.write_text(DEMO.read_text().replace("250000.0", "2000.0"))
+    out = _run_cli("dashboard", str(small_budget))  # valid, but not under layered
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert f"{small_budget}: under strategy layered: programme.budget_usd_ppp" in out.stderr
     out = _run_cli("dashboard", "--port", "70000")
     assert out.returncode == 2 and "--port = 70000" in out.stderr
     with socket.socket() as busy:

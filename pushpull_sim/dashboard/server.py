@@ -49,7 +49,14 @@ def serve(
     from pushpull_sim.dashboard import session
 
     presets = session.presets(scenario)
-    session.settings_for(next(iter(presets.values())))  # a bad scenario fails here, once
+    first = next(iter(presets.values()))
+    try:  # a scenario the page cannot build fails here, once, as one line
+        session.Pair(session.load_scenario(first.path), session.settings_for(first))
+    except session.ScenarioError as exc:
+        message = str(exc)
+        if not message.startswith(str(first.path)):
+            message = f"{first.path}: {message}"
+        raise session.ScenarioError(message) from None
 
     import panel as pn
 

@@ -26,7 +26,7 @@ import os
 import signal
 import sys
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -892,11 +892,6 @@ class SettleJob:
     def cancel(self) -> None:
         """Stop the workers now (idempotent)."""
         self._pool.terminate()
-
-
-def with_settings(settings: Settings, **changes: Any) -> Settings:
-    """A copy of ``settings`` with some fields replaced."""
-    return replace(settings, **changes)
 
 
 __all__ = [
