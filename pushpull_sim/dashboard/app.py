@@ -550,6 +550,7 @@ class Dashboard:
         self.selected: int | None = None
         self.village = 0
         self.graph: dict[str, Any] = {}
+        self._graphs: dict[tuple, dict[str, Any]] = {}
         self.playing = False
         self._sent_at = 0.0  # when the last month was sent
         self._drawn = 0  # the last month the browser reported drawn
@@ -877,7 +878,7 @@ class Dashboard:
             self.w_village.value = self.village
         finally:
             self._quiet = False
-        self.graph = S.village_graph(pair.a, self.village, self.settings.seed)
+        self.graph = self._village_graph()
         if self.selected is not None and self.selected >= pair.a.n:
             self.selected = None
         start, end = pair.a.programme_window
@@ -897,6 +898,17 @@ class Dashboard:
             view.show_more(side, first=True)
             view.show_village(side, self.graph, self.selected)
         self._refresh(force=True)
+
+    def _village_graph(self) -> dict[str, Any]:
+        """The shown village's drawing, kept across Resets that leave the network as it
+        was (its layout takes seconds for a village of 500 households)."""
+        st = self.settings
+        key = (st.preset, st.households, st.seed, self.village)
+        if key not in self._graphs:
+            if len(self._graphs) >= 8:
+                self._graphs.pop(next(iter(self._graphs)))
+            self._graphs[key] = S.village_graph(self.pair.a, self.village, st.seed)
+        return self._graphs[key]
 
     def _refresh(self, force: bool = False) -> None:
         """Redraw the secondary views (at most every :data:`REFRESH_S` s unless
@@ -1166,7 +1178,7 @@ class Dashboard:
         if self._quiet or event.new is None or event.new == self.village:
             return
         self.village = int(event.new)
-        self.graph = S.village_graph(self.pair.a, self.village, self.settings.seed)
+        self.graph = self._village_graph()
         with pn.io.hold():
             for s, side in zip(SIDES, self.pair.sides, strict=True):
                 self.views[s].show_village(side, self.graph, self.selected)
