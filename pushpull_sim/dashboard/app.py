@@ -57,7 +57,7 @@ ACTOR_COLOURS = {"buyer": "#2f855a", "lender": "#6b46c1", "agent": "#0987a0"}
 STATUS_COLOURS = ("#c53030", "#f6ad55", "#63b3ed")
 PROGRAMME_FILL = "#efe3c2"
 #: Seconds between refreshes of the secondary charts during Play.
-REFRESH_S = 0.3
+REFRESH_S = 0.5
 #: Months Play may send ahead of what the browser reports drawn: 2 lets the server prepare
 #: a month while the browser draws the previous one.
 IN_FLIGHT = 2
