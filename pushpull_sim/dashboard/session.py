@@ -8,7 +8,10 @@ only through the model's public interface: :func:`~pushpull_sim.scenario.load_sc
 :data:`~pushpull_sim.strategies.STRATEGIES` and
 :data:`~pushpull_sim.strategies.LEVER_GROUPS`, and a
 :class:`~pushpull_sim.model.GraduationModel`'s ``step()``, ``month``, ``horizon``,
-``hh`` (household arrays), ``network``, ``costs`` and ``pull_actors``. The page's
+``hh`` (household arrays, with the arm codes of :mod:`pushpull_sim.households`),
+``network``, ``costs`` and ``pull_actors`` (their ``kind`` and ``active``), a scenario's
+``levers``, and for "Settle it" :func:`~pushpull_sim.compare.run_strategy` and
+:func:`~pushpull_sim.compare.mean_ci`. The page's
 modules (:mod:`pushpull_sim.dashboard.app`) never import the model; this module never
 imports Panel or Bokeh, so it also runs in the worker processes of "Settle it".
 
@@ -451,7 +454,8 @@ class Side:
     def actors_at_start(self) -> dict[str, int]:
         """Pull actors of each type the scenario starts (or holds back for a switch)."""
         counts = dict.fromkeys(ACTOR_KINDS, 0)
-        for p in self.model.params.pull.actors:
+        actors = self.scenario.pull.actors if self.scenario.levers["pull"] else []
+        for p in actors:
             if p.type in counts:
                 counts[p.type] += p.count
         return counts
@@ -459,8 +463,9 @@ class Side:
     # what the page reads --------------------------------------------------------------
     @property
     def budget_usd_ppp(self) -> float | None:
-        """The model's ``programme.budget_usd_ppp`` (None = no limit), USD PPP."""
-        return self.model.params.programme.budget_usd_ppp
+        """``programme.budget_usd_ppp`` of the scenario the model was built from (None = no
+        limit), USD PPP."""
+        return self.scenario.programme.budget_usd_ppp
 
     @property
     def has_push(self) -> bool:
@@ -491,20 +496,20 @@ class Side:
     @property
     def programme_window(self) -> tuple[int, int]:
         """``(start_month, end_month)`` of the programme (it acts in months start+1..end)."""
-        p = self.model.params.programme
+        p = self.scenario.programme
         return p.start_month, p.end_month
 
     @property
     def extreme_line(self) -> float | None:
         """The extreme-poverty line, USD PPP a person a day (None under the seed's
         relative definition, which has no single line)."""
-        pov = self.model.params.poverty
+        pov = self.scenario.poverty
         return pov.extreme_line_usd_ppp_per_day if pov.definition == "international" else None
 
     @property
     def villages(self) -> int:
         """Number of villages."""
-        return self.model.params.population.villages
+        return self.scenario.population.villages
 
     def node_state(self, ids: np.ndarray) -> dict[str, np.ndarray]:
         """The network view's node state for some households now.
