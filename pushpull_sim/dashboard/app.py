@@ -641,7 +641,9 @@ class Dashboard:
         self.pending = _html(sizing_mode="stretch_width", css_classes=["pp-pending"])
         self.error = _html(sizing_mode="stretch_width", css_classes=["pp-error-box"])
 
-        self.w_step = pn.widgets.Button(label="Step one month", width=140, css_classes=["pp-step"])
+        self.w_step = pn.widgets.Button(
+            label="Step one month", color="primary", width=140, css_classes=["pp-step"]
+        )
         self.w_play = pn.widgets.Toggle(
             label="Play", color="success", width=90, css_classes=["pp-play"]
         )
@@ -790,7 +792,7 @@ class Dashboard:
         ]
         main_legend = _html(
             '<div class="pp-legend"><b style="font-size:15px">Extreme poor and graduated (% '
-            f"of households)</b>{''.join(keys)}<br>Horizontal axes: months since the "
+            f"of households)</b><br>{''.join(keys)}<br>Horizontal axes: months since the "
             "baseline survey; shaded: the programme's months. Extreme poor: consumption "
             "below the extreme-poverty line; graduated: meeting every graduation "
             "criterion.</div>",
