@@ -223,33 +223,33 @@ def test_stepping_stops_at_the_horizon_and_a_click_follows_a_household():
     dash.close()
 
 
-def _run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pushpull_sim.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def _run_cli(capsys, *args: str) -> tuple[int, str]:
+    from pushpull_sim.cli import main
+
+    code = main(list(args))
+    return code, capsys.readouterr().err
 
 
-def test_cli_bad_scenario_and_busy_port_are_one_line_errors(tmp_path):
-    out = _run_cli("dashboard", str(tmp_path / "missing.toml"))
-    assert out.returncode == 2 and out.stderr.count("\n") == 1
-    assert "missing.toml: no such scenario file" in out.stderr
+@pytest.mark.filterwarnings("ignore:There is no current event loop:DeprecationWarning")
+def test_cli_bad_scenario_and_busy_port_are_one_line_errors(tmp_path, capsys):
+    code, err = _run_cli(capsys, "dashboard", str(tmp_path / "missing.toml"))
+    assert code == 2 and err.count("\n") == 1
+    assert "missing.toml: no such scenario file" in err
     small_budget = tmp_path / "small_budget.toml"
     small_budget.write_text(DEMO.read_text().replace("250000.0", "2000.0"))
-    out = _run_cli("dashboard", str(small_budget))  # valid, but not under layered
-    assert out.returncode == 2 and out.stderr.count("\n") == 1
-    assert f"{small_budget}: under strategy layered: programme.budget_usd_ppp" in out.stderr
-    out = _run_cli("dashboard", "--port", "70000")
-    assert out.returncode == 2 and "--port = 70000" in out.stderr
+    code, err = _run_cli(capsys, "dashboard", str(small_budget))  # valid, not under layered
+    assert code == 2 and err.count("\n") == 1
+    assert f"{small_budget}: under strategy layered: programme.budget_usd_ppp" in err
+    with pytest.raises(SystemExit) as exc:
+        _run_cli(capsys, "dashboard", "--port", "70000")
+    assert exc.value.code == 2 and "--port = 70000" in capsys.readouterr().err
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        out = _run_cli("dashboard", "--port", str(port))
-    assert out.returncode == 2 and out.stderr.count("\n") == 1
-    assert f"--port {port} --host 127.0.0.1: cannot serve there" in out.stderr
+        code, err = _run_cli(capsys, "dashboard", "--port", str(port))
+    assert code == 2 and err.count("\n") == 1
+    assert f"--port {port} --host 127.0.0.1: cannot serve there" in err
 
 
 def test_the_command_line_and_the_model_load_without_panel():
