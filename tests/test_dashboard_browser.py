@@ -66,6 +66,7 @@ def open_page(browser, server):
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
+        page.on("websocket", lambda ws: requests.append(ws.url))
         page.goto(server.url)
         page.locator(".pp-month-now").wait_for(timeout=60_000)
         pages.append(page)
@@ -106,24 +107,11 @@ def click(page, cls: str) -> None:
     page.locator(f".{cls} button").first.click()
 
 
-def test_the_page_loads_and_no_request_leaves_127_0_0_1(open_page, server):
+def test_the_page_works_offline_step_advances_both_sides_play_then_pause_stops(open_page, server):
     page, requests = open_page()
     wait_for(lambda: side_months(page) == (0, 0))
     assert "siloed" in text(page, ".pp-head-a .pp-side-head")
     assert "layered" in text(page, ".pp-head-b .pp-side-head")
-    page.wait_for_timeout(500)  # late requests (fonts, images) would show up here
-    host = urlsplit(server.url).netloc
-    outside = [
-        u
-        for u in requests
-        if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != host
-    ]
-    assert requests and not outside, outside
-    assert urlsplit(server.url).hostname == "127.0.0.1"
-
-
-def test_step_advances_both_sides_and_play_then_pause_stops(open_page):
-    page, _ = open_page()
     click(page, "pp-step")
     wait_for(lambda: side_months(page) == (1, 1) and month(page) == 1)
     click(page, "pp-step")
@@ -136,6 +124,16 @@ def test_step_advances_both_sides_and_play_then_pause_stops(open_page):
     page.wait_for_timeout(1500)
     assert month(page) == stopped and side_months(page) == (stopped, stopped)
     assert stopped < 96
+    # every request the page made (scripts, styles, fonts, the websocket) went to the server
+    host = urlsplit(server.url).netloc
+    outside = [
+        u
+        for u in requests
+        if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != host
+    ]
+    assert len(requests) > 10 and not outside, outside
+    assert any(u.startswith("ws://") for u in requests)
+    assert urlsplit(server.url).hostname == "127.0.0.1"
 
 
 def test_a_changed_budget_survives_reset_and_the_rebuilt_models_use_it(open_page):
