@@ -3,6 +3,7 @@
 ``pushpull run SCENARIO [--seed S] [--replications R] [--months M] [--out DIR] [--force]``
 ``pushpull compare SCENARIO [--strategies NAME ...] [--levers] [--replications R] [--out DIR]``
 ``pushpull strategies`` (the lever settings of every strategy)
+``pushpull dashboard [SCENARIO] [--port P] [--host H] [--show]`` (the workshop dashboard)
 
 Bad input (a scenario error, a bad option, an output directory that exists or cannot be
 written) prints one line to standard error and exits with status 2; nothing already
@@ -167,6 +168,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="R",
         help="complete runs of the default scenario to time (default 10; 0 = skip)",
     )
+    dashboard = sub.add_parser(
+        "dashboard",
+        help="serve the workshop dashboard in a browser (works offline)",
+        description="Serve the workshop dashboard: two strategies side by side on the same "
+        "households and shocks, with the disconnect levers as switches. Every browser tab "
+        "gets its own models. Stop with Ctrl-C. See docs/dashboard.md.",
+    )
+    dashboard.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        metavar="SCENARIO",
+        help="scenario TOML file (default: scenarios/disconnect_demo.toml)",
+    )
+    dashboard.add_argument(
+        "--port", type=_int_in(0, 65535), default=5006, help="TCP port (default 5006; 0 = any free)"
+    )
+    dashboard.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 for a "
+        "classroom network)",
+    )
+    dashboard.add_argument("--show", action="store_true", help="open the page in a browser")
     from pushpull_sim.sweep.cli import add_sweep_parsers
 
     add_sweep_parsers(sub, _int_in)
@@ -299,6 +324,22 @@ def _signals_after_imports() -> Iterator[None]:
         signal.raise_signal(signum)  # now handled as usual: KeyboardInterrupt, SystemExit
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    if args.scenario is not None:
+        load_scenario(args.scenario)  # bad input: one line, before Panel is imported
+    from pushpull_sim.dashboard.server import serve  # Panel and Bokeh: only for this command
+
+    try:
+        return serve(args.scenario, port=args.port, host=args.host, show=args.show)
+    except OSError as exc:  # port in use, address not on this machine: one line, exit 2
+        print(
+            f"pushpull dashboard: error: --port {args.port} --host {args.host}: cannot serve "
+            f"there: {exc.strerror or exc}; choose another --port (0 = any free port)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+
 def _kept(tmp: Path) -> bool:
     """A finished temporary directory is kept when its target appeared meanwhile."""
     return all((tmp / name).exists() for name in ("summary.json", "run.png"))
@@ -335,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
             from pushpull_sim.bench import cmd_bench
 
             return cmd_bench(args)
+        if args.command == "dashboard":
+            return _cmd_dashboard(args)
         if args.command in ("sweep", "analyze"):
             from pushpull_sim.sweep.cli import run_command
 
