@@ -34,6 +34,7 @@ NEVER = -1
 
 STOCKS = (
     "assets",
+    "durables",
     "savings",
     "debt",
     "skill",
@@ -69,6 +70,10 @@ FLOWS = (
     "remittances",
     "remittance_fees",
     "cash_losses",
+    "days_own",
+    "days_casual",
+    "durables_purchases",
+    "durables_losses",
 )
 
 
@@ -82,7 +87,8 @@ class Households:
             the household each month, USD PPP), ``wage_rate`` (the village
             casual wage this month, USD PPP per day), ``transaction_cost`` (this month's cost
             of reaching markets, a share of the value traded; lowered by agents).
-        State: ``assets`` (productive assets at normal prices, USD PPP), ``asset_kind``
+        State: ``assets`` (productive assets at normal prices, USD PPP), ``durables``
+            (household durable goods at replacement value, USD PPP), ``asset_kind``
             (int8: 0 livestock, 1 small enterprise, 2 short-cycle product), ``savings``
             (cash savings, USD PPP, >= 0), ``debt`` (USD PPP), ``skill`` (technical skill,
             0-1), ``confidence`` (soft skills, 0-1), ``quality`` (share of output meeting
@@ -110,7 +116,11 @@ class Households:
             counted in ``transfer_in_kind``), ``interest_paid``, ``financial_income``
             (savings-group profit and social-fund grants, net), ``debt_written_off``,
             ``remittances`` (received, net of ``remittance_fees``), ``cash_losses`` (cash
-            lost at home).
+            lost at home), ``days_own`` and ``days_casual`` (days the household worked
+            in own production and in casual work; illness and drought lower both),
+            ``durables_purchases`` (household durable goods bought, USD PPP; surveys count
+            them in consumption expenditure), ``durables_losses`` (their depreciation and
+            the discount lost when they are sold in distress).
         Status: ``consumption_ppd`` (USD PPP per adult equivalent per day),
             ``income_12m``/``income_wage_12m``/``income_own_12m``/``income_sales_12m``
             (exponentially weighted monthly means over about 12 months), ``food_security``
@@ -162,6 +172,7 @@ class Households:
         self.participant = z(n, bool)
         # stocks at the start of the month, for the accounting check
         self.assets_start = z(n)
+        self.durables_start = z(n)
         self.savings_start = z(n)
         self.vsla_share_start = z(n)
         self.debt_start = z(n)
@@ -197,6 +208,7 @@ class Households:
         """Reset this month's flows and remember the opening stocks."""
         self._flows.fill(0.0)  # every flow at once (each is a view of a row)
         np.copyto(self.assets_start, self.assets)
+        np.copyto(self.durables_start, self.durables)
         np.copyto(self.savings_start, self.savings)
         np.copyto(self.vsla_share_start, self.vsla_share)
         np.copyto(self.debt_start, self.debt)
@@ -208,16 +220,17 @@ class Households:
 
     @property
     def net_worth(self) -> np.ndarray:
-        """Cash savings + savings-group share + productive assets - debt, USD PPP, (n,)."""
-        return self.savings + self.vsla_share + self.assets - self.debt
+        """Cash savings + savings-group share + productive assets + household durables -
+        debt, USD PPP, shape (n,)."""
+        return self.savings + self.vsla_share + self.assets + self.durables - self.debt
 
     def accounting_residual(self) -> np.ndarray:
         """Per-household gap in this month's accounts, USD PPP, shape ``(n,)``.
 
         ``income + transfers (cash and in kind) + net risk sharing + financial income + debt
         written off + remittances (net of fees)`` minus ``consumption + Δ(net worth) +
-        costs`` (health costs, asset losses, interest paid, cash lost at home), where net
-        worth = savings + savings-group share + assets - debt. Zero up to floating-point
+        costs`` (health costs, asset and durables losses, interest paid, cash lost at home),
+        where net worth = savings + savings-group share + assets + durables - debt. Zero up to floating-point
         error when no money appears or vanishes. Loans and their repayment move cash and
         debt together, so they do not enter.
         """
@@ -231,12 +244,19 @@ class Households:
             + self.debt_written_off
             + self.remittances
         )
-        start = self.savings_start + self.vsla_share_start + self.assets_start - self.debt_start
+        start = (
+            self.savings_start
+            + self.vsla_share_start
+            + self.assets_start
+            + self.durables_start
+            - self.debt_start
+        )
         outflow = (
             self.consumption
             + (self.net_worth - start)
             + self.health_cost
             + self.asset_losses
+            + self.durables_losses
             + self.interest_paid
             + self.cash_losses
         )

@@ -61,6 +61,7 @@ class Technology:
     unit_value_usd_ppp: np.ndarray
     outbreak_exposed: np.ndarray
     drought_exposure: np.ndarray
+    labour_days_per_usd: np.ndarray
 
     def take(self, ids: np.ndarray) -> Technology:
         """The parameters of households ``ids`` only (arrays of shape ``(k,)``): the
@@ -112,6 +113,7 @@ def technology(asset_kind: np.ndarray, sc: Scenario) -> Technology:
         ),
         outbreak_exposed=asset_kind == LIVESTOCK,
         drought_exposure=pick(1.0, en.drought_exposure, sc2.drought_exposure),
+        labour_days_per_usd=field("labour_days_per_1000_usd_ppp") / 1000.0,
     )
 
 
@@ -163,17 +165,36 @@ def marginal_product(assets: np.ndarray, p: Livelihood | Technology) -> np.ndarr
     return drho * sat * (1.0 - e) + rho * e
 
 
-def own_time_share(assets: np.ndarray, p: Livelihood) -> np.ndarray:
-    """Share of household labour absorbed by own production (the rest seeks casual work).
+def time_allocation(
+    assets: np.ndarray,
+    labour_days: np.ndarray,
+    days_per_usd: np.ndarray,
+    casual_share: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split a household's labour days between own production and casual work.
+
+    Own production takes ``assets x days_per_usd`` days (all of the household's days at
+    most). Casual work finds at most ``casual_share`` of the household's days (rationed,
+    seasonal demand); the rest of the time is idle. Own production takes idle days first
+    and displaces casual work only once no idle day is left, so the wage it gives up at
+    the margin is zero while the household has idle days, and a full day's wage after.
 
     Args:
         assets: Productive assets, USD PPP, shape ``(n,)``.
-        p: Livelihood parameters.
+        labour_days: Days the household's working adults can work this month, ``(n,)``.
+        days_per_usd: Days a month one USD of assets takes, ``(n,)``.
+        casual_share: Most casual work found, share of the household's days (0-1).
 
     Returns:
-        numpy.ndarray: Shares in ``[0, 1]``, shape ``(n,)``.
+        tuple: ``(own_days, casual_days, displaces)``, each shape ``(n,)``: days in own
+        production, casual days offered and worked (before drought and illness), and
+        whether one more day of own production would displace a day of casual work (bool).
     """
-    return np.minimum(assets / p.full_time_assets_usd_ppp, 1.0)
+    own = np.minimum(np.maximum(assets, 0.0) * days_per_usd, labour_days)
+    free = labour_days - own
+    cap = casual_share * labour_days
+    casual = np.minimum(free, cap)
+    return own, casual, free <= cap
 
 
 #: Relative margin around the cumulative probabilities below which a draw is settled

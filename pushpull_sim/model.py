@@ -24,8 +24,8 @@ from pushpull_sim.livelihood import (
     binomial_deaths,
     marginal_product,
     own_production,
-    own_time_share,
     technology,
+    time_allocation,
 )
 from pushpull_sim.network import build_network
 from pushpull_sim.pull import PullActor
@@ -57,8 +57,8 @@ class GraduationModel(mesa.Model):
        transaction cost to its base level.
     2. **shocks**: illness (income loss and a health cost), covariate drought by region
        (lower yields, casual labour demand and asset prices), livestock mortality (per
-       animal, with regional disease outbreaks; technical skill lowers it) and asset
-       depreciation.
+       animal, with regional disease outbreaks; technical skill lowers it), depreciation
+       of productive assets and of household durables.
     3. **risk sharing**: households hit by illness receive informal transfers from network
        neighbours with cash above their buffer.
     4. **push interventions**: in the programme window, the fixed cost and an integration
@@ -72,21 +72,25 @@ class GraduationModel(mesa.Model):
        Then the pull actors decide, each from its own incentives (lenders screen and lend;
        agents lower the transaction cost of the households they reach).
     5. **produce and earn**: remittances arrive net of the channel's fee (the transaction
-       cost, lower through an agent); casual wage work with the labour own production does
-       not absorb, at a village wage that, from month 1, rises as casual labour supply falls
-       below its baseline (and falls as it rises); own production from productive assets
+       cost, lower through an agent); own production takes the days its assets need, idle
+       days first; casual wage work takes the days left, up to the work the village offers
+       (:func:`~pushpull_sim.livelihood.time_allocation`), at a village wage that, from
+       month 1, rises as casual labour supply falls below its baseline (and falls as it
+       rises); own production from productive assets
        (livestock or small enterprise, S-shaped or concave), with inputs bought
        according to the price paid relative to the household's reference price (which
        then drifts toward the price paid) and as far as the cash at hand allows; inputs
        cost the commercial price plus the transaction cost. Then every component's
        ``after_production`` hook: pull actors act on the month's production (buyers buy
        the output that meets their standards).
-    6. **consume, save, invest**: sell assets at a discount if cash falls short of the
-       distress floor plus health costs; pay health costs from cash above the floor;
-       consume subsistence plus a share of the surplus (a smaller share when assets'
-       marginal return beats the hurdle); keep a precautionary buffer; invest above it when
-       assets beat the hurdle (more so with confidence), otherwise spend part of it;
-       a small share of cash kept at home is lost, unless an agent holds it.
+    6. **consume, save, invest**: sell household durables, then productive assets, at a
+       discount if cash falls short of the distress floor plus health costs; pay health
+       costs from cash above the floor; consume subsistence plus a share of the surplus (a
+       smaller share when investing pays), part of the spending above subsistence buying
+       durables; keep a precautionary buffer; invest above it when assets' marginal return,
+       less depreciation, expected losses and the wage the extra labour gives up, beats
+       the hurdle (more so with confidence), otherwise spend part of it; a small share of
+       cash kept at home is lost, unless an agent holds it.
     7. **after consumption**: every component's ``after_consumption`` hook
        (interventions that meet after the month's spending: savings groups'
        contributions, loans, repayments, social fund, share-out), then every component's
@@ -238,6 +242,10 @@ class GraduationModel(mesa.Model):
         hh.assets[:] = np.where(has_assets, np.minimum(assets, pop.initial_assets_max_usd_ppp), 0.0)
         need = self._need(hh)
         hh.savings[:] = pop.initial_savings_months * need * np.exp(rng.standard_normal(n))
+        durables = self.streams.get("population.durables").standard_normal(n)
+        hh.durables[:] = pop.initial_durables_median_usd_ppp * np.exp(
+            pop.initial_durables_sigma * durables
+        )
         receives = self.streams.get("population.remittances").random(n) < pop.remittance_share
         hh.remittance_gross[:] = np.where(receives, pop.remittance_usd_ppp_per_month, 0.0)
         hh.confidence[:] = self.params.behaviour.confidence_baseline
@@ -460,6 +468,9 @@ class GraduationModel(mesa.Model):
         loss = mortality + depreciation
         hh.assets -= loss
         hh.asset_losses += loss
+        worn = hh.durables * self.params.behaviour.durables_depreciation_monthly
+        hh.durables -= worn
+        hh.durables_losses += worn
         return health_demand
 
     def _risk_sharing(self, health_demand: np.ndarray) -> None:
@@ -565,10 +576,12 @@ class GraduationModel(mesa.Model):
         liv, sh = sc.livelihood, sc.shocks
         drought = self._drought()
         ill_factor = 1.0 - sh.illness_income_loss * hh.ill
-        offered = self._labour_offered()
-        days = offered * liv.employment_rate
+        own_days, days, _ = self._time_allocation()
+        offered = hh.labour * liv.labour_days_per_month - own_days  # to the casual market
         if drought is not None:  # otherwise the factor is 1.0
             days = days * (1.0 - sh.drought_wage_loss * drought)
+        hh.days_own[:] = own_days * ill_factor
+        hh.days_casual[:] = days * ill_factor
         if self.month > 0:
             self._set_wages(offered)
         # remittances arrive, less the fee of the channel (cheaper through an agent)
@@ -621,11 +634,24 @@ class GraduationModel(mesa.Model):
             anchor[buying] - hh.reference_price[buying]
         )
 
+    def _time_allocation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This month's days in own production and in casual work, and whether more own
+        production would displace casual work (:func:`~pushpull_sim.livelihood.time_allocation`),
+        each shape ``(n,)``."""
+        liv, hh = self.params.livelihood, self.hh
+        return time_allocation(
+            hh.assets,
+            hh.labour * liv.labour_days_per_month,
+            self.tech.labour_days_per_usd,
+            liv.employment_rate,
+        )
+
     def _labour_offered(self) -> np.ndarray:
-        """Casual labour days each household offers this month, shape ``(n,)``."""
-        liv = self.params.livelihood
-        hh = self.hh
-        return hh.labour * liv.labour_days_per_month * (1.0 - own_time_share(hh.assets, liv))
+        """Casual labour days each household offers this month (its days not taken by own
+        production), shape ``(n,)``."""
+        liv, hh = self.params.livelihood, self.hh
+        days = hh.labour * liv.labour_days_per_month
+        return days - np.minimum(np.maximum(hh.assets, 0.0) * self.tech.labour_days_per_usd, days)
 
     def _labour_supply(self, offered: np.ndarray | None = None) -> np.ndarray:
         """Casual labour days offered per village this month, shape ``(villages,)``.
@@ -668,12 +694,18 @@ class GraduationModel(mesa.Model):
             price = price * (1.0 - sc.shocks.drought_asset_price_drop * drought)
         floor = bh.distress_floor_share * need
         short = np.maximum(floor + health_demand - cash, 0.0)
+        # household durables go first (bedding, utensils, a radio), then productive assets
+        durables_sold = np.minimum(hh.durables, short / price)
+        durables_proceeds = durables_sold * price
+        hh.durables -= durables_sold
+        hh.durables_losses += durables_sold - durables_proceeds
+        short = np.maximum(short - durables_proceeds, 0.0)
         sell = np.minimum(hh.assets, short / price)
         proceeds = sell * price
         hh.assets -= sell
-        hh.asset_sale_proceeds += proceeds
+        hh.asset_sale_proceeds += proceeds + durables_proceeds
         hh.asset_losses += sell - proceeds
-        cash += proceeds
+        cash += proceeds + durables_proceeds
         # health costs from cash above the consumption floor (the rest of the care is
         # forgone), then consumption
         paid = np.minimum(health_demand, np.maximum(cash - floor, 0.0))
@@ -688,11 +720,19 @@ class GraduationModel(mesa.Model):
             * (1.0 + liv.skill_productivity_gain * hh.skill)
         )
         expected_loss = liv.depreciation_monthly + self.tech.mortality_monthly
-        worth_it = mpk - expected_loss > bh.investment_hurdle_monthly
+        # the wage given up: more assets take more days, which come from idle time until
+        # none is left and then from casual work, at the village wage
+        _, _, displaces = self._time_allocation()
+        wage_forgone = np.where(displaces, self.tech.labour_days_per_usd * hh.wage_rate, 0.0)
+        worth_it = mpk - expected_loss - wage_forgone > bh.investment_hurdle_monthly
         mpc = np.where(worth_it, bh.mpc_when_investing, bh.mpc_above_subsistence)
         target = need + mpc * np.maximum(disposable - need, 0.0)
         consumption = np.minimum(cash, target)
         cash -= consumption
+        # part of the spending above subsistence buys durables: a store of value, sold
+        # first in distress, which surveys count in consumption expenditure
+        ds = bh.durables_share_of_surplus
+        durables = ds * np.maximum(consumption - need, 0.0)
         # savings above the buffer: invest when assets beat the hurdle, else spend some
         buffer = self._buffer
         willing = bh.investment_share * np.minimum(  # np.clip, without its overhead
@@ -700,11 +740,15 @@ class GraduationModel(mesa.Model):
         )
         excess = np.minimum(np.maximum(cash - buffer, 0.0) * willing, np.maximum(cash, 0.0))
         invest = np.where(worth_it, excess, 0.0)
-        consumption += np.where(worth_it, 0.0, excess)
+        spent = np.where(worth_it, 0.0, excess)
+        durables += ds * spent
+        consumption += spent
         cash -= excess
         hh.assets += invest
         hh.asset_purchases += invest
-        hh.consumption += consumption
+        hh.durables += durables
+        hh.durables_purchases += durables
+        hh.consumption += consumption - durables
         # cash kept at home is partly lost; with an agent it is kept in mobile money
         lost = np.where(hh.agent < 0, cash * sc.livelihood.cash_loss_monthly, 0.0)
         hh.cash_losses += lost

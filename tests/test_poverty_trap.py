@@ -78,8 +78,9 @@ def test_a_transfer_over_the_threshold_changes_the_path():
     treat_end, control_end = arm_assets(model, HORIZON)
     treat_0, control_0 = arm_assets(model, 0)
     threshold = sc.livelihood.asset_threshold_usd_ppp
-    # treated households keep climbing past what they were given ...
-    assert treat_end > treat_0 + 1000.0 + 300.0
+    # treated households keep what they were given and build on it, up to the herd their
+    # idle days can tend (beyond it each animal would cost casual wages) ...
+    assert treat_end > treat_0 + 1000.0 + 100.0
     # ... while the control group stays stuck far below the threshold
     assert control_end < threshold / 2
 

@@ -245,6 +245,7 @@ def test_linkage_introduces_participants_to_agents_buyers_and_lenders():
         (hh.assets[loners] < lender.params.min_assets_usd_ppp)
         & lender._footprint[loners]
         & (hh.lender[loners] < 0)
+        & ~lender.excluded[loners]  # a past defaulter stays excluded, referral or not
     ]
     assert poor.size > 0
     eligible = lender.eligible_borrowers(on)

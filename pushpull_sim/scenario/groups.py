@@ -96,6 +96,18 @@ class Population(_Group):
         le=MAX_VALUE,
         description="Baseline cash savings, in months of subsistence need (median). Assumption.",
     )
+    initial_durables_median_usd_ppp: float = Field(
+        60.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Median value of household durable goods (bedding, pots, a radio or "
+        "phone, a bicycle) at baseline, USD PPP. Assumption: the ultra-poor own few "
+        "durables; the six-country trial counts them in its asset index (household asset "
+        "value beside productive asset value, Banerjee et al. 2015).",
+    )
+    initial_durables_sigma: float = Field(
+        0.8, ge=0, le=5, description="Log-sd of baseline durables. Assumption."
+    )
     ability_sigma: float = Field(
         0.4,
         ge=0,
@@ -231,7 +243,10 @@ class Livelihood(_Group):
         0.65,
         ge=0,
         le=1,
-        description="Share of offered casual days that find work (seasonal rationing). Assumption.",
+        description="Most casual work a household finds, as a share of its labour days "
+        "(seasonal, rationed demand): days beyond it are idle, and own production takes its "
+        "days from idle time before it displaces casual work. Assumption; the poorest women "
+        "in Bandiera et al. 2017 worked about two months a year less than others.",
     )
     skill_productivity_gain: float = Field(
         0.3,
@@ -268,12 +283,15 @@ class Livelihood(_Group):
         description="Monthly pull of the reference price toward the price last paid (the "
         "LEO call's subsidy distortion). Assumption.",
     )
-    full_time_assets_usd_ppp: float = Field(
-        12000.0,
-        ge=1.0,
+    labour_days_per_1000_usd_ppp: float = Field(
+        9.5,
+        ge=0,
         le=MAX_VALUE,
-        description="Assets at which own production absorbs all household labour, USD PPP. "
-        "Assumption.",
+        description="Days of household labour a month that each USD 1,000 of livestock "
+        "takes (grazing, fodder, water, milking), taken first from the days casual work "
+        "does not absorb. Assumption: about 2 hours a day for a head of cattle worth about "
+        "USD 800; livestock care is labour the six-country trial's time-use index counts "
+        "(Banerjee et al. 2015) and that Anagol, Etang & Karlan (2017) cost at the wage.",
     )
     wage_supply_ratio_min: float = Field(
         0.05,
@@ -337,6 +355,13 @@ class Enterprise(_Group):
         le=1,
         description="Share of the drought yield loss this activity suffers. Assumption.",
     )
+    labour_days_per_1000_usd_ppp: float = Field(
+        20.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Days of household labour a month that each USD 1,000 of stock takes "
+        "(buying, selling, keeping shop). Assumption: petty trade is time-intensive.",
+    )
 
 
 class ShortCycle(Enterprise):
@@ -378,6 +403,13 @@ class ShortCycle(Enterprise):
         le=1,
         description="Share of the drought yield loss suffered: a short season can be timed "
         "around the dry months. Assumption.",
+    )
+    labour_days_per_1000_usd_ppp: float = Field(
+        15.0,
+        ge=0,
+        le=MAX_VALUE,
+        description="Days of household labour a month that each USD 1,000 of the "
+        "short-cycle activity takes (tending poultry or a vegetable plot). Assumption.",
     )
 
 
@@ -456,12 +488,28 @@ class Behaviour(_Group):
         "of subsistence need (the very poor cut consumption to protect assets; Zimmerman & "
         "Carter 2003). Assumption.",
     )
+    durables_share_of_surplus: float = Field(
+        0.12,
+        ge=0,
+        le=1,
+        description="Share of spending above subsistence that buys household durable goods "
+        "(the rest is non-durable consumption). Assumption: durables are a small share of "
+        "the very poor's budget that rises with income (Engel's law for necessities).",
+    )
+    durables_depreciation_monthly: float = Field(
+        0.015,
+        ge=0,
+        le=1,
+        description="Monthly depreciation of household durables (about 17 % a year). "
+        "Assumption.",
+    )
     distress_sale_discount: float = Field(
         0.3,
         ge=0,
         lt=1,
-        description="Discount on assets sold in distress. Assumption (Fafchamps, Udry & "
-        "Czukas 1998 report sharp livestock price falls in bad years).",
+        description="Discount on assets (durables first, then productive assets) sold in "
+        "distress. Assumption (Fafchamps, Udry & Czukas 1998 report sharp livestock price "
+        "falls in bad years).",
     )
 
 
