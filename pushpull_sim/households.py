@@ -230,9 +230,9 @@ class Households:
         ``income + transfers (cash and in kind) + net risk sharing + financial income + debt
         written off + remittances (net of fees)`` minus ``consumption + Δ(net worth) +
         costs`` (health costs, asset and durables losses, interest paid, cash lost at home),
-        where net worth = savings + savings-group share + assets + durables - debt. Zero up to floating-point
-        error when no money appears or vanishes. Loans and their repayment move cash and
-        debt together, so they do not enter.
+        where net worth = savings + savings-group share + assets + durables - debt. Zero up
+        to floating-point error when no money appears or vanishes. Loans and their
+        repayment move cash and debt together, so they do not enter.
         """
         inflow = (
             self.income
