@@ -15,7 +15,10 @@ TRANSFERS = [
 
 
 def scenario(months=48, transfers=True, programme=None, **sg):
-    """Small scenario with a savings group (and, by default, the transfers)."""
+    """Small scenario with a savings group (and, by default, the transfers); every group
+    forms at once (formation_window_months = 1) unless ``sg`` says otherwise, so cycle
+    months are calendar months here."""
+    sg.setdefault("formation_window_months", 1)
     items = (TRANSFERS if transfers else []) + [{"type": "savings_group", **sg}]
     return small(programme={"interventions": items, **(programme or {})}, run={"months": months})
 

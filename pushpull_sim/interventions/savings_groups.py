@@ -196,6 +196,17 @@ class SavingsGroupParams(InterventionParams):
         le=120,
         description="Consecutive months in arrears after which a loan is written off. Assumption.",
     )
+    formation_window_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Months over which facilitators form a round's groups, village by "
+        "village: each village's groups start meeting, and start their first cycle, in a "
+        "month drawn uniformly from the window (inside the programme window), so share-outs "
+        "fall in different months, as real groups' do; 1 = every group at once. "
+        "Assumption: facilitators reach villages one after another over the programme's "
+        "first year.",
+    )
     cycle_months: int = Field(
         12,
         ge=2,
@@ -290,6 +301,10 @@ class SavingsGroups(Intervention):
     other in the village's wealth ring, i.e. are network neighbours), and cut into
     ``g`` consecutive groups with ``g`` as close to ``size / target_size`` as ``min_size``
     and ``max_size`` allow; a surplus that fits no group is left out at random.
+    Facilitators then reach the villages over ``formation_window_months``: each
+    village's groups hold their first meeting (and start their first cycle) in a month
+    drawn uniformly from the window, so share-outs fall in different months of the year,
+    as real groups' do, not all in one.
 
     **Emergencies** (:meth:`step`: after the month's shocks, before spending, so the
     money can pay for care and food in the month of the illness): members who are ill get
@@ -398,12 +413,20 @@ class SavingsGroups(Intervention):
         "social_out_total",
         "balance_sum",
     )
-    _GROUP_INTS = ("village", "formed_month", "cycle_start", "size_formed", "cycles_completed")
+    _GROUP_INTS = (
+        "village",
+        "formed_month",
+        "cycle_start",
+        "size_formed",
+        "cycles_completed",
+        "opens_month",
+    )
 
     def __init__(self, params: SavingsGroupParams, model: GraduationModel) -> None:
         super().__init__(params, model)
         n = model.hh.n
         self.group_of = np.full(n, -1, np.int32)
+        self.pending_of = np.full(n, -1, np.int32)  # a group formed, not yet meeting
         self.loan_balance = np.zeros(n)
         self.loan_months_left = np.zeros(n, np.int32)
         self.loan_month = np.full(n, -(10**9), np.int64)
@@ -461,11 +484,13 @@ class SavingsGroups(Intervention):
         return per_group / p.target_size
 
     def step(self, model: GraduationModel) -> None:
-        """Form groups on delivery months, pay social-fund grants, charge facilitation."""
+        """Form groups on delivery months, open those whose first meeting falls this month,
+        pay social-fund grants, charge facilitation."""
         if model.programme_active and self.is_delivery_month(model.programme_month):
             self._form_groups(model)
         if self.n_groups == 0:
             return
+        self._open_groups(model)
         self._social_fund_grants(model)
         self._emergency_loans(model)
         if model.programme_active:
@@ -646,7 +671,7 @@ class SavingsGroups(Intervention):
             # programme must not reach
             villages = np.unique(hh.village[part])
             cand = np.flatnonzero(np.isin(hh.village, villages) & (hh.arm != CONTROL))
-        return cand[self.group_of[cand] < 0]
+        return cand[(self.group_of[cand] < 0) & (self.pending_of[cand] < 0)]
 
     def _join_probability(self, model: GraduationModel, cand: np.ndarray) -> np.ndarray:
         """Self-selection: logistic in standardised log wealth, standardised degree and
@@ -772,21 +797,40 @@ class SavingsGroups(Intervention):
             setattr(self, name, np.r_[getattr(self, name), np.zeros(k)])
         for name in self._GROUP_INTS:
             setattr(self, name, np.r_[getattr(self, name), np.zeros(k, np.int64)])
-        self.active = np.r_[self.active, np.ones(k, bool)]
+        self.active = np.r_[self.active, np.zeros(k, bool)]
         self.dissolved_month = np.r_[self.dissolved_month, np.full(k, -1, np.int64)]
         for j, grp in enumerate(new_groups):
             gid = first + j
-            self.group_of[grp] = gid
+            self.pending_of[grp] = gid
             self.village[gid] = int(np.median(hh.village[grp]))
             self.size_formed[gid] = grp.size
-        self.formed_month[first:] = model.month
-        self.cycle_start[first:] = model.month - 1  # this month's meeting is cycle month 1
-        joined = np.concatenate(new_groups)
+        # facilitators reach the villages one after another over the formation window
+        villages = np.unique(self.village[first:])
+        offset = np.zeros(int(villages.max()) + 1, np.int64)
+        offset[villages] = self.rng.integers(0, self.params.formation_window_months, villages.size)
+        last = model.params.programme.end_month  # every group meets inside the window
+        self.opens_month[first:] = np.minimum(model.month + offset[self.village[first:]], last)
+        self._open_groups(model)
+
+    def _open_groups(self, model: GraduationModel) -> None:
+        """Groups whose first meeting falls this month start meeting: their members join
+        (``hh.savings_group``), their first cycle starts, and formation is paid for."""
+        opening = np.flatnonzero(
+            ~self.active & (self.dissolved_month < 0) & (self.opens_month == model.month)
+        )
+        if opening.size == 0:
+            return
+        joined = np.flatnonzero(np.isin(self.pending_of, opening))
+        self.group_of[joined] = self.pending_of[joined]
+        self.pending_of[joined] = -1
+        self.active[opening] = True
+        self.formed_month[opening] = model.month
+        self.cycle_start[opening] = model.month - 1  # this month's meeting is cycle month 1
         self.ever_member[joined] = True
         self.cycle_contrib_months[joined] = 0
-        hh.savings_group[joined] = self.group_of[joined]
+        model.hh.savings_group[joined] = self.group_of[joined]
         self.households_reached = int(self.ever_member.sum())
-        self.charge(model, k * self.params.formation_cost_usd_ppp)
+        self.charge(model, opening.size * self.params.formation_cost_usd_ppp)
 
     # ------------------------------------------------------------------ monthly parts
     def _social_fund_grants(self, model: GraduationModel) -> None:
