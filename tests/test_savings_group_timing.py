@@ -41,7 +41,7 @@ def survey_month_dip(window: int) -> float:
 
 
 def test_groups_open_over_the_formation_window():
-    model = GraduationModel(with_groups(12, months=14))
+    model = GraduationModel(with_groups(12, months=26))
     sg = next(iv for iv in model.interventions if isinstance(iv, SavingsGroups))
     model.run()
     opened = sg.formed_month[sg.formed_month > 0]
