@@ -85,8 +85,10 @@ class Households:
             ``labour`` (working adult equivalents offered to work, incl. capacity),
             ``ability`` (multiplier on own production, mean 1), ``remittance_gross`` (sent to
             the household each month, USD PPP), ``wage_rate`` (the village
-            casual wage this month, USD PPP per day), ``transaction_cost`` (this month's cost
-            of reaching markets, a share of the value traded; lowered by agents).
+            casual wage this month, USD PPP per day), ``casual_access`` (most casual work
+            the household finds, share of its labour days), ``transaction_cost`` (this
+            month's cost of reaching markets, a share of the value traded; lowered by
+            agents).
         State: ``assets`` (productive assets at normal prices, USD PPP), ``durables``
             (household durable goods at replacement value, USD PPP), ``asset_kind``
             (int8: 0 livestock, 1 small enterprise, 2 short-cycle product), ``savings``
@@ -144,6 +146,7 @@ class Households:
         self.wage_rate = z(n)
         self.remittance_gross = z(n)
         self.transaction_cost = z(n)
+        self.casual_access = z(n)
         for name in STOCKS:
             setattr(self, name, z(n))
         self.reference_price[:] = 1.0

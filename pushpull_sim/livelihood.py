@@ -169,7 +169,7 @@ def time_allocation(
     assets: np.ndarray,
     labour_days: np.ndarray,
     days_per_usd: np.ndarray,
-    casual_share: float,
+    casual_share: np.ndarray | float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split a household's labour days between own production and casual work.
 
@@ -183,7 +183,8 @@ def time_allocation(
         assets: Productive assets, USD PPP, shape ``(n,)``.
         labour_days: Days the household's working adults can work this month, ``(n,)``.
         days_per_usd: Days a month one USD of assets takes, ``(n,)``.
-        casual_share: Most casual work found, share of the household's days (0-1).
+        casual_share: Most casual work found, share of the household's days (0-1), per
+            household ``(n,)`` or one for all.
 
     Returns:
         tuple: ``(own_days, casual_days, displaces)``, each shape ``(n,)``: days in own

@@ -21,6 +21,7 @@ from pushpull_sim.households import (
 )
 from pushpull_sim.interventions.base import CreditRecord, Intervention
 from pushpull_sim.livelihood import (
+    Technology,
     binomial_deaths,
     marginal_product,
     own_production,
@@ -34,6 +35,7 @@ from pushpull_sim.recording import Recorder
 from pushpull_sim.rng import RandomStreams
 from pushpull_sim.scenario import Scenario
 from pushpull_sim.strategies import push_budget, resolve_components
+from pushpull_sim.survey import Survey
 from pushpull_sim.targeting import TargetingInputs
 
 #: Largest herd, in animal units, for which deaths are drawn animal by animal.
@@ -101,7 +103,10 @@ class GraduationModel(mesa.Model):
     8. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria), confidence drifting
        toward its peers' (network peer effects) and pathway stage.
-    9. **record**: monthly aggregates by arm; the household panel at chosen months.
+    9. **record**: the virtual trial's survey follows the eligible households through its
+       rounds' recall windows (:class:`~pushpull_sim.survey.Survey`; it runs in step 8's
+       place in burn-in months too, so the baseline round's recall reaches back before
+       month 0); monthly aggregates by arm; the household panel at chosen months.
 
     The scenario's strategy (:attr:`levers`) acts only through lever values: which streams
     run, the budget split, the very-poor list the pull side uses (:attr:`pull_list`), the
@@ -172,6 +177,8 @@ class GraduationModel(mesa.Model):
         self.network = build_network(hh.village, hh.assets + hh.savings, sc.network, self.streams)
         self.degree = np.asarray(self.network.sum(axis=1)).ravel()
 
+        #: The virtual trial's household survey (None when not recording).
+        self.survey = Survey(self) if record else None
         # burn-in: months before the baseline survey, no programme
         self.interventions: list[Intervention] = []
         self.pull_actors: list[PullActor] = []  # they enter at the baseline survey
@@ -186,6 +193,9 @@ class GraduationModel(mesa.Model):
 
         self.labour_supply_baseline = self._labour_supply()  # the wage's reference point
         self._target_and_assign()
+        if self.survey is not None:  # the baseline survey, among the eligible
+            self.survey.close_baseline(self)
+            self.survey.follow(np.flatnonzero(hh.eligible))
         push_types, pull_types = registry("intervention"), registry("pull_actor")
         self.interventions = [push_types[p.type](p, self) for p in sc.programme.interventions]
         self._serve_within_budget()
@@ -242,6 +252,13 @@ class GraduationModel(mesa.Model):
         hh.assets[:] = np.where(has_assets, np.minimum(assets, pop.initial_assets_max_usd_ppp), 0.0)
         need = self._need(hh)
         hh.savings[:] = pop.initial_savings_months * need * np.exp(rng.standard_normal(n))
+        mean = self.params.livelihood.employment_rate
+        kappa = pop.casual_work_concentration
+        if kappa > 0 and 0 < mean < 1:
+            rng = self.streams.get("population.casual_work")
+            hh.casual_access[:] = rng.beta(mean * kappa, (1 - mean) * kappa, n)
+        else:
+            hh.casual_access[:] = mean
         durables = self.streams.get("population.durables").standard_normal(n)
         hh.durables[:] = pop.initial_durables_median_usd_ppp * np.exp(
             pop.initial_durables_sigma * durables
@@ -426,6 +443,8 @@ class GraduationModel(mesa.Model):
             self.pull_actors.sort(key=lambda actor: actor.priority)
             self.pull_entrants = []
         self._update_status(sold)
+        if self.survey is not None:
+            self.survey.observe(self)
 
     def _shocks(self) -> np.ndarray:
         """Draw this month's shocks; apply asset losses. Returns health-cost demand (n,)."""
@@ -643,8 +662,39 @@ class GraduationModel(mesa.Model):
             hh.assets,
             hh.labour * liv.labour_days_per_month,
             self.tech.labour_days_per_usd,
-            liv.employment_rate,
+            hh.casual_access,
         )
+
+    def marginal_net_return(
+        self, ids: np.ndarray | None = None, tech: Technology | None = None
+    ) -> np.ndarray:
+        """What one more USD of productive assets earns a month, net: the marginal product
+        (with the household's ability and skill) less depreciation, expected losses, and
+        the wage given up for the days it takes once they come out of casual work rather
+        than idle time. The one rule behind investing and borrowing to invest.
+
+        Args:
+            ids: Households, shape ``(k,)`` (default: everyone).
+            tech: ``self.tech.take(ids)``, if the caller keeps it (default: taken here).
+
+        Returns:
+            numpy.ndarray: USD per USD per month, shape ``(k,)`` (or ``(n,)``).
+        """
+        hh, liv = self.hh, self.params.livelihood
+        sel = slice(None) if ids is None else ids
+        if tech is None:
+            tech = self.tech if ids is None else self.tech.take(ids)
+        assets = hh.assets[sel]
+        skill = 1.0 + liv.skill_productivity_gain * hh.skill[sel]
+        mpk = marginal_product(assets, tech) * hh.ability[sel] * skill
+        _, _, displaces = time_allocation(
+            assets,
+            hh.labour[sel] * liv.labour_days_per_month,
+            tech.labour_days_per_usd,
+            hh.casual_access[sel],
+        )
+        wage_forgone = np.where(displaces, tech.labour_days_per_usd * hh.wage_rate[sel], 0.0)
+        return mpk - liv.depreciation_monthly - tech.mortality_monthly - wage_forgone
 
     def _labour_offered(self) -> np.ndarray:
         """Casual labour days each household offers this month (its days not taken by own
@@ -713,18 +763,7 @@ class GraduationModel(mesa.Model):
         cash -= paid
         disposable -= paid
         # do productive assets beat the hurdle at the margin?
-        liv = sc.livelihood
-        mpk = (
-            marginal_product(hh.assets, self.tech)
-            * hh.ability
-            * (1.0 + liv.skill_productivity_gain * hh.skill)
-        )
-        expected_loss = liv.depreciation_monthly + self.tech.mortality_monthly
-        # the wage given up: more assets take more days, which come from idle time until
-        # none is left and then from casual work, at the village wage
-        _, _, displaces = self._time_allocation()
-        wage_forgone = np.where(displaces, self.tech.labour_days_per_usd * hh.wage_rate, 0.0)
-        worth_it = mpk - expected_loss - wage_forgone > bh.investment_hurdle_monthly
+        worth_it = self.marginal_net_return() > bh.investment_hurdle_monthly
         mpc = np.where(worth_it, bh.mpc_when_investing, bh.mpc_above_subsistence)
         target = need + mpc * np.maximum(disposable - need, 0.0)
         consumption = np.minimum(cash, target)

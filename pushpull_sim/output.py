@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.runner import ExperimentResult
 
-RUN_FILES = ("timeseries.parquet", "households.parquet", "summary.json", "run.png")
+RUN_FILES = (
+    "timeseries.parquet",
+    "households.parquet",
+    "survey.parquet",
+    "summary.json",
+    "run.png",
+)
 #: Written too when the scenario has pull actors: their monthly books.
 PULL_FILE = "pull_actors.parquet"
 
@@ -111,7 +117,8 @@ def write_run(
     force: bool,
     tmp: Path | None = None,
 ) -> Path:
-    """Write ``timeseries.parquet``, ``households.parquet``, ``summary.json``, ``run.png``.
+    """Write ``timeseries.parquet``, ``households.parquet``, ``survey.parquet`` (the virtual
+    trial's survey), ``summary.json``, ``run.png``.
 
     Args:
         result: The experiment's results.
@@ -136,6 +143,7 @@ def write_run(
         ts = result.timeseries()
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         result.households().to_parquet(tmp / "households.parquet", index=False)
+        result.survey().to_parquet(tmp / "survey.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         plot_run(ts, tmp / "run.png", title=f"{result.scenario.name} (seed {result.seed})")
         pull = result.pull()

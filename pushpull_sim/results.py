@@ -18,6 +18,7 @@ import pandas as pd
 
 from pushpull_sim.households import CONTROL, TREATMENT
 from pushpull_sim.model import GraduationModel
+from pushpull_sim.rct import itt_table
 from pushpull_sim.scenario import Scenario, scenario_from_dict
 
 #: Household columns kept at each snapshot month (arrays of shape ``(n,)``).
@@ -85,8 +86,11 @@ class RunResult:
             ``eligible`` (the poorest), ``ineligible`` (None where a group is empty);
             None without lenders.
         panel: Household panel at the recorded months (None unless asked for).
-        itt: ITT estimates (see :func:`pushpull_sim.rct.itt_table`; filled by
-            :func:`pushpull_sim.runner.run_replication`).
+        survey: The virtual trial's survey, one row per round x eligible household
+            (:meth:`pushpull_sim.survey.Survey.table`).
+        itt: ITT estimates of every outcome and round (see
+            :func:`pushpull_sim.rct.itt_table`; computed on first use by :meth:`itt_at`,
+            or by :func:`pushpull_sim.runner.run_replication`).
         pull: Pull actors' monthly books (see :meth:`GraduationModel.pull_records`).
     """
 
@@ -106,6 +110,7 @@ class RunResult:
     exclusion_error: float
     credit_take_up: dict[str, float | None] | None = None
     panel: pd.DataFrame | None = None
+    survey: pd.DataFrame = field(default_factory=pd.DataFrame)
     itt: pd.DataFrame = field(default_factory=pd.DataFrame)
     pull: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -117,6 +122,30 @@ class RunResult:
     def snapshot(self, month: int) -> dict[str, np.ndarray] | None:
         """The household snapshot of ``month`` (None if not taken: beyond the horizon)."""
         return self.snapshots.get(month)
+
+    def itt_estimates(self) -> pd.DataFrame:
+        """ITT estimates of every outcome at every survey round after baseline (computed
+        once, then kept in :attr:`itt`), with ``months_after_start``."""
+        if self.itt.empty and not self.survey.empty:
+            sc = self.scenario
+            start = sc.programme.start_month
+            months = sorted(m for m in self.survey["month"].unique() if m != 0)
+            itt = itt_table(self.survey, months, 0, cluster_by_village=sc.rct.unit == "village")
+            if not itt.empty:
+                itt.insert(2, "months_after_start", itt["month"] - start)
+            self.itt = itt
+        return self.itt
+
+    def itt_at(self, outcome: str, months_after_start: int) -> dict[str, float] | None:
+        """One ITT estimate (the keys of :func:`pushpull_sim.rct.itt_effect`), or None
+        if that round was not surveyed or the outcome could not be estimated."""
+        itt = self.itt_estimates()
+        if itt.empty:
+            return None
+        rows = itt[(itt["outcome"] == outcome) & (itt["months_after_start"] == months_after_start)]
+        if rows.empty:
+            return None
+        return {k: float(v) for k, v in rows.iloc[0].items() if k not in ("outcome",)}
 
     def arm_mask(self, month: int, arm: str) -> np.ndarray | None:
         """Households of ``arm`` (``"treatment"`` or ``"control"``), bool, shape ``(n,)``,
@@ -200,5 +229,6 @@ def simulate(
         exclusion_error=model.targeting.exclusion_error,
         credit_take_up=_credit_take_up(model),
         panel=model.household_panel() if panel else None,
+        survey=model.survey.table(),
         pull=model.pull_records(),
     )

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.executors import LocalExecutor, executor
-from pushpull_sim.rct import itt_table
 from pushpull_sim.results import RunResult, simulate
 from pushpull_sim.scenario import Scenario
 
@@ -36,15 +35,8 @@ def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> R
         RunResult: Tidy outputs, each table tagged with ``replication``.
     """
     result = simulate(scenario, seed, replication, panel=True)
-    scenario = result.scenario
-    horizon = scenario.run.months
-    start = scenario.programme.start_month
-    itt_months = [start + m for m in scenario.rct.itt_months if start + m <= horizon]
-    itt = itt_table(result.panel, itt_months, 0, cluster_by_village=scenario.rct.unit == "village")
-    if not itt.empty:
-        itt.insert(2, "months_after_start", itt["month"] - start)
-    result.itt = itt
-    for df in (result.timeseries, result.panel, itt):
+    itt = result.itt_estimates()
+    for df in (result.timeseries, result.panel, itt, result.survey):
         df.insert(0, "replication", np.int32(replication))
     if not result.pull.empty:
         result.pull.insert(0, "replication", np.int32(replication))
@@ -73,6 +65,11 @@ class ExperimentResult:
     def households(self) -> pd.DataFrame:
         """One row per replication x recorded month x household."""
         return pd.concat([r.panel for r in self.replications], ignore_index=True)
+
+    def survey(self) -> pd.DataFrame:
+        """The virtual trial's survey: one row per replication x round x eligible
+        household (see :meth:`pushpull_sim.survey.Survey.table`)."""
+        return pd.concat([r.survey for r in self.replications], ignore_index=True)
 
     def itt(self) -> pd.DataFrame:
         """One row per replication x outcome x month."""

@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.outcomes import evaluate
-from pushpull_sim.rct import ITT_OUTCOMES, PUBLISHED_ITT_SD
+from pushpull_sim.rct import ITT_OUTCOMES, PUBLISHED_ITT_PCT, PUBLISHED_ITT_SD
 from pushpull_sim.results import RunResult
 from pushpull_sim.runner import ExperimentResult
 from pushpull_sim.strategies import resolve_components
+from pushpull_sim.survey import INDICES, MEASURES
 
 #: Declared outcomes the summary reports (means over replications; see
 #: :mod:`pushpull_sim.outcomes`): retention of graduation by arm and the graduates behind it.
@@ -119,6 +120,7 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
             itt[outcome] = {}
             for m_after, g in rows.groupby("months_after_start"):
                 est = g.mean(numeric_only=True)
+                published = PUBLISHED_ITT_SD.get(outcome, {}).get(int(m_after))
                 itt[outcome][str(int(m_after))] = {
                     "month": int(est["month"]),
                     "effect": est["effect"],
@@ -132,7 +134,9 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
                     "n_treatment": est["n_treatment"],
                     "n_control": est["n_control"],
                     "mc_sd_effect_sd": float(g["effect_sd"].std(ddof=1)) if len(g) > 1 else None,
-                    "published_sd": PUBLISHED_ITT_SD.get(outcome, {}).get(int(m_after)),
+                    "published_sd": published[0] if published else None,
+                    "published_se_sd": published[1] if published else None,
+                    "published_pct": PUBLISHED_ITT_PCT.get(outcome, {}).get(int(m_after)),
                 }
 
     total = float(np.mean([sum(r.costs.values()) for r in reps]))
@@ -311,20 +315,45 @@ def format_summary(s: dict[str, Any]) -> str:
             )
     if s["itt"]:
         add("")
-        add("Intent-to-treat effects, eligible households (ANCOVA; SE in brackets)")
-        add(
-            f"  {'outcome':<15}{'months':>7}{'effect':>12}{'(SE)':>10}{'SD units':>10}{'(SE)':>8}"
-            f"{'%':>9}{'(SE)':>8}{'published SD':>14}"
-        )
-        for outcome, by_month in s["itt"].items():
-            for m, e in by_month.items():
-                add(
-                    f"  {outcome:<15}{m:>7}{_f(e['effect'], '{:.2f}'):>12}"
-                    f"{'(' + _f(e['se'], '{:.2f}') + ')':>10}{_f(e['effect_sd']):>10}"
-                    f"{'(' + _f(e['se_sd']) + ')':>8}{_f(e['effect_pct'], '{:.1f}'):>9}"
-                    f"{'(' + _f(e['se_pct'], '{:.1f}') + ')':>8}{_f(e['published_sd']):>14}"
+        add("Intent-to-treat effects on the virtual trial's survey, eligible households")
+        add("(ANCOVA on the baseline value; robust SE in brackets; mean over replications)")
+        indices = {o: v for o, v in s["itt"].items() if o in INDICES}
+        if indices:
+            add(
+                f"  {'index (control-SD units)':<30}{'months':>7}{'model':>9}{'(SE)':>9}"
+                f"{'published':>11}{'(SE)':>9}"
+            )
+            for outcome, by_month in indices.items():
+                for m, e in by_month.items():
+                    add(
+                        f"  {INDICES[outcome].label:<30}{m:>7}{_f(e['effect_sd']):>9}"
+                        f"{'(' + _f(e['se_sd']) + ')':>9}{_f(e['published_sd']):>11}"
+                        f"{'(' + _f(e['published_se_sd']) + ')':>9}"
+                    )
+            add("  published: Banerjee et al. 2015 (Science), six-country pooled ITT, Table 3.")
+        measures = {o: v for o, v in s["itt"].items() if o not in INDICES}
+        if measures:
+            add(
+                f"  {'survey measure':<24}{'months':>7}{'effect':>10}{'(SE)':>9}{'SD':>8}"
+                f"{'(SE)':>8}{'%':>7}{'(SE)':>7}{'publ. %':>9}"
+            )
+            for outcome, by_month in measures.items():
+                for m, e in by_month.items():
+                    add(
+                        f"  {outcome:<24}{m:>7}{_f(e['effect'], '{:.2f}'):>10}"
+                        f"{'(' + _f(e['se'], '{:.2f}') + ')':>9}{_f(e['effect_sd'], '{:.2f}'):>8}"
+                        f"{'(' + _f(e['se_sd'], '{:.2f}') + ')':>8}"
+                        f"{_f(e['effect_pct'], '{:.1f}'):>7}"
+                        f"{'(' + _f(e['se_pct'], '{:.1f}') + ')':>7}"
+                        f"{_f(e['published_pct'], '{:.1f}'):>9}"
+                    )
+            add(
+                "  units: "
+                + "; ".join(
+                    f"{o} {MEASURES[ITT_OUTCOMES[o]].unit}" for o in measures
                 )
-        add("  published SD: Banerjee et al. 2015 (Science), six-country pooled ITT.")
+                + "."
+            )
     c = s["cost"]
     add("")
     add("Programme cost (USD PPP)")

@@ -27,7 +27,7 @@ def run(args, capsys):
     return code, out.out, out.err
 
 
-def test_run_writes_four_files_and_prints_the_itt_table(small_file, tmp_path, capsys):
+def test_run_writes_its_files_and_prints_the_itt_table(small_file, tmp_path, capsys):
     out = tmp_path / "r"
     code, stdout, _ = run(
         [
@@ -55,8 +55,15 @@ def test_run_writes_four_files_and_prints_the_itt_table(small_file, tmp_path, ca
     assert set(hh["month"]) == {0, 12, 24, 36}  # recorded months within the horizon
     assert len(hh) == 2 * 4 * 400
     s = json.loads((out / "summary.json").read_text())
-    assert set(s["itt"]) == {"consumption", "food_security", "assets", "income", "savings"}
+    from pushpull_sim.rct import ITT_OUTCOMES
+
+    assert set(s["itt"]) == set(ITT_OUTCOMES)  # the trial's six indices and the measures
     assert set(s["itt"]["assets"]) == {"24", "36"}
+    assert s["itt"]["asset_index"]["24"]["published_sd"] == 0.258
+    assert "asset index" in stdout and "0.258" in stdout
+    survey = pd.read_parquet(out / "survey.parquet")
+    assert set(survey["month"]) == {0, 24, 36}  # baseline and the two follow-ups
+    assert set(survey["arm"]) == {"treatment", "control"}
     assert s["cost_per_treated_household_usd_ppp"] == pytest.approx(800 + 800 + 9 * 43, rel=1e-9)
     assert (out / "run.png").stat().st_size > 10_000
 

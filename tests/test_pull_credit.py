@@ -124,6 +124,7 @@ def test_a_savings_group_record_opens_credit_to_poor_members():
         "fixed_cost_per_loan_usd_ppp": 1.0,  # small loans pay
         "application_prob_monthly": 0.2,
         "group_record_min_repayment": 0.5,
+        "exit_after_loss_months": 0,  # stays while members build a record
     }
     on = GraduationModel(
         lending(months=40, interventions=groups, accepts_group_record=True, **terms)

@@ -5,7 +5,7 @@ import pytest
 from conftest import small
 
 from pushpull_sim import GraduationModel
-from pushpull_sim.rct import assign, itt_effect, itt_table
+from pushpull_sim.rct import ITT_OUTCOMES, ancova, assign, itt_effect, itt_table
 from pushpull_sim.runner import run_experiment
 from pushpull_sim.summary import build_summary
 
@@ -61,8 +61,9 @@ def test_placebo_programme_has_no_effect():
     """With nothing delivered, treatment and control differ only by chance."""
     sc = small(programme={"interventions": [], "eligible_share": 0.5})
     model = GraduationModel(sc).run()
-    table = itt_table(model.household_panel(), [24], 0, cluster_by_village=False)
-    assert len(table) == 5
+    table = itt_table(model.survey.table(), [24], 0, cluster_by_village=False)
+    # every measure, and every index with a component that varies among the controls
+    assert set(table["outcome"]) >= set(ITT_OUTCOMES) - {"financial_inclusion_index"}
     assert (table["effect"].abs() < 3.5 * table["se"]).all(), table
 
 
@@ -74,11 +75,42 @@ def test_programme_raises_assets_consumption_and_income_at_24_months():
     assert itt["assets"]["24"]["effect_sd"] > 3 * itt["assets"]["24"]["se_sd"]
     assert itt["consumption"]["24"]["effect_pct"] > 0
     assert itt["income"]["24"]["effect"] > 0
-    assert itt["assets"]["24"]["published_sd"] == 0.258
-    assert itt["savings"]["24"]["published_sd"] is None
+    assert itt["asset_index"]["24"]["published_sd"] == 0.258
+    assert itt["asset_index"]["24"]["published_se_sd"] == 0.023
+    assert itt["asset_index"]["24"]["effect_sd"] > 3 * itt["asset_index"]["24"]["se_sd"]
+    assert itt["assets"]["24"]["published_sd"] is None  # a USD measure, not the index
+    assert itt["consumption"]["24"]["published_pct"] == 5.8
     sustained = s["graduation"]["sustained_2y"]
     assert sustained["month"] == 48
     assert 0.0 < sustained["retained_treatment"] <= 1.0
     assert sustained["treatment"] > sustained["control"]
     assert s["graduation"]["sustained_5y"]["treatment"] is None  # beyond the horizon
     assert s["cost_per_treated_household_usd_ppp"] == pytest.approx(800 + 150 + 6 * 43)
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+def test_ancova_standard_errors_are_statsmodels(clustered):
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    n = 600
+    village = rng.integers(0, 30, n)
+    t = (rng.random(n) < 0.5).astype(float)
+    y0 = rng.lognormal(3, 0.6, n)
+    y = 0.7 * y0 + 4.0 * t + rng.normal(0, 1 + 0.1 * y0)  # heteroskedastic
+    x = np.column_stack([np.ones(n), t, y0])
+    fit = sm.OLS(y, x)
+    ref = (
+        fit.fit(cov_type="cluster", cov_kwds={"groups": village})
+        if clustered
+        else fit.fit(cov_type="HC1")
+    )
+    b, se = ancova(y, t, y0, village if clustered else None)
+    assert b == pytest.approx(ref.params[1], rel=1e-10)
+    assert se == pytest.approx(ref.bse[1], rel=1e-10)
+
+
+def test_itt_refuses_a_non_finite_outcome():
+    y = np.array([1.0, np.nan, 3.0, 4.0])
+    with pytest.raises(ValueError, match="not finite for 1 of 4"):
+        itt_effect(y, np.array([0, 0, 1, 1]))

@@ -40,7 +40,6 @@ from scipy import sparse
 from pushpull_sim.components import Reporter, State
 from pushpull_sim.households import CONTROL
 from pushpull_sim.interventions.base import CreditRecord, Intervention, InterventionParams
-from pushpull_sim.livelihood import marginal_product
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -885,23 +884,16 @@ class SavingsGroups(Intervention):
         self, model: GraduationModel, ids: np.ndarray, g: np.ndarray, cycle_month: np.ndarray
     ) -> None:
         """Loans at the meeting: members who are ill, whose assets' marginal net return
-        beats the interest rate, or (probability ``loan_demand_base_prob``) who need cash for
+        (:meth:`~pushpull_sim.model.GraduationModel.marginal_net_return`) beats the
+        interest rate, or (probability ``loan_demand_base_prob``) who need cash for
         other reasons ask for ``loan_multiple`` times their shares."""
         p = self.params
         hh = model.hh
         u = self.rng.random(ids.size)  # drawn every meeting: a stable stream
         if p.loan_multiple == 0:
             return
-        liv = model.params.livelihood
-        tech = model.tech
-        mpk = (
-            marginal_product(hh.assets, tech)[ids]
-            * hh.ability[ids]
-            * (1.0 + liv.skill_productivity_gain * hh.skill[ids])
-            - liv.depreciation_monthly
-            - tech.mortality_monthly[ids]
-        )
-        wants = hh.ill[ids] | (mpk > p.interest_rate_monthly) | (u < p.loan_demand_base_prob)
+        pays = model.marginal_net_return(ids) > p.interest_rate_monthly  # to invest
+        wants = hh.ill[ids] | pays | (u < p.loan_demand_base_prob)
         can = self._can_borrow(model, ids, cycle_month)
         ask = np.where(wants & can, p.loan_multiple * hh.vsla_share[ids], 0.0)
         self._disburse(model, ids, g, ask)

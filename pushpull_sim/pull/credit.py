@@ -8,7 +8,6 @@ import numpy as np
 from pydantic import Field
 
 from pushpull_sim.components import Reporter, State
-from pushpull_sim.livelihood import marginal_product
 from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
@@ -238,8 +237,7 @@ class Lender(PullActor):
         ids = self.footprint_ids()
         tech = self.footprint_tech(model)
         assets = hh.assets[ids]
-        mpk = marginal_product(assets, tech) * hh.ability[ids]
-        worth_it = mpk - tech.mortality_monthly > self.monthly_rate
+        worth_it = model.marginal_net_return(ids, tech) > self.monthly_rate
         base = model.params.behaviour.confidence_baseline
         prob = p.application_prob_monthly * np.where(
             worth_it, p.application_multiplier_profitable, 1.0

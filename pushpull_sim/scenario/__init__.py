@@ -33,6 +33,7 @@ from pushpull_sim.scenario.groups import (
     Shocks,
     ShortCycle,
     Status,
+    Survey,
 )
 from pushpull_sim.scenario.io import dump_scenario, load_scenario, read_toml, scenario_from_dict
 from pushpull_sim.scenario.programme import Programme, Pull, build_components
@@ -57,6 +58,7 @@ __all__ = [
     "ShortCycle",
     "Status",
     "Strategy",
+    "Survey",
     "build_components",
     "dump_scenario",
     "format_error",

@@ -23,6 +23,7 @@ from pushpull_sim.scenario.groups import (
     Shocks,
     ShortCycle,
     Status,
+    Survey,
     _Group,
 )
 from pushpull_sim.scenario.programme import Programme, Pull
@@ -36,7 +37,7 @@ class Scenario(_Group):
         name: Short name, used in run directory names.
         description: Free text.
         run, population, livelihood, enterprise, short_cycle, behaviour, shocks, network,
-        poverty, graduation, status, programme, pull, strategy, rct, output: Parameter
+        poverty, graduation, status, programme, pull, strategy, rct, survey, output: Parameter
         groups (see each class).
 
     Raises:
@@ -61,6 +62,7 @@ class Scenario(_Group):
     pull: Pull = Pull()
     strategy: Strategy = Strategy()
     rct: RCT = RCT()
+    survey: Survey = Survey()
     output: Output = Output()
 
     @model_validator(mode="after")

@@ -138,6 +138,17 @@ class Population(_Group):
     labour_capacity_sigma: float = Field(
         0.45, ge=0, le=3, description="Log-sd of labour capacity across households. Assumption."
     )
+    casual_work_concentration: float = Field(
+        0.0,
+        ge=0,
+        le=1e6,
+        description="How unevenly casual work is shared: each household's most casual work, "
+        "as a share of its labour days, is drawn from a beta distribution with mean "
+        "livelihood.employment_rate and this concentration (6: SD about 0.18 around 0.65; "
+        "larger, more even); 0 = every household finds exactly the mean. Assumption: 0 "
+        "(no published figure for the spread); some households have regular employers, "
+        "others rarely find work.",
+    )
     household_size_gamma_shape: float = Field(
         4.0,
         gt=0,
@@ -243,10 +254,11 @@ class Livelihood(_Group):
         0.65,
         ge=0,
         le=1,
-        description="Most casual work a household finds, as a share of its labour days "
-        "(seasonal, rationed demand): days beyond it are idle, and own production takes its "
-        "days from idle time before it displaces casual work. Assumption; the poorest women "
-        "in Bandiera et al. 2017 worked about two months a year less than others.",
+        description="Most casual work a household finds, as a share of its labour days, on "
+        "average (seasonal, rationed demand; population.casual_work_concentration spreads "
+        "it across households): days beyond it are idle, and own production takes its days "
+        "from idle time before it displaces casual work. Assumption; the poorest women in "
+        "Bandiera et al. 2017 worked about two months a year less than others.",
     )
     skill_productivity_gain: float = Field(
         0.3,
@@ -737,6 +749,61 @@ class RCT(_Group):
         if not v or any(m < 1 for m in v):
             raise PydanticCustomError("itt_months", "must be a non-empty list of months >= 1")
         return sorted(set(v))
+
+
+class Survey(_Group):
+    """The virtual trial's household survey: what it asks and over what recall period.
+
+    The trial's outcomes are survey measures, not one month's state: consumption over the
+    last month, income over the last year, assets at the survey date (Banerjee et al.
+    2015, Science 348(6236), supplementary materials). The survey is taken at baseline
+    (month 0) and ``rct.itt_months`` after the programme starts, among eligible
+    households; see :mod:`pushpull_sim.survey`.
+    """
+
+    consumption_recall_months: int = Field(
+        1,
+        ge=1,
+        le=24,
+        description="Months of consumption the survey's consumption module covers (mean "
+        "over them). Assumption: the last 30 days, as household consumption surveys ask; "
+        "the six-country trial reports consumption per capita per month.",
+    )
+    income_recall_months: int = Field(
+        12,
+        ge=1,
+        le=24,
+        description="Months of income and revenues the survey covers (monthly mean over "
+        "them). Assumption: the last 12 months, as income modules ask; the trial reports "
+        "income per month.",
+    )
+    time_recall_days: int = Field(
+        7,
+        ge=1,
+        le=31,
+        description="Days the time-use module asks about: days worked in the last N days, "
+        "each day worked with the probability the household's month implies, so a short "
+        "recall reports with the sampling noise a real one has. Assumption: the last week "
+        "(the six-country trial's time-use recall was not verified here).",
+    )
+    food_security_recall_months: int = Field(
+        12,
+        ge=1,
+        le=24,
+        description="Months the food-security questions cover (share of months without a "
+        "shortfall). Assumption: the past year.",
+    )
+    measurement_error_sd: float = Field(
+        0.25,
+        ge=0,
+        le=3,
+        description="Survey measurement error of money amounts and days worked: each "
+        "reported value is the true one times a mean-one lognormal error with this log-SD, "
+        "drawn per household and survey round. Assumption: recall surveys of consumption "
+        "and income carry large errors (Beegle et al. 2012, J. Dev. Econ. 98(1); Gibson, "
+        "Beegle, De Weerdt & Friedman 2015, Oxf. Bull. Econ. Stat. 77(3)); 0 = measured "
+        "exactly.",
+    )
 
 
 class Output(_Group):
