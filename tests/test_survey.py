@@ -101,7 +101,7 @@ def test_indices_are_standardised_against_the_round_control_group():
         data["income_business"] = np.zeros(n)  # nobody runs a business: cannot be scored
         rows.append(pd.DataFrame(data))
     table = add_indices(pd.concat(rows, ignore_index=True))
-    for month, g in table.groupby("month"):
+    for _, g in table.groupby("month"):
         control = g[g["arm"] == "control"]
         for name in INDICES:
             assert control[name].mean() == pytest.approx(0.0, abs=1e-12)
