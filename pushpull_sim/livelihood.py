@@ -32,8 +32,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import stats
 
-from pushpull_sim.households import LIVESTOCK
-
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.scenario import Livelihood, Scenario
 
@@ -45,8 +43,8 @@ class Technology:
     Attributes mirror :class:`~pushpull_sim.scenario.Livelihood` where they share a name;
     ``mortality_monthly`` is the per-unit loss probability, ``unit_value_usd_ppp`` the
     value of one unit (animal or stock), ``outbreak_exposed`` whether regional disease
-    outbreaks apply (livestock only), ``drought_exposure`` the share of the drought yield
-    loss it suffers.
+    outbreaks apply (livestock always; the other kinds as their parameters say),
+    ``drought_exposure`` the share of the drought yield loss it suffers.
     """
 
     production: str
@@ -111,7 +109,9 @@ def technology(asset_kind: np.ndarray, sc: Scenario) -> Technology:
         unit_value_usd_ppp=pick(
             sh.livestock_unit_value_usd_ppp, en.unit_value_usd_ppp, sc2.unit_value_usd_ppp
         ),
-        outbreak_exposed=asset_kind == LIVESTOCK,
+        outbreak_exposed=np.choose(
+            asset_kind, (True, en.outbreak_exposed, sc2.outbreak_exposed)
+        ).astype(bool),
         drought_exposure=pick(1.0, en.drought_exposure, sc2.drought_exposure),
         labour_days_per_usd=field("labour_days_per_1000_usd_ppp") / 1000.0,
     )

@@ -13,8 +13,11 @@ from pushpull_sim.households import (
     ARM_NAMES,
     CONTROL,
     DAYS_PER_MONTH,
+    ENTERPRISE,
     INELIGIBLE,
+    LIVESTOCK,
     NEVER,
+    SHORT_CYCLE,
     STAGES,
     TREATMENT,
     Households,
@@ -59,8 +62,10 @@ class GraduationModel(mesa.Model):
        transaction cost to its base level.
     2. **shocks**: illness (income loss and a health cost), covariate drought by region
        (lower yields, casual labour demand and asset prices), livestock mortality (per
-       animal, with regional disease outbreaks; technical skill lowers it), depreciation
-       of productive assets and of household durables.
+       animal, with regional disease outbreaks; technical skill lowers it), the
+       scenario's scheduled shocks of the month (a drought, an outbreak that kills a share
+       of one kind of asset in given villages or arms, a price shock), depreciation of
+       productive assets and of household durables.
     3. **risk sharing**: households hit by illness receive informal transfers from network
        neighbours with cash above their buffer.
     4. **push interventions**: in the programme window, the fixed cost and an integration
@@ -161,6 +166,10 @@ class GraduationModel(mesa.Model):
         self.wage = np.full(pop.villages, sc.livelihood.wage_usd_ppp_per_day)
         self.drought_months_left = np.zeros(self.n_regions, np.int32)
         self.outbreak = np.zeros(self.n_regions, bool)
+        #: This month's price factors by region from scheduled price shocks (1 = none):
+        #: ``{"output" | "input" | "asset": array of shape (regions,)}``.
+        self.price_factor = {k: np.ones(self.n_regions) for k in ("output", "input", "asset")}
+        self._price_shocked = False
         self.costs: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(self.horizon + 1))
         self._distress_sold = np.zeros(pop.households, bool)
 
@@ -483,6 +492,8 @@ class GraduationModel(mesa.Model):
         live, died = binomial_deaths(u, units, p)
         mortality = np.zeros(n)
         mortality[live] = hh.assets[live] * died / units[live]
+        if sc.scheduled:
+            mortality += self._scheduled_shocks(units, mortality)
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
         loss = mortality + depreciation
         hh.assets -= loss
@@ -491,6 +502,65 @@ class GraduationModel(mesa.Model):
         hh.durables -= worn
         hh.durables_losses += worn
         return health_demand
+
+    def _scheduled_shocks(self, units: np.ndarray, mortality: np.ndarray) -> np.ndarray:
+        """Apply the scenario's scheduled shocks of this month (``shocks.scheduled``).
+
+        A drought starts in its regions (or lasts longer there); price shocks set this
+        month's price factors (:attr:`price_factor`); an outbreak kills each unit at risk
+        of the struck households with its ``share`` as probability, on top of this
+        month's ordinary deaths (drawn from the stream ``"shocks.scheduled"``, so other
+        processes' draws are unchanged).
+
+        Args:
+            units: Units at risk per household, shape ``(n,)``.
+            mortality: Value already lost to ordinary deaths this month, shape ``(n,)``.
+
+        Returns:
+            numpy.ndarray: Further value lost to scheduled outbreaks, USD PPP, ``(n,)``.
+        """
+        hh, month = self.hh, self.month
+        regions = np.arange(self.n_regions)
+        extra = np.zeros(hh.n)
+        if self._price_shocked:
+            for factor in self.price_factor.values():
+                factor.fill(1.0)
+            self._price_shocked = False
+        for event in self.params.shocks.scheduled:
+            where = regions if getattr(event, "regions", None) is None else event.regions
+            if event.type == "drought" and event.month == month:
+                left = self.drought_months_left
+                left[where] = np.maximum(left[where], event.duration_months)
+            elif event.type == "price" and 0 <= month - event.month < event.duration_months:
+                self.price_factor[event.what][where] *= 1.0 + event.change
+                self._price_shocked = True
+            elif event.type == "outbreak" and event.month == month:
+                struck = self._struck(event) & (units > 0)
+                ids = np.flatnonzero(struck)
+                rng = self.streams.get("shocks.scheduled")
+                dead = rng.binomial(units[ids].astype(np.int64), event.share)
+                left_value = hh.assets[ids] - mortality[ids] - extra[ids]
+                share_dead = np.minimum(dead / units[ids], 1.0)
+                extra[ids] += np.maximum(left_value, 0.0) * share_dead
+        return extra
+
+    def _struck(self, event) -> np.ndarray:
+        """Households an outbreak event strikes, bool, shape ``(n,)``."""
+        hh = self.hh
+        kinds = {"livestock": LIVESTOCK, "enterprise": ENTERPRISE, "short_cycle": SHORT_CYCLE}
+        mask = np.ones(hh.n, bool)
+        if event.asset_kind != "all":
+            mask &= hh.asset_kind == kinds[event.asset_kind]
+        if event.villages is not None:
+            mask &= np.isin(hh.village, event.villages)
+        arm = {
+            "all": None,
+            "treatment": hh.arm == TREATMENT,
+            "control": hh.arm == CONTROL,
+            "eligible": hh.eligible,
+            "participants": hh.participant,
+        }[event.arm]
+        return mask if arm is None else mask & arm
 
     def _risk_sharing(self, health_demand: np.ndarray) -> None:
         """Informal transfers from neighbours with cash above their buffer to ill households."""
@@ -617,6 +687,9 @@ class GraduationModel(mesa.Model):
         # inputs bought: fewer when the price paid is above the reference price
         # price paid, relative to the commercial price: voucher discount, transaction cost
         price = (1.0 - hh.input_discount) * (1.0 + hh.transaction_cost)
+        if self._price_shocked:  # scheduled price shocks (otherwise every factor is 1.0)
+            price = price * self.price_factor["input"][hh.region]
+            bill_full = bill_full * self.price_factor["input"][hh.region]
         # use = min(ratio ** elasticity, 1): 1 wherever ratio >= 1 (the elasticity is >= 0),
         # so the power is only taken below (where prices are usually equal, ratio is 1)
         ratio = hh.reference_price / price
@@ -634,6 +707,8 @@ class GraduationModel(mesa.Model):
         if drought is not None:  # otherwise the factor is 1.0
             output = output * (1.0 - sh.drought_yield_loss * tech.drought_exposure * drought)
         output = output * ill_factor
+        if self._price_shocked:
+            output = output * self.price_factor["output"][hh.region]
         cost = use * bill_full * (1.0 + hh.transaction_cost)  # before any voucher
         subsidy = cost * hh.input_discount
         hh.input_use[:] = use
@@ -742,6 +817,8 @@ class GraduationModel(mesa.Model):
         drought = self._drought()
         if drought is not None:  # otherwise the factor is 1.0
             price = price * (1.0 - sc.shocks.drought_asset_price_drop * drought)
+        if self._price_shocked:
+            price = price * self.price_factor["asset"][hh.region]
         floor = bh.distress_floor_share * need
         short = np.maximum(floor + health_demand - cash, 0.0)
         # household durables go first (bedding, utensils, a radio), then productive assets
@@ -753,7 +830,7 @@ class GraduationModel(mesa.Model):
         sell = np.minimum(hh.assets, short / price)
         proceeds = sell * price
         hh.assets -= sell
-        hh.asset_sale_proceeds += proceeds + durables_proceeds
+        hh.asset_sale_proceeds += proceeds  # productive assets sold in distress
         hh.asset_losses += sell - proceeds
         cash += proceeds + durables_proceeds
         # health costs from cash above the consumption floor (the rest of the care is

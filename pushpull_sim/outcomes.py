@@ -32,7 +32,9 @@ from typing import Literal
 
 import numpy as np
 
+from pushpull_sim.evaluation import simulated_ratio, trial_ratio
 from pushpull_sim.results import AFTER_END, RunResult
+from pushpull_sim.survey import B15, INDICES
 
 #: Citations used by the declarations below.
 BRAC = "BRAC graduation criteria as in the [graduation] table (Bandiera et al. 2017, QJE)"
@@ -49,7 +51,9 @@ class Outcome:
         name: Column name in every table (``compare``, sweeps).
         label: Short label for printed tables.
         unit: ``"share"`` (0-1), ``"households"``, ``"actors"``, ``"USD PPP"``,
-            ``"USD PPP per AE per day"`` or ``"difference of shares"``.
+            ``"USD PPP per AE per day"``, ``"difference of shares"``, ``"control SD"``
+            (an ITT effect in control-group standard deviations), ``"% of control mean"``
+            or ``"ratio"``.
         definition: What it measures, in a sentence.
         source: Where the definition comes from (a citation, or the model's own books).
         better: ``"higher"``, ``"lower"``, or None where neither is better.
@@ -605,3 +609,74 @@ def _cost_per_sustained_graduate(result: RunResult) -> float:
     start, later = graduated_mask(result, end), graduated_mask(result, end + 24)
     n = int((start & later).sum()) if start is not None and later is not None else 0
     return total / n if n and total > 0 else math.nan
+
+
+# ---------------------------------------------------------------------------- the virtual trial
+#: Months after the programme starts at which the trial-grade outcomes are declared (the
+#: six-country trial's follow-ups; other ``rct.itt_months`` are in the RCT table).
+TRIAL_MONTHS = (24, 36)
+
+
+def _itt(result: RunResult, outcome_name: str, months: int, key: str) -> float:
+    est = result.itt_at(outcome_name, months)
+    return math.nan if est is None else float(est[key])
+
+
+for _index in INDICES.values():
+    for _m in TRIAL_MONTHS:
+
+        def _index_itt(result: RunResult, name: str = _index.name, m: int = _m) -> float:
+            return _itt(result, name, m, "effect_sd")
+
+        outcome(
+            f"{_index.name}_itt_sd_{_m}m",
+            f"{_index.label} {_m}m",
+            "control SD",
+            f"ITT effect on the trial's {_index.label}, {_m} months after the programme "
+            "starts, in control-group standard deviations (pushpull_sim.survey)",
+            f"{B15}; index as the paper builds it",
+            None if _index.name == "time_working_index" else "higher",
+        )(_index_itt)
+
+for _m in TRIAL_MONTHS:
+
+    def _consumption_pct(result: RunResult, m: int = _m) -> float:
+        return _itt(result, "consumption", m, "effect_pct")
+
+    outcome(
+        f"consumption_itt_pct_{_m}m",
+        f"consumption {_m}m %",
+        "% of control mean",
+        f"ITT effect on surveyed total consumption, {_m} months after the programme "
+        "starts, in percent of the control mean",
+        f"{B15} (+5.8 % at 24 months, J-PAL/IPA 2015)",
+        "higher",
+    )(_consumption_pct)
+
+
+@outcome(
+    "benefit_cost_ratio",
+    "benefit/cost",
+    "ratio",
+    "present value of the non-durable consumption gains the survey measures (ITT, per "
+    "treatment-arm household, lasting as [evaluation] says) over the present value of "
+    "the cost per treatment-arm household (pushpull_sim.evaluation.trial_ratio)",
+    f"{B15}, Table 4 method: benefits from non-durable consumption",
+    "higher",
+)
+def _benefit_cost_ratio(result: RunResult) -> float:
+    return trial_ratio(result)["ratio"]
+
+
+@outcome(
+    "benefit_cost_ratio_simulated",
+    "benefit/cost (sim.)",
+    "ratio",
+    "as benefit_cost_ratio, with the gain taken month by month from the model's own "
+    "treatment-control gap in non-durable consumption to the horizon "
+    "(pushpull_sim.evaluation.simulated_ratio)",
+    f"{B15}, Table 4 method, on the simulated path",
+    "higher",
+)
+def _benefit_cost_ratio_simulated(result: RunResult) -> float:
+    return simulated_ratio(result)["ratio"]

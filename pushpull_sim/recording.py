@@ -60,6 +60,7 @@ CORE_REPORTERS: dict[str, Reporter] = {
     ),
     "consumption_mean": _mean(lambda h: h.consumption, "USD PPP", "household consumption"),
     "assets_mean": _mean(lambda h: h.assets, "USD PPP", "productive assets"),
+    "durables_mean": _mean(lambda h: h.durables, "USD PPP", "household durable goods"),
     "savings_mean": _mean(
         lambda h: h.savings + h.vsla_share, "USD PPP", "savings: cash plus savings-group share"
     ),
@@ -101,9 +102,16 @@ CORE_REPORTERS: dict[str, Reporter] = {
     ),
     "food_security_mean": _mean(lambda h: h.food_security, "index 0-1", "food-security index"),
     "distress_sale_share": _mean(
-        lambda h: h.asset_sale_proceeds > 0, "share", "share selling assets in distress this month"
+        lambda h: h.asset_sale_proceeds > 0,
+        "share",
+        "share selling productive assets in distress this month",
     ),
     "ill_share": _mean(lambda h: h.ill, "share", "share with an illness this month"),
+    "days_worked_mean": _mean(
+        lambda h: h.days_own + h.days_casual,
+        "days per month",
+        "days the household worked in own production and casual work",
+    ),
 }
 
 #: Columns after the reporters: (column, unit, meaning).

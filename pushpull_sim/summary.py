@@ -30,6 +30,8 @@ SUMMARY_OUTCOMES = (
     "sustained_5y_control",
     "graduates_end",
     "graduates_end_control",
+    "benefit_cost_ratio",
+    "benefit_cost_ratio_simulated",
 )
 
 
@@ -163,8 +165,11 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "cost_per_additional_graduate_usd_ppp": total / extra_grads
         if extra_grads and extra_grads > 0 and participants > 0
         else None,
+        "benefit_cost_ratio": mean_of("benefit_cost_ratio"),
+        "benefit_cost_ratio_simulated": mean_of("benefit_cost_ratio_simulated"),
     }
     summary = {
+        "evaluation": sc.evaluation.model_dump(),
         "notes": _notes(result, treat_n),
         "scenario": sc.name,
         "description": sc.description,
@@ -371,6 +376,17 @@ def format_summary(s: dict[str, Any]) -> str:
     add(
         f"  per additional graduate at month {end:<5}"
         f"{_f(c['cost_per_additional_graduate_usd_ppp'], money)}"
+    )
+    ev = s.get("evaluation", {})
+    persistence = ev.get("benefit_persistence_years")
+    lasting = "for good" if persistence is None else f"for {persistence:g} years"
+    add(
+        f"  benefit-cost ratio (trial method)    {_f(c['benefit_cost_ratio'], '{:>14.2f}')}   "
+        f"consumption gains lasting {lasting}, discounted {ev.get('discount_rate_yearly', 0):.0%}"
+    )
+    add(
+        f"  benefit-cost ratio (simulated path)  "
+        f"{_f(c['benefit_cost_ratio_simulated'], '{:>14.2f}')}"
     )
     if s["pull_actors_viable_at_horizon"]:
         add("")

@@ -364,7 +364,7 @@ INDICES = MappingProxyType({i.name: i for i in _INDICES})
 PUBLISHED_PCT: dict[str, dict[int, float]] = {"consumption": {24: 5.8}}
 
 #: Columns of the survey table besides the measures and indices.
-ID_COLUMNS = ("month", "months_after_start", "household_id", "village", "arm")
+ID_COLUMNS = ("month", "months_after_start", "household_id", "village", "size_ae", "arm")
 
 
 def survey_months(scenario) -> list[int]:
@@ -459,6 +459,7 @@ class Survey:
             "months_after_start": np.full(ids.size, month - self.start_month, np.int32),
             "household_id": ids.astype(np.int64),
             "village": hh.village[ids].astype(np.int32),
+            "size_ae": hh.size_ae[ids].astype(float),
         }
         rng = model.streams.get("survey.error")
         errors = rng.standard_normal((len(_MEASURES), ids.size))
@@ -481,14 +482,15 @@ class Survey:
                 value = value * np.exp(sd * errors[k] - 0.5 * sd * sd)
             columns[m.name] = value
         table = pd.DataFrame(columns)
-        table.insert(4, "arm", pd.Categorical.from_codes(hh.arm[ids], list(ARM_NAMES.values())))
+        table.insert(5, "arm", pd.Categorical.from_codes(hh.arm[ids], list(ARM_NAMES.values())))
         self.rows.append(table)
 
     def table(self) -> pd.DataFrame:
         """The survey: one row per round x eligible household.
 
         Columns: ``month`` (model month), ``months_after_start``, ``household_id``,
-        ``village``, ``arm`` (``control`` or ``treatment``), one column per measure of
+        ``village``, ``size_ae`` (household size, adult equivalents), ``arm`` (``control``
+        or ``treatment``), one column per measure of
         :data:`MEASURES` (as reported, with measurement error) and one per index of
         :data:`INDICES` (control-SD units, standardised within each round).
         """

@@ -15,7 +15,7 @@ from pushpull_sim.sweep.engine import default_run_fn
 from pushpull_sim.sweep.outcomes import OUTCOMES as SWEEP_OUTCOMES
 
 UNITS = {"share", "households", "actors", "USD PPP", "USD PPP per AE per day"}
-UNITS |= {"difference of shares"}
+UNITS |= {"difference of shares", "control SD", "% of control mean", "ratio"}
 
 
 def scenario(months=84):

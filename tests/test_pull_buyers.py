@@ -88,7 +88,8 @@ def test_suppliers_earn_the_premium_net_of_the_transaction_cost():
 def test_minimum_volume_excludes_small_producers_unless_their_group_pools_volume():
     terms = {"min_volume_usd_ppp": 10.0, "relationship_cost_usd_ppp": 0.0, "max_suppliers": 400}
     alone = GraduationModel(buying(months=1, **terms))
-    grouped = GraduationModel(buying(months=1, interventions=[{"type": "savings_group"}], **terms))
+    groups = [{"type": "savings_group", "formation_window_months": 1}]  # all meet in month 1
+    grouped = GraduationModel(buying(months=1, interventions=groups, **terms))
     for m in (alone, grouped):
         m.step()
         m.pull_actors[0].decide(m)  # again, on the state we can inspect

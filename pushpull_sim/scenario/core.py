@@ -13,6 +13,7 @@ from pushpull_sim.scenario.groups import (
     RCT,
     Behaviour,
     Enterprise,
+    Evaluation,
     Graduation,
     Livelihood,
     Network,
@@ -37,8 +38,8 @@ class Scenario(_Group):
         name: Short name, used in run directory names.
         description: Free text.
         run, population, livelihood, enterprise, short_cycle, behaviour, shocks, network,
-        poverty, graduation, status, programme, pull, strategy, rct, survey, output: Parameter
-        groups (see each class).
+        poverty, graduation, status, programme, pull, strategy, rct, survey, evaluation,
+        output: Parameter groups (see each class).
 
     Raises:
         pydantic.ValidationError: On construction from Python with bad values; use
@@ -63,6 +64,7 @@ class Scenario(_Group):
     strategy: Strategy = Strategy()
     rct: RCT = RCT()
     survey: Survey = Survey()
+    evaluation: Evaluation = Evaluation()
     output: Output = Output()
 
     @model_validator(mode="after")
@@ -112,6 +114,34 @@ class Scenario(_Group):
                     "integration lead and the fixed cost (short by {s})",
                     {"b": prog.budget_usd_ppp, "s": f"{-left:,.0f}"},
                 )
+        regions = -(-p.villages // p.villages_per_region)
+        for i, event in enumerate(self.shocks.scheduled):
+            at = f"shocks.scheduled[{i}]"
+            if event.month > self.run.months:
+                raise PydanticCustomError(
+                    "across_groups",
+                    "{at}.month = {m}: must be <= run.months ({h}); it would never strike",
+                    {"at": at, "m": event.month, "h": self.run.months},
+                )
+            for key, count, unit in (
+                ("regions", regions, "regions"),
+                ("villages", p.villages, "villages"),
+            ):
+                ids = getattr(event, key, None)
+                bad = [x for x in (ids or []) if not 0 <= x < count]
+                if bad:
+                    raise PydanticCustomError(
+                        "across_groups",
+                        "{at}.{key} = {ids}: ids must be 0 to {last} (the scenario has {n} {u})",
+                        {
+                            "at": at,
+                            "key": key,
+                            "ids": ids,
+                            "last": count - 1,
+                            "n": count,
+                            "u": unit,
+                        },
+                    )
         if self.network.mean_degree >= p.households // p.villages:
             raise PydanticCustomError(
                 "across_groups",

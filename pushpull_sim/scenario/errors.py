@@ -24,6 +24,55 @@ def component_error(where: str, value: str, what: str) -> PydanticCustomError:
     )
 
 
+def validate_tables(
+    v: Any, types: dict[str, type[BaseModel]], where: str, noun: str
+) -> list[BaseModel]:
+    """Validate a list of tables, each by the model its ``type`` names.
+
+    Args:
+        v: The list as read (tables, or models already validated).
+        types: ``{type: pydantic model}``.
+        where: The list's key, e.g. ``"programme.interventions"``.
+        noun: What one table is, for messages, e.g. ``"intervention"``.
+
+    Returns:
+        list: The validated models.
+
+    Raises:
+        PydanticCustomError: ``component`` errors naming the full key path
+            (``where[i].key``), the value and what is allowed.
+    """
+    fail = component_error
+    if not isinstance(v, list):
+        raise fail(where, show(v), f"must be a list of {noun} tables")
+    kinds = ", ".join(types)
+    out = []
+    for i, item in enumerate(v):
+        at = f"{where}[{i}]"
+        if isinstance(item, BaseModel):
+            out.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise fail(at, show(item), "must be a table with a 'type' key")
+        if "type" not in item:
+            raise fail(f"{at}.type", "(missing)", f"every {noun} needs a type; allowed: {kinds}")
+        kind = item["type"]
+        if not isinstance(kind, str) or kind not in types:
+            raise fail(f"{at}.type", show(kind), f"unknown {noun} type; allowed: {kinds}")
+        model = types[kind]
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            if not key:  # a check across parameters: its message names key and value
+                msg = err["msg"].removeprefix("Value error, ")
+                raise fail(f"{at}.{msg}", "", "") from None
+            value = "(missing)" if err["type"] == "missing" else show(err.get("input"))
+            raise fail(f"{at}.{key}", value, allowed(err, model)) from None
+    return out
+
+
 def _show_key(part: Any) -> str:
     text = str(part)
     return text if text.isprintable() else repr(text)

@@ -7,7 +7,7 @@ time is in months.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -367,6 +367,11 @@ class Enterprise(_Group):
         le=1,
         description="Share of the drought yield loss this activity suffers. Assumption.",
     )
+    outbreak_exposed: bool = Field(
+        False,
+        description="Whether regional outbreaks (shocks.outbreak_*) destroy this activity's "
+        "units. Assumption: a shop's stock does not catch a livestock disease.",
+    )
     labour_days_per_1000_usd_ppp: float = Field(
         20.0,
         ge=0,
@@ -379,7 +384,8 @@ class Enterprise(_Group):
 class ShortCycle(Enterprise):
     """A less risky entry point (the LEO call's pull option): a low-input, short-season
     product that buyers also purchase (vegetables, poultry). Lower returns, a low
-    threshold, little exposure to drought, no disease outbreaks."""
+    threshold, little exposure to drought; outbreaks (poultry disease, pests) still
+    strike it."""
 
     asset_threshold_usd_ppp: float = Field(
         100.0, ge=1.0, le=MAX_VALUE, description="Scale threshold, USD PPP. Assumption."
@@ -415,6 +421,11 @@ class ShortCycle(Enterprise):
         le=1,
         description="Share of the drought yield loss suffered: a short season can be timed "
         "around the dry months. Assumption.",
+    )
+    outbreak_exposed: bool = Field(
+        True,
+        description="Whether regional outbreaks destroy this activity's units. Assumption: "
+        "poultry disease and crop pests strike short-cycle products too.",
     )
     labour_days_per_1000_usd_ppp: float = Field(
         15.0,
@@ -525,6 +536,79 @@ class Behaviour(_Group):
     )
 
 
+class _Event(_Group):
+    """A scheduled shock: what happens, where, and in which model month."""
+
+    month: int = Field(
+        ...,
+        ge=1,
+        le=1200,
+        description="Model month it strikes (month 0 is the baseline survey; the "
+        "programme's first month is programme.start_month + 1).",
+    )
+
+
+class DroughtEvent(_Event):
+    """A covariate drought in given regions: lower yields, casual work and asset prices
+    (the shocks.drought_* losses), for ``duration_months``."""
+
+    type: Literal["drought"]
+    duration_months: int = Field(
+        6, ge=1, le=1200, description="Months the drought lasts. Assumption (one season)."
+    )
+    regions: list[int] | None = Field(
+        None, description="Regions struck (ids from 0); omit the key for every region."
+    )
+
+
+class OutbreakEvent(_Event):
+    """A disease outbreak (or pest, or a fire) that destroys a share of one kind of
+    productive asset, e.g. the transferred animals, in given villages or arms."""
+
+    type: Literal["outbreak"]
+    share: float = Field(
+        ..., gt=0, le=1, description="Share of each unit at risk that dies (per unit)."
+    )
+    asset_kind: Literal["livestock", "enterprise", "short_cycle", "all"] = Field(
+        "livestock", description="Which kind of productive asset is struck."
+    )
+    villages: list[int] | None = Field(
+        None, description="Villages struck (ids from 0); omit the key for every village."
+    )
+    arm: Literal["all", "treatment", "control", "eligible", "participants"] = Field(
+        "all",
+        description="Households struck within those villages: everyone, an arm of the "
+        "virtual trial, the eligible, or the programme's participants.",
+    )
+
+
+class PriceEvent(_Event):
+    """A price shock in given regions for ``duration_months``: the price of output sold,
+    of inputs bought, or of assets sold moves by ``change`` (e.g. -0.3: 30 % lower)."""
+
+    type: Literal["price"]
+    what: Literal["output", "input", "asset"] = Field(
+        ..., description="Which price: output sold, inputs bought, or assets sold."
+    )
+    change: float = Field(
+        ..., gt=-1, le=10, description="Relative change of the price (-0.3 = 30 % lower)."
+    )
+    duration_months: int = Field(
+        1, ge=1, le=1200, description="Months the price stays moved. Assumption: one."
+    )
+    regions: list[int] | None = Field(
+        None, description="Regions struck (ids from 0); omit the key for every region."
+    )
+
+
+#: Scheduled shocks by ``type``.
+EVENT_TYPES: dict[str, type[_Event]] = {
+    "drought": DroughtEvent,
+    "outbreak": OutbreakEvent,
+    "price": PriceEvent,
+}
+
+
 class Shocks(_Group):
     """Idiosyncratic and covariate shocks."""
 
@@ -585,6 +669,19 @@ class Shocks(_Group):
         lt=1,
         description="Extra fall in the price of assets sold during drought. Assumption.",
     )
+    scheduled: list[DroughtEvent | OutbreakEvent | PriceEvent] = Field(
+        default_factory=list,
+        description="Shocks on a schedule, besides the random ones, to stress-test a "
+        "programme ('what if the animals die in year 1?'): [[shocks.scheduled]] tables "
+        "with type = 'drought', 'outbreak' or 'price' (see each). Assumption: none.",
+    )
+
+    @field_validator("scheduled", mode="before")
+    @classmethod
+    def _events(cls, v: Any) -> list[Any]:
+        from pushpull_sim.scenario.errors import validate_tables
+
+        return validate_tables(v, EVENT_TYPES, "shocks.scheduled", "scheduled shock")
 
 
 class Network(_Group):
@@ -803,6 +900,46 @@ class Survey(_Group):
         "and income carry large errors (Beegle et al. 2012, J. Dev. Econ. 98(1); Gibson, "
         "Beegle, De Weerdt & Friedman 2015, Oxf. Bull. Econ. Stat. 77(3)); 0 = measured "
         "exactly.",
+    )
+
+
+class Evaluation(_Group):
+    """How benefits are valued against costs (the benefit-cost ratio).
+
+    Following the six-country trial (Banerjee et al. 2015, Science 348(6236), Table 4):
+    benefits are the gains in non-durable consumption (durables bought are assets, which
+    can later be consumed), costs are the programme's, both per household of the
+    treatment arm and in present value at the programme's start. The persistence and
+    discount settings below are our reading of that method; the paper's exact
+    assumptions could not be verified here, so each is a parameter.
+    """
+
+    discount_rate_yearly: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Discount rate for benefits and costs, per year. Assumption: a common "
+        "social discount rate.",
+    )
+    benefit_persistence_years: float | None = Field(
+        None,
+        ge=0,
+        le=200,
+        description="Years the consumption gain measured last (at the last survey round, or "
+        "at the horizon for the simulated ratio) lasts after it; None (omit the key) = for "
+        "good. Assumption: the trial found gains that held a year after the programme ended.",
+    )
+    benefit_decay_yearly: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of that gain lost each year after it is last measured. Assumption: "
+        "0 (no decay).",
+    )
+    include_assets: bool = Field(
+        False,
+        description="Also count the gain in productive assets and durables at the last "
+        "measurement as a one-off benefit then. Assumption: off, as the trial's ratio.",
     )
 
 

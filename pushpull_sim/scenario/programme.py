@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from pushpull_sim.components import registry
-from pushpull_sim.scenario.errors import component_error
+from pushpull_sim.scenario.errors import component_error, validate_tables
 from pushpull_sim.scenario.groups import _Group
 from pushpull_sim.targeting import check_options
 from pushpull_sim.units import MAX_VALUE
-from pushpull_sim.validation import allowed, show
+from pushpull_sim.validation import show
 
 
 def build_components(v: Any, family: str, where: str, noun: str) -> list[BaseModel]:
@@ -34,37 +34,12 @@ def build_components(v: Any, family: str, where: str, noun: str) -> list[BaseMod
             the value and what is allowed (rendered by
             :func:`~pushpull_sim.scenario.errors.format_error`).
     """
-    fail = component_error
-    if not isinstance(v, list):
-        raise fail(where, show(v), f"must be a list of {noun} tables")
-    if not v:  # nothing to validate: the family need not be loaded
+    if isinstance(v, list) and not v:  # nothing to validate: the family need not load
         return []
-    types = registry(family)
-    out = []
-    kinds = ", ".join(types)
-    for i, item in enumerate(v):
-        at = f"{where}[{i}]"
-        if isinstance(item, BaseModel):
-            out.append(item)
-            continue
-        if not isinstance(item, dict):
-            raise fail(at, show(item), "must be a table with a 'type' key")
-        if "type" not in item:
-            raise fail(f"{at}.type", "(missing)", f"every {noun} needs a type; allowed: {kinds}")
-        kind = item["type"]
-        if not isinstance(kind, str) or kind not in types:
-            raise fail(f"{at}.type", show(kind), f"unknown {noun} type; allowed: {kinds}")
-        params = types[kind].Params
-        try:
-            out.append(params.model_validate(item))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in err["loc"])
-            if not key:  # a check across parameters: its message names key and value
-                msg = err["msg"].removeprefix("Value error, ")
-                raise fail(f"{at}.{msg}", "", "") from None
-            raise fail(f"{at}.{key}", show(err.get("input")), allowed(err, params)) from None
-    return out
+    if not isinstance(v, list):
+        raise component_error(where, show(v), f"must be a list of {noun} tables")
+    types = {kind: cls.Params for kind, cls in registry(family).items()}
+    return validate_tables(v, types, where, noun)
 
 
 class Programme(_Group):
