@@ -64,7 +64,10 @@ def test_run_writes_its_files_and_prints_the_itt_table(small_file, tmp_path, cap
     survey = pd.read_parquet(out / "survey.parquet")
     assert set(survey["month"]) == {0, 24, 36}  # baseline and the two follow-ups
     assert set(survey["arm"]) == {"treatment", "control"}
-    assert s["cost_per_treated_household_usd_ppp"] == pytest.approx(800 + 800 + 9 * 43, rel=1e-9)
+    # the Bangladesh programme: asset 800 + delivery 50, 24 training sessions, 9 months of support
+    assert s["cost_per_treated_household_usd_ppp"] == pytest.approx(
+        800 + 50 + 24 * 33.3 + 9 * 43, rel=1e-9
+    )
     assert (out / "run.png").stat().st_size > 10_000
 
 
