@@ -137,15 +137,6 @@ def _calibrate(args: argparse.Namespace) -> int:
 
         raise OutputError("--resume and --force: give one")
     out = args.out or Path("runs") / f"calibrate-{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    roles = targets.roles(args.fit_months)
-    n_fit = sum(r == "fit" for r in roles.values())
-    engine = f"Dask at {args.scheduler}" if args.scheduler else f"{args.workers or 'all'} cores"
-    print(
-        f"calibrate {scenario.name}: {len(space.names)} parameter(s), {n_fit} fit and "
-        f"{len(roles) - n_fit} held-out target(s), {args.trials} trials x "
-        f"{args.replications} replications, on {engine}",
-        file=sys.stderr,
-    )
     from pushpull_sim.calibrate.report import format_result
     from pushpull_sim.calibrate.study import calibrate
 

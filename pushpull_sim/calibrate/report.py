@@ -11,6 +11,7 @@ import pandas as pd
 
 from pushpull_sim.calibrate.study import (
     CONFIRM_GROWTH_SE,
+    CONFIRM_MISS_SE,
     EDGE,
     MANIFEST_FILE,
     STORAGE_FILE,
@@ -67,9 +68,9 @@ def flag_lines(result: CalibrationResult) -> list[str]:
         row = result.fit.set_index("target").loc[name]
         lines.append(
             f"DOES NOT HOLD ON FRESH SEEDS: {name}: gap {row['gap_se']:+.2f} SE in the "
-            f"calibration, {row['gap_se_confirm']:+.2f} SE on fresh seeds (flagged when it "
-            f"grows by more than {CONFIRM_GROWTH_SE:g} SE): the fit leans on the calibration's "
-            "own random draws"
+            f"calibration, {row['gap_se_confirm']:+.2f} SE on fresh seeds (flagged beyond "
+            f"{CONFIRM_MISS_SE:g} SE after growing by more than {CONFIRM_GROWTH_SE:g} SE): the "
+            "fit leans on the calibration's own random draws"
         )
     return lines
 
@@ -147,8 +148,9 @@ def report_markdown(result: CalibrationResult, figure_notes: dict[str, str]) -> 
     else:
         lines += [
             "Nothing flagged: no fitted value is within "
-            f"{EDGE:.0%} of its range's ends, and every fit target's gap on fresh seeds "
-            f"stays within {CONFIRM_GROWTH_SE:g} SE of its calibration gap.",
+            f"{EDGE:.0%} of its range's ends, and no fit target's gap on fresh seeds goes "
+            f"beyond {CONFIRM_MISS_SE:g} SE after growing by more than {CONFIRM_GROWTH_SE:g} "
+            "SE.",
             "",
         ]
     fixed = ", ".join(f"`{k} = {v!r}`" for k, v in result.space.fixed.items()) or "none"
