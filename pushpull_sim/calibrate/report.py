@@ -75,6 +75,18 @@ def flag_lines(result: CalibrationResult) -> list[str]:
     return lines
 
 
+def note_lines(result: CalibrationResult) -> list[str]:
+    """Notes that are not flags: where the simulation is too noisy to fit sharply."""
+    if not result.noisy:
+        return []
+    names = ", ".join(result.noisy)
+    return [
+        f"NOISY: for {names} the best trial's simulation SE exceeds the published SE: the "
+        "loss barely tells these parameters from noise there, and a trial can win by the "
+        "width of its SE; use more --replications or households"
+    ]
+
+
 def format_result(result: CalibrationResult) -> str:
     """The printed summary: trials, fitted values, flags and both fits."""
     complete, failed, interrupted = _counts(result)
@@ -97,6 +109,9 @@ def format_result(result: CalibrationResult) -> str:
         mark = "  <-- AT THE EDGE" if n in result.edge else ""
         lines.append(f"  {n:<{width}}  {_g(result.best_params[n], 6):>12}{where}{mark}")
     lines += ["", fit_text(result.fit)]
+    notes = note_lines(result)
+    if notes:
+        lines += [""] + notes
     flags = flag_lines(result)
     if flags:
         lines += ["", "FLAGGED:"] + [f"  {f}" for f in flags]
@@ -153,6 +168,7 @@ def report_markdown(result: CalibrationResult, figure_notes: dict[str, str]) -> 
             "SE.",
             "",
         ]
+    lines += [f"{n}" for n in note_lines(result)] + ([""] if result.noisy else [])
     fixed = ", ".join(f"`{k} = {v!r}`" for k, v in result.space.fixed.items()) or "none"
     lines += [
         "## The run",

@@ -110,8 +110,10 @@ class CalibrationResult:
             fresh seeds (``*_confirm``), and the flag (see :func:`fit_table`).
         trials: One row per trial (see :func:`trials_table`).
         edge: Fitted parameters within :data:`EDGE` of an end of their range.
-        not_holding: Fit targets whose gap grew by more than :data:`CONFIRM_GROWTH_SE`
-            on fresh seeds.
+        not_holding: Fit targets that do not hold on fresh seeds (see :func:`fit_table`).
+        noisy: Fit targets whose simulation SE in the best trial exceeds the published
+            SE: there the loss barely tells parameters from noise (more replications or
+            households sharpen it), and a noisy trial can win by its wide SE alone.
         scenario: The calibrated scenario (base plus fitted values; without ``fixed``).
         scenario_text: Its TOML text.
         scenario_name: Its file name in ``out``.
@@ -138,6 +140,7 @@ class CalibrationResult:
     trials: pd.DataFrame
     edge: list[str]
     not_holding: list[str]
+    noisy: list[str]
     scenario: Scenario
     scenario_text: str
     scenario_name: str
@@ -662,6 +665,9 @@ def _finish(
         if math.isfinite(u := setup.space.position(n, values[n])) and (u <= EDGE or u >= 1 - EDGE)
     ]
     not_holding = table.loc[table["does_not_hold"], "target"].tolist()
+    noisy = [
+        t.name for t in targets if setup.roles[t.name] == "fit" and cal.se[t.name] > t.published_se
+    ]
     return CalibrationResult(
         study=study,
         targets=setup.targets,
@@ -677,6 +683,7 @@ def _finish(
         trials=trials_table(study, setup),
         edge=edge,
         not_holding=not_holding,
+        noisy=noisy,
         scenario=calibrated,
         scenario_text=text,
         scenario_name=f"{setup.scenario_stem}_calibrated.toml",
