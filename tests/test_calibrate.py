@@ -753,6 +753,12 @@ def test_resume_continues_the_same_study(tiny_file, generated, tmp_path):
         calibrate(
             tiny_file, targets, params, trials=5, out=out, resume=True, **{**kw, "seed": SEED + 1}
         )
+    # a calibration stopped after creating its study, before its first trial, resumes
+    early = tmp_path / "early"
+    early.mkdir()
+    optuna.create_study(study_name=STUDY_NAME, storage=f"sqlite:///{early / STORAGE_FILE}")
+    short = calibrate(tiny_file, targets, params, trials=2, out=early, resume=True, **kw)
+    pd.testing.assert_frame_equal(short.trials[cols], whole.trials[cols].head(2))
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "x").write_text("")
     with pytest.raises(OutputError, match="no calibration to resume here"):

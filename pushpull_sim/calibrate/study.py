@@ -562,17 +562,19 @@ def calibrate(
                 direction="minimize",
                 load_if_exists=True,
             )
-            if resuming:
-                if study.user_attrs.get("fingerprint") != fingerprint:
-                    raise CalibrationError(
-                        f"--resume {out_path}: the scenario, targets, parameters, seed, "
-                        "replications or fit months changed since that calibration started; "
-                        "calibrate to a new --out"
-                    )
-            else:
+            stored = study.user_attrs.get("fingerprint")
+            if resuming and stored is not None and stored != fingerprint:
+                raise CalibrationError(
+                    f"--resume {out_path}: the scenario, targets, parameters, seed, "
+                    "replications or fit months changed since that calibration started; "
+                    "calibrate to a new --out"
+                )
+            if stored is None:  # a new study (or one stopped before it was stamped)
+                if study.trials:  # pragma: no cover - not a study this command made
+                    raise CalibrationError(f"--resume {out_path}: not a calibration's study")
                 study.set_user_attr("fingerprint", fingerprint)
-                if out_path is not None:
-                    _write_manifest(out_path, setup, fingerprint)
+            if out_path is not None and not (out_path / MANIFEST_FILE).exists():
+                _write_manifest(out_path, setup, fingerprint)
             _run_trials(study, setup, runs, trials, progress)
             result = _finish(study, setup, runs, confirm_reps, c_seed, out_path, date, t0)
         if out_path is not None:
