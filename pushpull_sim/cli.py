@@ -4,6 +4,7 @@
 ``pushpull compare SCENARIO [--strategies NAME ...] [--levers] [--replications R] [--out DIR]``
 ``pushpull strategies`` (the lever settings of every strategy)
 ``pushpull dashboard [SCENARIO] [--port P] [--host H] [--show]`` (the workshop dashboard)
+``pushpull calibrate SCENARIO --targets FILE --params SPEC [...]`` (fit to published figures)
 
 Bad input (a scenario error, a bad option, an output directory that exists or cannot be
 written) prints one line to standard error and exits with status 2; nothing already
@@ -195,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pushpull_sim.sweep.cli import add_sweep_parsers
 
     add_sweep_parsers(sub, _int_in)
+    from pushpull_sim.calibrate.command import add_calibrate_parser
+
+    add_calibrate_parser(sub, _int_in)
     return parser
 
 
@@ -382,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
             from pushpull_sim.sweep.cli import run_command
 
             return run_command(args)
+        if args.command == "calibrate":
+            from pushpull_sim.calibrate.command import run_command as run_calibrate
+
+            return run_calibrate(args)
     except (ScenarioError, OutputError) as exc:
         print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

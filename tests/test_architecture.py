@@ -34,6 +34,7 @@ MODEL_LAYER = (
 #: Layers above the model: experiments (runs, comparisons, sweeps) and presentation.
 UPPER = (
     "bench",
+    "calibrate",
     "catalog",
     "cli",
     "compare",
