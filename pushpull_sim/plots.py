@@ -141,13 +141,17 @@ def plot_run(
         )
     ax.set(ylabel="USD PPP per household", title="Productive assets")
     ax = axes[2]
+    highest = 0.0
     for arm in ("treatment", "control"):
         if arm not in arms_present:
             continue
         m = mean.loc[arm]
         ax.plot(m.index, 100 * m["graduated_share"], color=COLOURS[arm], label=arm)
+        shares = m["graduated_share"].to_numpy(float)
+        if np.isfinite(shares).any():
+            highest = max(highest, 100 * float(np.nanmax(shares)))
     ax.set(ylabel="% of households", title="Graduated (meeting every criterion)")
-    ax.set_ylim(0, 102)
+    ax.set_ylim(0, min(102.0, max(10.0, 1.2 * highest)))
     for ax in axes:
         _shade_programme(ax, start_month, end_month)
         ax.set_xlabel("month (0 = baseline survey)")
@@ -220,7 +224,9 @@ def plot_compare_series(
             ax.fill_between(
                 mean.index, mean - half, mean + half, color=_colour(i), alpha=0.12, linewidth=0
             )
-            highest = max(highest, float(np.nanmax((mean + half).to_numpy(float))))
+            top = (mean + half).to_numpy(float)
+            if np.isfinite(top).any():
+                highest = max(highest, float(np.nanmax(top)))
         ax.set(
             xlabel="month (0 = baseline survey)",
             ylabel="% of the treatment arm",
