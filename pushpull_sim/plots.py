@@ -268,24 +268,31 @@ def _hbars(
     strategies: list[str],
     series: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
     log: bool = False,
-    fmt: str = "{:,.0f}",
+    reasons: list[str] | None = None,
 ) -> None:
     """Horizontal bars with 95 % intervals, one group per strategy.
 
     ``series``: ``(label, mean, low, high)`` arrays in strategy order. NaN means are
-    written "not applicable"; an infinite upper bound is an arrow to the axis edge,
-    labelled "no upper bound".
+    written "not applicable" (with the strategy's entry of ``reasons``, if any); an
+    infinite upper bound is an arrow to the axis edge, labelled "no upper bound".
     """
     y = np.arange(len(strategies))
     k = len(series)
     height = 0.8 / k
+    values = np.concatenate([np.r_[m, a, b] for _, m, a, b in series])
+    values = values[np.isfinite(values)]
+    open_above = any((np.isfinite(m) & np.isinf(b)).any() for _, m, _, b in series)
+    top = float(values.max()) if values.size else 1.0
     if log:
         ax.set_xscale("log")
-    finite_top = [
-        np.nanmax(np.where(np.isfinite(h), h, m)) for _, m, _, h in series if np.isfinite(m).any()
-    ]
-    finite_top = [t for t in finite_top if np.isfinite(t)]
-    top = max(finite_top) if finite_top else 1.0
+        positive = values[values > 0]
+        low = float(positive.min()) if positive.size else 1.0
+        ax.set_xlim(low / 1.6, top * (3.0 if open_above else 1.6))
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    else:
+        ax.set_xlim(0, max(top, 1e-9) * (1.3 if open_above else 1.05))
+    along = ax.get_yaxis_transform()  # x: fraction of the axis, y: data
     for j, (label, mean, lo, hi) in enumerate(series):
         pos = y + (j - (k - 1) / 2) * height
         ok = np.isfinite(mean)
@@ -299,31 +306,35 @@ def _hbars(
                 ax.plot([a, a], [p - height * 0.2, p + height * 0.2], color="black", lw=1)
                 ax.plot([b, b], [p - height * 0.2, p + height * 0.2], color="black", lw=1)
             elif np.isfinite(a) and np.isinf(b):  # open above: an arrow, not a bar top
-                edge = top * (8 if log else 1.25)
+                ax.plot([a, a], [p - height * 0.2, p + height * 0.2], color="black", lw=1)
                 ax.annotate(
                     "",
-                    xy=(edge, p),
+                    xy=(0.995, p),
+                    xycoords=along,
                     xytext=(a, p),
+                    textcoords="data",
                     arrowprops={"arrowstyle": "->", "color": "black", "lw": 1},
                 )
                 ax.text(
-                    edge,
-                    p + height * 0.35,
+                    0.99,
+                    p - height * 0.12,
                     "no upper bound",
+                    transform=along,
                     ha="right",
                     va="bottom",
-                    fontsize=7,
+                    fontsize=7.5,
                     style="italic",
                 )
     # "not applicable" where a value is undefined
     for j, (_, mean, _, _) in enumerate(series):
         pos = y + (j - (k - 1) / 2) * height
-        for p, m in zip(pos, mean, strict=True):
+        for i, (p, m) in enumerate(zip(pos, mean, strict=True)):
             if not np.isfinite(m):
+                why = f": {reasons[i]}" if reasons and reasons[i] else ""
                 ax.text(
                     ax.get_xlim()[0] if log else 0,
                     p,
-                    "  " + NOT_APPLICABLE,
+                    "  " + NOT_APPLICABLE + why,
                     va="center",
                     ha="left",
                     fontsize=8,
@@ -400,10 +411,12 @@ def plot_compare_outcomes(table: pd.DataFrame, path: str | Path, title: str = ""
                 )
             )
         log = outcomes[0] == cost and _needs_log(series[0][1])
-        _hbars(ax, strategies, series, log=log)
+        _hbars(ax, strategies, series, log=log, reasons=_reasons(t, strategies, outcomes[0]))
         ax.set_xlabel(xlabel + (" (logarithmic scale)" if log else ""))
         ax.set_title(_wrap(name, 60), fontsize=10)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+        if log:
+            ax.tick_params(axis="x", labelsize=8)
         if labels:
             ax.legend(
                 frameon=False,
@@ -412,8 +425,6 @@ def plot_compare_outcomes(table: pd.DataFrame, path: str | Path, title: str = ""
                 bbox_to_anchor=(0.5, -0.16),
                 ncol=len(labels),
             )
-        if not log:
-            ax.set_xlim(left=0)
     fig.text(
         0.5,
         0.005,
@@ -424,6 +435,33 @@ def plot_compare_outcomes(table: pd.DataFrame, path: str | Path, title: str = ""
         color="#555555",
     )
     return _save(fig, path, title, bottom=0.03)
+
+
+def _reasons(t: pd.DataFrame, strategies: list[str], outcome: str) -> list[str]:
+    """Why a strategy's value is undefined, in words ('' where it is not or unknown)."""
+
+    def mean(label: str, name: str) -> float:
+        try:
+            return float(t.at[(label, name), "mean"])
+        except KeyError:
+            return math.nan
+
+    out = []
+    for label in strategies:
+        if outcome == "cost_per_additional_sustained_graduate_usd_ppp":
+            spent = mean(label, "total_cost_usd_ppp")
+            out.append(
+                "it spends nothing"
+                if spent == 0
+                else "no additional graduate on average"
+                if mean(label, "additional_sustained_graduates_per_100k_usd_ppp") <= 0
+                else ""
+            )
+        elif outcome == "commercial_actors_viable_share":
+            out.append("no commercial pull actor")
+        else:
+            out.append("")
+    return out
 
 
 # ---------------------------------------------------------------------------- differences

@@ -57,6 +57,8 @@ def table(cost: dict[str, tuple[float, float, float]]) -> pd.DataFrame:
             rows.append([s, o, "share", 0.1, 0.08, 0.12])
         viable = NAN if s == "none" else 0.8
         rows.append([s, "commercial_actors_viable_share", "share", viable, viable, viable])
+        spent = 0.0 if s == "none" else 200_000.0
+        rows.append([s, "total_cost_usd_ppp", "USD PPP", spent, spent, spent])
     return pd.DataFrame(rows, columns=["strategy", "outcome", "unit", "mean", "ci_low", "ci_high"])
 
 
@@ -75,12 +77,13 @@ def test_one_cost_that_dwarfs_the_rest_gets_a_log_axis_an_arrow_and_words(figure
     assert cost.get_title().startswith("Cost per additional sustained graduate")
     bars = [p for p in cost.patches if isinstance(p, Rectangle)]
     assert sorted(b.get_width() for b in bars) == [14_000.0, 18_000.0, 180_000.0]  # no 0 bar
-    assert "not applicable" in texts(cost) and "no upper bound" in texts(cost)
+    assert "not applicable: it spends nothing" in texts(cost) and "no upper bound" in texts(cost)
     arrows = [a for a in cost.texts if getattr(a, "arrow_patch", None) is not None]
-    assert len(arrows) == 1 and arrows[0].xy[0] > 180_000  # open above, past every bar
+    (arrow,) = arrows  # open above: from the lower bound to the axis edge, past every bar
+    assert arrow.xyann[0] == 30_000.0 and arrow.xy[0] > 0.99
     # a share of no commercial pull actor is written, not drawn as a zero bar
     viable = figures[0].axes[3]
-    assert "not applicable" in texts(viable)
+    assert "not applicable: no commercial pull actor" in texts(viable)
     assert len([p for p in viable.patches if isinstance(p, Rectangle)]) == 3
     assert "%" in viable.get_xlabel()
 
