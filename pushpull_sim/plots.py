@@ -666,7 +666,21 @@ def plot_lever_attribution(
                 else "removed from layered (what it adds to the rest)",
             )
         total = a[a["estimate"] == "total"].iloc[0]
-        ax.barh([0], [scale * total["mean"]], 0.5, color="black", label="layered minus siloed")
+        t_mean = scale * total["mean"]
+        t_err = np.array([[t_mean - scale * total["ci_low"]], [scale * total["ci_high"] - t_mean]])
+        t_err = np.where(np.isfinite(t_err), np.maximum(t_err, 0.0), 0.0)
+        ax.barh(
+            [0],
+            [t_mean],
+            0.5,
+            xerr=t_err,
+            capsize=2,
+            color="#444444",
+            ecolor="black",
+            label="layered minus siloed",
+        )
+        if OUTCOMES[outcome].unit == "USD PPP":
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
         ax.axvline(0, color="grey", linewidth=0.8)
         ax.set_yticks(
             y, ["layered minus siloed", *(lv.replace("_", " ") for lv in levers)], fontsize=8
