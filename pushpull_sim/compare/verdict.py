@@ -254,15 +254,21 @@ def _interval(lo: float, hi: float, unit: str) -> str:
     return f"({fmt.format(lo * factor)} to {text_hi})"
 
 
+def _number(fmt: str, x: float) -> str:
+    """``fmt.format(x)``, with no minus sign on a value that rounds to zero."""
+    text = fmt.format(x)
+    return fmt.format(0.0) if text.lstrip("-").strip("0.,") == "" else text
+
+
 def _gain(c: Contrast, unit: str, better: str) -> tuple[str, str]:
     """The best's advantage in the better direction, and its interval, in words."""
     factor, fmt, words = _scale(unit)
     sign = 1.0 if better == "higher" else -1.0
     lo, hi = sorted((sign * c.ci_low * factor, sign * c.ci_high * factor))
-    value = f"{fmt.format(sign * c.mean * factor)} {words}"
+    value = f"{_number(fmt, sign * c.mean * factor)} {words}"
     if math.isnan(lo):
         return value, "(no interval)"
-    return value, f"({fmt.format(lo)} to {fmt.format(hi)})"
+    return value, f"({_number(fmt, lo)} to {_number(fmt, hi)})"
 
 
 def _about(n: int) -> str:
@@ -321,8 +327,8 @@ def verdict_lines(v: Verdict, result: CompareResult | None = None) -> list[str]:
             lines.append(f"- {v.best} beats {c.other} by {value} {interval}.")
             continue
         text = (
-            f"- {v.best} and {c.other} cannot be told apart at {reps} (difference {value} "
-            f"{interval})"
+            f"- {v.best} and {c.other} cannot be told apart at {reps}: difference {value} "
+            f"{interval}"
         )
         if c.n < 2:
             text += "; one replication gives no interval: run at least 2"
