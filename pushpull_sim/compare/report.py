@@ -16,6 +16,7 @@ from pushpull_sim.compare.design import (
     ADDITIONAL,
     COMPARE_OUTCOMES,
     HEADLINE,
+    PER_100K,
     CompareResult,
 )
 from pushpull_sim.compare.verdict import DEFAULT, verdict, verdict_markdown
@@ -47,7 +48,7 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Cost-effectiveness (sustained graduates 2 years after the end, beyond the control "
         "arm's rate)",
-        (*(o for o in cost_effectiveness() if o != ADDITIONAL), ADDITIONAL),
+        tuple(dict.fromkeys([PER_100K, ADDITIONAL, *cost_effectiveness()])),
     ),
 )
 
@@ -99,8 +100,8 @@ LEGEND = (
     "treatment arm; served: households the push stream served; pull viable: share of "
     "commercial pull actors still in the market at the horizon; spent, unspent: USD PPP; "
     "extra grads/100k: sustained graduates beyond the control arm's rate per USD PPP "
-    "100,000 spent; cost/extra grad: USD PPP per such graduate (100,000 / the previous "
-    "column)."
+    "100,000 spent; cost/extra grad: USD PPP per such graduate (100,000 / extra "
+    "grads/100k)."
 )
 
 
