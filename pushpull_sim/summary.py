@@ -394,7 +394,10 @@ def format_summary(s: dict[str, Any]) -> str:
             initial_indent="    ",
             subsequent_indent="    ",
         )
-    per_participant = _f(s["cost_per_treated_household_usd_ppp"], money)
+    per_participant = s["cost_per_treated_household_usd_ppp"]
+    per_participant = (
+        "not applicable".rjust(14) if per_participant is None else money.format(per_participant)
+    )
     add(f"  per participant                      {per_participant}")
     for name in cost_effectiveness():
         value = c.get(name)

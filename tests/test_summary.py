@@ -82,3 +82,10 @@ def test_cost_effectiveness_beyond_the_horizon_reads_not_applicable():
         x for x in format_summary(s).splitlines() if "per additional sustained graduate" in x
     ]
     assert line.rstrip().endswith("not applicable")
+
+
+def test_a_programme_that_serves_no_one_has_no_cost_per_participant():
+    _, s = summarise(interventions=[])  # nothing to deliver: no participant
+    assert s["cost"]["participants"] == 0
+    (line,) = [x for x in format_summary(s).splitlines() if x.startswith("  per participant")]
+    assert line.rstrip().endswith("not applicable")
