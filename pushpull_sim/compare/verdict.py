@@ -389,4 +389,5 @@ def verdict_markdown(v: Verdict, result: CompareResult | None = None) -> list[st
     lines = verdict_lines(v, result)
     head = [line for line in lines if not line.startswith("- ")]
     items = [line for line in lines if line.startswith("- ")]
-    return [" ".join(f"**{head[0]}**".split()), "", *head[1:], "", *items]
+    paragraphs = [line for text in head[1:] for line in (text, "")]
+    return [f"**{head[0]}**", "", *paragraphs, *items]
