@@ -44,7 +44,7 @@ def format_components() -> str:
         for kind, cls in registry(family).items():
             lines.append(f"{kind}: {cls.describe()}")
             for name, default, description in _fields(cls.Params):
-                lines.append(f"  {name} = {default!r}  {description}")
+                lines.append(f"  {toml_line(name, default)}  # {description}")
             for name, state in cls.states.items():
                 lines.append(f"  household state {name} ({state.unit}): {state.description}")
             for name, reporter in cls.reporters.items():
@@ -53,6 +53,23 @@ def format_components() -> str:
                 )
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def toml_value(value: Any) -> str | None:
+    """A default as a TOML literal (``true``, ``"pmt"``, ``[1, 2]``), as a scenario file
+    writes it; None for a value TOML cannot write (unset, ``None``)."""
+    if value is None:
+        return None
+    import tomli_w
+
+    return tomli_w.dumps({"x": value}).split("=", 1)[1].strip()
+
+
+def toml_line(name: str, value: Any) -> str:
+    """``name = <TOML literal>``, or a comment line for an unset default, so that a line
+    pasted into a scenario file parses."""
+    literal = toml_value(value)
+    return f"# {name} = (unset by default)" if literal is None else f"{name} = {literal}"
 
 
 def _cell(text: Any) -> str:
@@ -69,7 +86,7 @@ def _component_section(cls: type[Component]) -> list[str]:
     lines = [f"### `{cls.kind}`", "", cls.describe(), ""]
     fields = _fields(cls.Params)
     if fields:
-        rows = [[f"`{n}`", f"`{d!r}`", desc] for n, d, desc in fields]
+        rows = [[f"`{n}`", _default(d), desc] for n, d, desc in fields]
         lines += _table(["parameter", "default", "meaning and source"], rows) + [""]
     if cls.states:
         rows = [[f"`{n}`", s.unit, s.description] for n, s in cls.states.items()]
@@ -80,6 +97,11 @@ def _component_section(cls: type[Component]) -> list[str]:
         lines += ["Timeseries columns it adds:", ""]
         lines += _table(["column", "unit", "meaning"], rows) + [""]
     return lines
+
+
+def _default(value: Any) -> str:
+    literal = toml_value(value)
+    return "(unset)" if literal is None else f"`{literal}`"
 
 
 def _lever_value(value: Any) -> str:

@@ -7,13 +7,20 @@
 ``pushpull calibrate SCENARIO --targets FILE --params SPEC [...]`` (fit to published figures)
 
 Bad input (a scenario error, a bad option, an output directory that exists or cannot be
-written) prints one line to standard error and exits with status 2; nothing already
-written is touched. The output directory is checked before the simulation starts.
+written, a sweep spec given to ``run`` or a scenario to ``sweep``) prints one line to
+standard error and exits with status 2; nothing already written is touched. The output
+directory is checked before the simulation starts.
+
+Output piped to a reader that stops early (``pushpull interventions | head -1``) ends
+quietly: the rest of the output is dropped, a command that writes files still writes
+them, and the exit status is 141 (128 + SIGPIPE, as a shell reports a writer whose
+reader closed the pipe).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -29,6 +36,8 @@ from pushpull_sim.scenario import ScenarioError, load_scenario
 EXIT_USAGE = 2
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
+#: Exit status when standard output's reader closed the pipe (128 + SIGPIPE).
+EXIT_PIPE_CLOSED = 141
 
 #: Strategies ``compare`` runs by default, in report order.
 STRATEGY_ORDER = ("none", "push_only", "pull_only", "siloed", "sequenced", "layered")
@@ -53,6 +62,17 @@ def _int_in(lo: int, hi: int):
         return value
 
     return parse
+
+
+def _ranked_outcome(text: str) -> str:
+    """argparse type: a declared outcome with a better direction (one-line message)."""
+    from pushpull_sim.outcomes import OUTCOMES
+
+    ranked = [name for name, o in OUTCOMES.items() if o.better is not None]
+    if text not in ranked:
+        why = "neither higher nor lower is better" if text in OUTCOMES else "unknown outcome"
+        raise argparse.ArgumentTypeError(f"= {text}: {why}; allowed: {', '.join(ranked)}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,9 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="compare integration strategies for the same budget",
         description="Run integration strategies on common random numbers for the scenario's "
-        "budget; print the table and the paired differences, and write "
-        "comparison.parquet/csv, differences.csv, runs.parquet, "
-        "spending.csv, report.md and compare_*.png to DIR.",
+        "budget; print the verdict (the best strategy, its paired difference from each "
+        "other with a 95 % interval, and whether the replications can tell), the table "
+        "and the paired differences, and write comparison.parquet/csv, differences.csv, "
+        "runs.parquet, spending.csv, report.md and compare_*.png to DIR.",
     )
     compare.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario TOML file")
     compare.add_argument(
@@ -123,6 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="lever attribution: switch one lever group at a time from siloed toward layered "
         "(and back from layered); runs those variants, plus --strategies if given",
+    )
+    compare.add_argument(
+        "--verdict-on",
+        type=_ranked_outcome,
+        default=None,
+        metavar="OUTCOME",
+        help="the outcome the verdict ranks strategies by: a declared outcome where higher "
+        "or lower is better (default: additional_sustained_graduates_per_100k_usd_ppp, "
+        "sustained graduates beyond the control arm's rate per USD PPP 100,000 spent)",
     )
     compare.add_argument(
         "--replications", type=_int_in(1, 10_000), help="replications per strategy (default 20)"
@@ -205,14 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_interventions(args: argparse.Namespace) -> int:
     from pushpull_sim.catalog import format_components, reference_markdown
 
-    print(reference_markdown() if args.markdown else format_components(), end="")
+    _emit(reference_markdown() if args.markdown else format_components(), end="")
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pushpull_sim.output import OutputError, prepare_output, write_run
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load_scenario(args.scenario, "run")
     out = args.out or Path("runs") / f"{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     tmp = prepare_output(out, args.force)  # before any work: a bad --out costs nothing
     try:
@@ -228,24 +258,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
             workers=args.workers,
         )
         summary = build_summary(result)
-        print(format_summary(summary))
+        _emit(format_summary(summary))
         with _signals_after_imports():  # matplotlib, for the figures
             import pushpull_sim.plots  # noqa: F401
         write_run(result, summary, out, force=args.force, tmp=tmp)
     except OSError as exc:
-        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{{out}}: cannot write: {exc.strerror or exc}", out) from None
     finally:
         if tmp.exists() and not _kept(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
-    files = sorted(p.name for p in out.iterdir())
-    print(f"\nwrote {out}/: {', '.join(files)}")
+    _emit_written(out)
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from pushpull_sim.output import OutputError, prepare_output
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load_scenario(args.scenario, "compare")
     if scenario.programme.budget_usd_ppp is None:
         raise ScenarioError(
             f"{args.scenario}: programme.budget_usd_ppp = (missing): compare needs a budget, "
@@ -267,15 +296,18 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     try:
         with _signals_after_imports():  # the model: loaded once input is good
             from pushpull_sim.compare import (
+                DEFAULT,
                 compare,
                 format_attribution,
                 format_differences,
                 format_table,
+                format_verdict,
                 lever_attribution,
-                lever_variants,
+                verdict,
                 write_comparison,
             )
 
+        verdict_on = args.verdict_on or DEFAULT
         try:
             result = compare(
                 scenario,
@@ -283,27 +315,37 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 workers=args.workers,
                 variants=variants,
+                outcomes=[verdict_on],
             )
         except ScenarioError as exc:  # a strategy the scenario cannot run: name the file
             raise ScenarioError(f"{args.scenario}: {exc}") from None
         attribution = lever_attribution(result) if args.levers else None
-        print(format_table(result))
+        if len(result.variants) > 1:
+            _emit(format_verdict(verdict(result, verdict_on), result))
+            _emit()
+        _emit(format_table(result))
         if len(result.variants) > 1 and not args.levers:
-            print()
-            print(format_differences(result))
+            _emit()
+            _emit(format_differences(result))
         if attribution is not None:
-            print("\nThe disconnect, lever by lever (paired differences, mean [95 % CI]):\n")
-            print(format_attribution(attribution))
+            _emit("\nThe disconnect, lever by lever (paired differences, mean [95 % CI]):\n")
+            _emit(format_attribution(attribution))
         with _signals_after_imports():  # matplotlib, for the figures
             import pushpull_sim.plots  # noqa: F401
-        write_comparison(result, out, force=args.force, tmp=tmp, attribution=attribution)
+        write_comparison(
+            result,
+            out,
+            force=args.force,
+            tmp=tmp,
+            attribution=attribution,
+            verdict_on=verdict_on,
+        )
     except OSError as exc:
-        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{{out}}: cannot write: {exc.strerror or exc}", out) from None
     finally:
         if tmp.exists() and not (tmp / "report.md").exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    files = sorted(p.name for p in out.iterdir())
-    print(f"\nwrote {out}/: {', '.join(files)}")
+    _emit_written(out)
     return 0
 
 
@@ -330,7 +372,7 @@ def _signals_after_imports() -> Iterator[None]:
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     if args.scenario is not None:
-        load_scenario(args.scenario)  # bad input: one line, before Panel is imported
+        _load_scenario(args.scenario, "dashboard")  # bad input: one line, before Panel
     from pushpull_sim.dashboard.server import serve  # Panel and Bokeh: only for this command
 
     try:
@@ -342,6 +384,106 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+
+
+def _emit_written(out: Path) -> None:
+    """The files written, wrapped at 100 columns."""
+    import textwrap
+
+    files = ", ".join(sorted(p.name for p in out.iterdir()))
+    _emit()
+    _emit("\n".join(textwrap.wrap(f"wrote {out}/: {files}", 100, subsequent_indent="  ")))
+
+
+#: Whether standard output's reader has closed the pipe (the rest is dropped).
+_stdout_closed = False
+
+
+def _emit(text: str = "", end: str = "\n") -> None:
+    """Print to standard output; if its reader has gone (a closed pipe), drop this and
+    all later output and let the command finish its work (its files are still written)."""
+    global _stdout_closed
+    if _stdout_closed:
+        return
+    try:
+        print(text, end=end, flush=True)
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Point standard output at the null device, so that nothing more (not even Python's
+    final flush at exit) fails on the closed pipe."""
+    global _stdout_closed
+    _stdout_closed = True
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout
+        pass
+
+
+def _toml_table(path: Path) -> dict | None:
+    """The TOML file's top-level table, or None if it cannot be read as TOML (the
+    loaders then report why)."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _load_scenario(path: Path, command: str):
+    """Load a scenario; a sweep spec given instead gets a one-line hint to the right
+    command.
+
+    Raises:
+        ScenarioError: The file is a sweep spec (it has a ``[sweep]`` table), or as
+            :func:`pushpull_sim.scenario.load_scenario`.
+    """
+    data = _toml_table(path) if Path(path).is_file() else None
+    if data is not None and isinstance(data.get("sweep"), dict):
+        raise ScenarioError(
+            f"{path}: this is a sweep spec (it has a [sweep] table), not a scenario: run it "
+            f"with `pushpull sweep {path}`"
+            + ("" if command == "run" else f"; `pushpull {command}` takes a scenario file")
+        )
+    return load_scenario(path)
+
+
+def _refuse_scenario_as_spec(path: Path) -> None:
+    """A scenario given to ``pushpull sweep`` gets a one-line hint to the right command.
+
+    Raises:
+        ScenarioError: The file has no ``[sweep]`` table and every top-level key is a
+            scenario's.
+    """
+    from pushpull_sim.scenario import Scenario
+
+    data = _toml_table(path) if Path(path).is_file() else None
+    if data is None or "sweep" in data:
+        return
+    if set(data) <= set(Scenario.model_fields):
+        raise ScenarioError(
+            f"{path}: this is a scenario, not a sweep spec (a sweep spec has a [sweep] "
+            f"table; see docs/sweeps.md): run it with `pushpull run {path}`, or compare "
+            f"strategies on it with `pushpull compare {path}`"
+        )
+
+
+def _refuse_missing_sweep_dir(path: Path) -> None:
+    """``pushpull analyze`` on a directory that does not exist, or on a file.
+
+    Raises:
+        ScenarioError: With a one-line message saying which.
+    """
+    if not path.exists():
+        raise ScenarioError(f"{path}: no such directory; give the --out of a pushpull sweep")
+    if not path.is_dir():
+        raise ScenarioError(f"{path}: is a file, not a sweep directory")
 
 
 def _kept(tmp: Path) -> bool:
@@ -357,45 +499,62 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pushpull`` console script.
 
     Returns:
-        int: Exit status (0 success, 2 bad input).
+        int: Exit status (0 success, 2 bad input, 130 interrupted, 141 standard output's
+        reader closed the pipe).
     """
     from pushpull_sim.output import OutputError
 
+    global _stdout_closed
+    _stdout_closed = False
     args = build_parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "interventions":
-            return _cmd_interventions(args)
-        if args.command == "compare":
-            return _cmd_compare(args)
-        if args.command == "strategies":
-            from pushpull_sim.strategies import format_strategies
-
-            print(format_strategies())
-            return 0
-        if args.command == "bench":
-            from pushpull_sim.bench import cmd_bench
-
-            return cmd_bench(args)
-        if args.command == "dashboard":
-            return _cmd_dashboard(args)
-        if args.command in ("sweep", "analyze"):
-            from pushpull_sim.sweep.cli import run_command
-
-            return run_command(args)
-        if args.command == "calibrate":
-            from pushpull_sim.calibrate.command import run_command as run_calibrate
-
-            return run_calibrate(args)
+        code = _dispatch(args)
+        if not _stdout_closed:
+            sys.stdout.flush()  # a reader that closed the pipe shows here, not at exit
+    except BrokenPipeError:  # from a command's own print: its reader has gone
+        _drop_stdout()
     except (ScenarioError, OutputError) as exc:
-        print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
+        message = exc.for_cli() if isinstance(exc, OutputError) else str(exc)
+        print(f"pushpull {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # Ctrl-C: the commands have removed their unfinished output
         print(f"pushpull {args.command}: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    return EXIT_PIPE_CLOSED if _stdout_closed else code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _cmd_run(args)
+    if args.command == "interventions":
+        return _cmd_interventions(args)
+    if args.command == "compare":
+        return _cmd_compare(args)
+    if args.command == "strategies":
+        from pushpull_sim.strategies import format_strategies
+
+        _emit(format_strategies())
+        return 0
+    if args.command == "bench":
+        from pushpull_sim.bench import cmd_bench
+
+        return cmd_bench(args)
+    if args.command == "dashboard":
+        return _cmd_dashboard(args)
+    if args.command in ("sweep", "analyze"):
+        from pushpull_sim.sweep.cli import run_command
+
+        if args.command == "sweep":
+            _refuse_scenario_as_spec(args.spec)
+        else:
+            _refuse_missing_sweep_dir(args.dir)
+        return run_command(args)
+    if args.command == "calibrate":
+        from pushpull_sim.calibrate.command import run_command as run_calibrate
+
+        return run_calibrate(args)
     return EXIT_USAGE
 
 

@@ -51,13 +51,14 @@ class Outcome:
         name: Column name in every table (``compare``, sweeps).
         label: Short label for printed tables.
         unit: ``"share"`` (0-1), ``"households"``, ``"actors"``, ``"USD PPP"``,
-            ``"USD PPP per AE per day"``, ``"difference of shares"``, ``"control SD"``
-            (an ITT effect in control-group standard deviations), ``"% of control mean"``
-            or ``"ratio"``.
+            ``"USD PPP per AE per day"``, ``"difference of shares"``,
+            ``"households per USD PPP 100,000"``, ``"control SD"`` (an ITT effect in
+            control-group standard deviations), ``"% of control mean"`` or ``"ratio"``.
         definition: What it measures, in a sentence.
         source: Where the definition comes from (a citation, or the model's own books).
         better: ``"higher"``, ``"lower"``, or None where neither is better.
         fn: ``fn(result) -> float`` (NaN where undefined).
+        title: A heading in words for figures and reports (default: the definition).
     """
 
     name: str
@@ -67,6 +68,13 @@ class Outcome:
     source: str
     better: Literal["higher", "lower"] | None
     fn: Callable[[RunResult], float]
+    title: str = ""
+
+    @property
+    def heading(self) -> str:
+        """The title, or the definition with a capital first letter."""
+        text = self.title or self.definition
+        return text[:1].upper() + text[1:]
 
 
 _OUTCOMES: dict[str, Outcome] = {}
@@ -82,8 +90,10 @@ def outcome(
     definition: str,
     source: str,
     better: Literal["higher", "lower"] | None = None,
+    title: str = "",
 ) -> Callable[[Callable[[RunResult], float]], Callable[[RunResult], float]]:
-    """Declare an outcome: decorate ``fn(result) -> float``.
+    """Declare an outcome: decorate ``fn(result) -> float`` (the arguments are the
+    :class:`Outcome`'s attributes).
 
     Raises:
         ValueError: If the name is already declared.
@@ -92,7 +102,7 @@ def outcome(
     def register(fn: Callable[[RunResult], float]) -> Callable[[RunResult], float]:
         if name in _OUTCOMES:
             raise ValueError(f"outcome {name!r} is already declared")
-        _OUTCOMES[name] = Outcome(name, label, unit, definition, source, better, fn)
+        _OUTCOMES[name] = Outcome(name, label, unit, definition, source, better, fn, title)
         return fn
 
     return register
@@ -168,18 +178,20 @@ def retention(result: RunResult, years: int, arm: str = "treatment") -> float:
     return float((start & later).sum() / start.sum())
 
 
-def sustained_share(result: RunResult, years: tuple[int, ...]) -> float:
-    """Share of the treatment arm graduated at the end and at each of ``years`` later."""
+def sustained_share(result: RunResult, years: tuple[int, ...], arm: str = "treatment") -> float:
+    """Share of an arm graduated at the end and at each of ``years`` later (NaN beyond
+    the horizon or in an empty arm)."""
     end = _month(result, "end")
-    mask = graduated_mask(result, end)
+    mask = graduated_mask(result, end, arm)
     for y in years:
-        later = graduated_mask(result, end + 12 * y)
+        later = graduated_mask(result, end + 12 * y, arm)
         if mask is None or later is None:
             return math.nan
         mask = mask & later
-    if mask is None or result.treatment_arm == 0:
+    size = result.treatment_arm if arm == "treatment" else result.control_arm
+    if mask is None or size == 0:
         return math.nan
-    return float(mask.sum() / result.treatment_arm)
+    return float(mask.sum() / size)
 
 
 def graduates(result: RunResult, month: int, who: str = "treatment") -> float:
@@ -322,6 +334,7 @@ for _years in (2, 5):
     "share of the treatment arm graduated at the project's end and still 2 years later",
     PERSISTENCE,
     "higher",
+    title="sustained graduates, 2 years after the end (share of the treatment arm)",
 )
 def _sustained_graduates_2y(result: RunResult) -> float:
     return sustained_share(result, (2,))
@@ -334,6 +347,7 @@ def _sustained_graduates_2y(result: RunResult) -> float:
     "share of the treatment arm graduated at the project's end and still 2 and 5 years later",
     PERSISTENCE,
     "higher",
+    title="sustained graduates, 5 years after the end (share of the treatment arm)",
 )
 def _sustained_graduates_5y(result: RunResult) -> float:
     return sustained_share(result, (2, 5))
@@ -421,6 +435,7 @@ def _consumption_ppd_end_2y(result: RunResult) -> float:
     "share of the treatment arm selling to a buyer in the project's last month",
     MODEL,
     "higher",
+    title="treatment arm selling to a buyer in the project's last month",
 )
 def _market_participation_end(result: RunResult) -> float:
     return share_of_arm(result, "income_sales", _month(result, "end"), value="positive")
@@ -433,6 +448,7 @@ def _market_participation_end(result: RunResult) -> float:
     "share of the treatment arm selling to a buyer 2 years after the end",
     MODEL,
     "higher",
+    title="treatment arm selling to a buyer 2 years after the end",
 )
 def _market_participation_end_2y(result: RunResult) -> float:
     return share_of_arm(result, "income_sales", _month(result, "end_2y"), value="positive")
@@ -521,6 +537,7 @@ def _pull_actors_viable_share(result: RunResult) -> float:
     "horizon, of all commercial actors (those waiting for a fixed switch included)",
     MODEL,
     "higher",
+    title="commercial pull actors still in the market at the horizon (share of them)",
 )
 def _commercial_actors_viable_share(result: RunResult) -> float:
     commercial = [a for a in result.actors if a.commercial]
@@ -536,6 +553,7 @@ def _commercial_actors_viable_share(result: RunResult) -> float:
     "summed line by line in sorted order",
     MODEL,
     "lower",
+    title="total spent (USD PPP)",
 )
 def _total_cost(result: RunResult) -> float:
     return _total(result)
@@ -577,38 +595,106 @@ def _cost_per_graduate(result: RunResult) -> float:
     return _ratio(_total(result), _participants_graduated_end(result))
 
 
+# ---------------------------------------------------------------------------- cost-effectiveness
+#: The money the cost-effectiveness figures are expressed per (USD PPP).
+PER_USD = 100_000.0
+
+
+def additional_sustained_graduates(result: RunResult) -> float:
+    """Sustained graduates of the treatment arm beyond the trial's counterfactual.
+
+    Households of the treatment arm graduated at the project's end and still 2 years
+    later, minus what the control arm's rate of the same implies for a treatment arm of
+    this size: ``T_sustained - (C_sustained / C) * T``. NaN beyond the horizon or
+    without a control arm (no counterfactual); may be negative.
+    """
+    treated = sustained_share(result, (2,))
+    control = sustained_share(result, (2,), "control")
+    return (treated - control) * float(result.treatment_arm)
+
+
 @outcome(
-    "cost_per_additional_graduate_usd_ppp",
+    "additional_sustained_graduates",
+    "extra grads",
+    "households",
+    "households of the treatment arm graduated at the end and still 2 years later, beyond "
+    "the control arm's rate (the trial's counterfactual): T_sustained - C_rate x T; may "
+    "be negative",
+    PERSISTENCE,
+    "higher",
+    title="additional sustained graduates, 2 years after the end (households)",
+)
+def _additional_sustained_graduates(result: RunResult) -> float:
+    return additional_sustained_graduates(result)
+
+
+@outcome(
+    "additional_sustained_graduates_per_100k_usd_ppp",
+    "extra grads/100k",
+    "households per USD PPP 100,000",
+    "additional sustained graduates (2 years after the end, beyond the control arm's "
+    "rate) per USD PPP 100,000 spent: 100,000 / the cost per additional sustained "
+    "graduate, defined whenever money was spent (0 or negative: no additional graduate)",
+    PERSISTENCE,
+    "higher",
+    title="additional sustained graduates per USD PPP 100,000 spent",
+)
+def _additional_per_100k(result: RunResult) -> float:
+    total = _total(result)
+    if not total > 0:
+        return math.nan
+    return additional_sustained_graduates(result) / total * PER_USD
+
+
+@outcome(
+    "cost_per_additional_sustained_graduate_usd_ppp",
     "cost/extra grad",
     "USD PPP",
-    "total cost per graduate at the end in excess of the control arm's rate (NaN unless "
-    "the excess is positive)",
-    MODEL,
+    "total spent / additional sustained graduates (households of the treatment arm "
+    "graduated at the end and still 2 years later, beyond the control arm's rate): the "
+    "cost-effectiveness figure of run, compare and sweeps (not applicable unless both are "
+    "positive; over replications it is 100,000 / the mean additional sustained graduates "
+    "per USD PPP 100,000)",
+    PERSISTENCE,
     "lower",
+    title="cost per additional sustained graduate (USD PPP)",
 )
-def _cost_per_additional_graduate(result: RunResult) -> float:
-    if result.participants <= 0:
-        return math.nan
-    excess = _effect(result, "end") * float(result.treatment_arm)
-    return _ratio(_total(result), excess)
+def _cost_per_additional_sustained_graduate(result: RunResult) -> float:
+    extra, total = additional_sustained_graduates(result), _total(result)
+    return total / extra if extra > 0 and total > 0 else math.nan
 
 
-@outcome(
-    "cost_per_sustained_graduate_usd_ppp",
-    "cost/sust.grad",
-    "USD PPP",
-    "total spent / households of the treatment arm graduated at the end and still 2 "
-    "years later (NaN without spending; counts graduates the programme did not cause: "
-    "see the cost per additional sustained graduate)",
-    MODEL,
-    "lower",
+def cost_per_additional(per_100k: Iterable[float]) -> float:
+    """The cost per additional sustained graduate over replications, USD PPP.
+
+    ``100,000 / mean(additional sustained graduates per USD PPP 100,000)`` over the
+    replications where it is defined: a ratio of means (every replication counts, those
+    with no additional graduate included), never a mean of per-replication ratios (which
+    would drop those replications). NaN ("not applicable") when that mean is not
+    positive.
+
+    Args:
+        per_100k: ``additional_sustained_graduates_per_100k_usd_ppp`` of each
+            replication.
+    """
+    v = np.asarray(list(per_100k), dtype=float)
+    v = v[np.isfinite(v)]
+    mean = float(v.mean()) if v.size else math.nan
+    return PER_USD / mean if mean > 0 else math.nan
+
+
+#: The cost-effectiveness figures, in the order ``run``, ``compare`` and the docs report
+#: them; each is shown wherever it is declared (see :func:`cost_effectiveness`).
+COST_EFFECTIVENESS: tuple[str, ...] = (
+    "cost_per_additional_sustained_graduate_usd_ppp",
+    "additional_sustained_graduates_per_100k_usd_ppp",
+    "benefit_cost_ratio",
 )
-def _cost_per_sustained_graduate(result: RunResult) -> float:
-    total = _total(result)
-    end = _month(result, "end")
-    start, later = graduated_mask(result, end), graduated_mask(result, end + 24)
-    n = int((start & later).sum()) if start is not None and later is not None else 0
-    return total / n if n and total > 0 else math.nan
+
+
+def cost_effectiveness() -> tuple[str, ...]:
+    """The declared ones of :data:`COST_EFFECTIVENESS`, in order."""
+    return tuple(name for name in COST_EFFECTIVENESS if name in OUTCOMES)
 
 
 # ---------------------------------------------------------------------------- the virtual trial

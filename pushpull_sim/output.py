@@ -33,8 +33,61 @@ RUN_FILES = (
 PULL_FILE = "pull_actors.parquet"
 
 
+#: How the arguments a message names read from Python and on the command line.
+ARGUMENTS: dict[str, tuple[str, str]] = {
+    "{force}": ("force=True", "--force"),
+    "{resume}": ("resume=True", "--resume"),
+}
+
+
 class OutputError(Exception):
-    """The run directory cannot be written as asked. The message is one line."""
+    """The run directory cannot be written as asked. The message is one line.
+
+    The message names the arguments as a Python caller passes them (``out='runs/x'``,
+    ``force=True``); :meth:`for_cli` names the command-line options instead (``--out
+    runs/x``, ``--force``).
+
+    Args:
+        template: The message; ``{out}`` stands for the directory asked for, ``{force}``
+            and ``{resume}`` for those arguments (:data:`ARGUMENTS`). Any other text is
+            kept as it is.
+        out: The directory asked for.
+    """
+
+    def __init__(self, template: str, out: str | Path | None = None) -> None:
+        self.template = template
+        self.out = out
+        super().__init__(self._render(cli=False))
+
+    def _render(self, cli: bool) -> str:
+        text = self.template
+        if self.out is not None:
+            where = str(self.out)
+            text = text.replace("{out}", f"--out {where or repr('')}" if cli else f"out={where!r}")
+        for token, (python, option) in ARGUMENTS.items():
+            text = text.replace(token, option if cli else python)
+        return text
+
+    def for_cli(self) -> str:
+        """The message naming the command-line options."""
+        return self._render(cli=True)
+
+
+def check_parents(out: Path) -> None:
+    """Refuse a directory whose parent path runs through a file.
+
+    Raises:
+        OutputError: An existing ancestor of ``out`` is not a directory.
+    """
+    for parent in Path(out).parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise OutputError(
+                    f"{{out}}: {parent} is a file, not a directory: the output directory "
+                    "cannot be created under it",
+                    out,
+                )
+            return
 
 
 def _is_empty_dir(path: Path) -> bool:
@@ -53,24 +106,26 @@ def prepare_output(out: Path, force: bool) -> Path:
 
     Raises:
         OutputError: ``out`` names no directory (``.``, ``..``, empty), is a symbolic link,
-            is or contains the current directory, is a file, exists and is non-empty
-            without ``force``, or its parent cannot be created or written.
+            is or contains the current directory, is a file or lies under one, exists
+            and is non-empty without ``force``, or its parent cannot be created or
+            written.
     """
     out = Path(out)
     if out.name in ("", ".", ".."):
-        raise OutputError(f"--out {str(out) or repr('')}: must name a directory to create")
+        raise OutputError("{out}: must name a directory to create", str(out) or "")
     if out.is_symlink():
-        raise OutputError(f"--out {out}: is a symbolic link; give the directory itself")
+        raise OutputError("{out}: is a symbolic link; give the directory itself", out)
     resolved = out.resolve()
     cwd = Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents:
-        raise OutputError(f"--out {out}: is the current directory or one of its parents")
+        raise OutputError("{out}: is the current directory or one of its parents", out)
     if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is not a directory")
+        raise OutputError("{out}: exists and is a file, not a directory", out)
     if out.is_dir() and not _is_empty_dir(out) and not force:
         raise OutputError(
-            f"--out {out}: directory exists and is not empty; pass --force to replace it"
+            "{out}: directory exists and is not empty; pass {force} to replace it", out
         )
+    check_parents(out)
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -80,7 +135,7 @@ def prepare_output(out: Path, force: bool) -> Path:
         tmp.chmod(0o777 & ~umask)  # the run directory gets the usual permissions
         return tmp
     except OSError as exc:
-        raise OutputError(f"--out {out}: cannot write in {parent}: {exc.strerror}") from None
+        raise OutputError(f"{{out}}: cannot write in {parent}: {exc.strerror}", out) from None
 
 
 def commit_output(tmp: Path, out: Path, force: bool) -> None:
@@ -93,7 +148,7 @@ def commit_output(tmp: Path, out: Path, force: bool) -> None:
     if out.exists() and not _is_empty_dir(out):
         if not force:
             raise OutputError(
-                f"--out {out}: appeared while this run was going; its results are in {tmp}"
+                f"{{out}}: appeared while this run was going; its results are in {tmp}", out
             )
         old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
         out.rename(old)
@@ -105,7 +160,7 @@ def commit_output(tmp: Path, out: Path, force: bool) -> None:
     except OSError as exc:
         if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
             raise OutputError(
-                f"--out {out}: appeared while this run was going; its results are in {tmp}"
+                f"{{out}}: appeared while this run was going; its results are in {tmp}", out
             ) from None
         raise
 
@@ -145,7 +200,14 @@ def write_run(
         result.households().to_parquet(tmp / "households.parquet", index=False)
         result.survey().to_parquet(tmp / "survey.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        plot_run(ts, tmp / "run.png", title=f"{result.scenario.name} (seed {result.seed})")
+        prog = result.scenario.programme
+        plot_run(
+            ts,
+            tmp / "run.png",
+            title=f"{result.scenario.name} (seed {result.seed})",
+            start_month=prog.start_month,
+            end_month=prog.end_month,
+        )
         pull = result.pull()
         if not pull.empty:
             pull.to_parquet(tmp / "pull_actors.parquet", index=False)

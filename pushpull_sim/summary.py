@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from collections import Counter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pushpull_sim.outcomes import evaluate
+from pushpull_sim.components import registry
+from pushpull_sim.outcomes import OUTCOMES, cost_effectiveness, cost_per_additional, evaluate
 from pushpull_sim.rct import ITT_OUTCOMES, PUBLISHED_ITT_PCT, PUBLISHED_ITT_SD
 from pushpull_sim.results import RunResult
 from pushpull_sim.runner import ExperimentResult
-from pushpull_sim.strategies import resolve_components
+from pushpull_sim.strategies import push_budget, resolve_components
 from pushpull_sim.survey import INDICES, MEASURES
+
+#: The cost-effectiveness figure and its reciprocal (:mod:`pushpull_sim.outcomes`).
+ADDITIONAL = "cost_per_additional_sustained_graduate_usd_ppp"
+PER_100K = "additional_sustained_graduates_per_100k_usd_ppp"
+#: Declared outcomes behind the cost-effectiveness block.
+COST_OUTCOMES = ("additional_sustained_graduates", PER_100K)
 
 #: Declared outcomes the summary reports (means over replications; see
 #: :mod:`pushpull_sim.outcomes`): retention of graduation by arm and the graduates behind it.
@@ -94,7 +102,9 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
     }
     reps = result.replications
     # the declared outcomes (pushpull_sim.outcomes), one value per replication
-    per_run = [evaluate(r, [*SUMMARY_OUTCOMES, "participants_graduated_end"]) for r in reps]
+    names = [*SUMMARY_OUTCOMES, "participants_graduated_end", *COST_OUTCOMES]
+    names += [n for n in cost_effectiveness() if n not in names]
+    per_run = [evaluate(r, names) for r in reps]
 
     def mean_of(name: str) -> float | None:
         """Mean over replications where the outcome is defined (None if nowhere)."""
@@ -148,8 +158,12 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
     grads = [v["participants_graduated_end"] for v in per_run]
     grads_at_end = float(np.mean(grads)) if all(math.isfinite(g) for g in grads) else None
     treat_n = float(np.mean([r.treatment_arm for r in reps]))
-    g_t, g_c = at("graduated_share", end, "treatment"), at("graduated_share", end, "control")
-    extra_grads = (g_t - g_c) * treat_n if g_t is not None and g_c is not None else None
+    effectiveness = {
+        name: cost_per_additional(v[PER_100K] for v in per_run)
+        if name == ADDITIONAL
+        else mean_of(name)
+        for name in cost_effectiveness()
+    }
     cost = {
         "budget_usd_ppp": sc.programme.budget_usd_ppp,
         "end_month": end,
@@ -161,11 +175,9 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         ),
         "participants_graduated_at_end": grads_at_end,
         "cost_per_graduate_usd_ppp": total / grads_at_end if grads_at_end else None,
-        "additional_graduates_at_end": extra_grads,
-        "cost_per_additional_graduate_usd_ppp": total / extra_grads
-        if extra_grads and extra_grads > 0 and participants > 0
-        else None,
-        "benefit_cost_ratio": mean_of("benefit_cost_ratio"),
+        "additional_sustained_graduates": mean_of("additional_sustained_graduates"),
+        **effectiveness,
+        "reach": _reach(result, participants, treat_n),
         "benefit_cost_ratio_simulated": mean_of("benefit_cost_ratio_simulated"),
     }
     summary = {
@@ -184,6 +196,7 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         },
         "strategy": {"name": sc.strategy.name, "levers": sc.levers},
         "targeting": {
+            "rule": sc.programme.targeting,
             "eligible": float(np.mean([r.eligible for r in reps])),
             "treatment_arm": treat_n,
             "control_arm": float(np.mean([r.control_arm for r in reps])),
@@ -201,6 +214,34 @@ def build_summary(result: ExperimentResult) -> dict[str, Any]:
         "credit_take_up": _mean_dicts([r.credit_take_up for r in reps]),
     }
     return _clean(summary)
+
+
+def _reach(result: ExperimentResult, participants: float, treat_n: float) -> dict[str, Any]:
+    """How far the programme reached into its treatment arm, and whether the budget was
+    what stopped it.
+
+    Returns:
+        dict: ``treatment_arm`` and ``participants`` (mean households), ``share`` (served
+        / treatment arm), ``willing`` (treatment arm x take-up), ``push_budget_usd_ppp``
+        (the budget left for participants, None without a budget), ``affordable``
+        (participants it covers at the planned cost per participant) and
+        ``budget_limited`` (whether it served fewer than were willing because of it).
+    """
+    sc = result.scenario
+    unit = float(np.mean([r.unit_cost_usd_ppp for r in result.replications]))
+    budget = push_budget(sc)
+    affordable = int(max(budget, 0.0) // unit) if budget is not None and unit > 0 else None
+    willing = treat_n * sc.programme.take_up
+    limited = affordable is not None and participants > 0 and affordable < willing - 0.5
+    return {
+        "treatment_arm": treat_n,
+        "participants": participants,
+        "share": participants / treat_n if treat_n else None,
+        "willing": willing,
+        "push_budget_usd_ppp": budget,
+        "affordable": affordable,
+        "budget_limited": bool(limited),
+    }
 
 
 def _pull_viable(reps: list[RunResult]) -> dict[str, float]:
@@ -289,9 +330,9 @@ def format_summary(s: dict[str, Any]) -> str:
         add(f"strategy: {s['strategy']['name']} (levers in summary.json; `pushpull strategies`)")
     t = s["targeting"]
     add(
-        f"targeting: {t['eligible']:.0f} eligible ({t['treatment_arm']:.0f} treatment, "
-        f"{t['control_arm']:.0f} control); PMT inclusion error {t['inclusion_error']:.2f}, "
-        f"exclusion error {t['exclusion_error']:.2f}"
+        f"targeting by {_rule_name(t.get('rule'))}: {t['eligible']:.0f} eligible "
+        f"({t['treatment_arm']:.0f} treatment, {t['control_arm']:.0f} control); inclusion "
+        f"error {t['inclusion_error']:.2f}, exclusion error {t['exclusion_error']:.2f}"
     )
     months = list(next(iter(s["headcount"]["extreme_poverty"].values())).keys())
     end = prog["end_month"]
@@ -368,26 +409,56 @@ def format_summary(s: dict[str, Any]) -> str:
     add(f"  total                                {c['total_usd_ppp']:>14,.0f}   {budget}")
     for k, v in c["by_component_usd_ppp"].items():
         add(f"    {k:<35}{v:>14,.0f}")
-    add(f"  participants (households served)     {c['participants']:>14,.0f}")
-    per_participant = _f(s["cost_per_treated_household_usd_ppp"], money)
+    reach = c.get("reach") or {}
+    served = f"  participants (households served)     {c['participants']:>14,.0f}"
+    if reach.get("treatment_arm"):
+        served += (
+            f"   of {reach['treatment_arm']:,.0f} in the treatment arm "
+            f"({100 * reach['share']:.0f} %)"
+        )
+    add(served)
+    if reach.get("budget_limited"):
+        lines += textwrap.wrap(
+            f"the budget limited reach: what it leaves for participants, USD PPP "
+            f"{reach['push_budget_usd_ppp']:,.0f}, covers {reach['affordable']:,} at the "
+            f"planned USD PPP {c['planned_unit_cost_per_participant_usd_ppp']:,.0f} each; "
+            f"about {reach['willing']:,.0f} of the treatment arm would take part",
+            100,
+            initial_indent="    ",
+            subsequent_indent="    ",
+        )
+    per_participant = s["cost_per_treated_household_usd_ppp"]
+    per_participant = (
+        "not applicable".rjust(14) if per_participant is None else money.format(per_participant)
+    )
     add(f"  per participant                      {per_participant}")
-    per_graduate = _f(s["cost_per_graduate_usd_ppp"], money)
-    add(f"  per participant graduated at month {end:<3}{per_graduate}")
+    for name in cost_effectiveness():
+        value = c.get(name)
+        label = _COST_LABELS.get(name, OUTCOMES[name].label)
+        text = _f(value, money if OUTCOMES[name].unit == "USD PPP" else "{:>14,.2f}")
+        add(f"  {label:<37}{'not applicable'.rjust(14) if value is None else text}")
     add(
-        f"  per additional graduate at month {end:<5}"
-        f"{_f(c['cost_per_additional_graduate_usd_ppp'], money)}"
+        "  (a sustained graduate: graduated at the end and still 2 years later; additional: "
+        "beyond the"
     )
+    add("   control arm's rate, the trial's counterfactual; as `pushpull compare` and sweeps)")
     ev = s.get("evaluation", {})
-    persistence = ev.get("benefit_persistence_years")
-    lasting = "for good" if persistence is None else f"for {persistence:g} years"
-    add(
-        f"  benefit-cost ratio (trial method)    {_f(c['benefit_cost_ratio'], '{:>14.2f}')}   "
-        f"consumption gains lasting {lasting}, discounted {ev.get('discount_rate_yearly', 0):.0%}"
-    )
-    add(
-        f"  benefit-cost ratio (simulated path)  "
-        f"{_f(c['benefit_cost_ratio_simulated'], '{:>14.2f}')}"
-    )
+    if c.get("benefit_cost_ratio") is not None or c.get("benefit_cost_ratio_simulated") is not None:
+        sim = c.get("benefit_cost_ratio_simulated")
+        add(
+            f"  {'benefit-cost ratio, simulated path':<37}"
+            f"{'not applicable'.rjust(14) if sim is None else f'{sim:>14,.2f}'}"
+        )
+        persistence = ev.get("benefit_persistence_years")
+        lasting = "for good" if persistence is None else f"for {persistence:g} years"
+        add(
+            f"  (benefit-cost: non-durable consumption gains per treatment-arm household, "
+            f"lasting {lasting},"
+        )
+        add(
+            f"   discounted {ev.get('discount_rate_yearly', 0):.0%} a year, over the cost per "
+            "treatment-arm household; docs/outcomes.md)"
+        )
     if s["pull_actors_viable_at_horizon"]:
         add("")
         add("Pull actors still in the market at the horizon")
@@ -404,8 +475,25 @@ def format_summary(s: dict[str, Any]) -> str:
         add("")
         add("Notes")
         for note in s["notes"]:
-            add(f"  - {note}")
+            lines += textwrap.wrap(note, 100, initial_indent="  - ", subsequent_indent="    ")
     return "\n".join(lines)
+
+
+#: Printed labels of the cost-effectiveness figures (default: the declared label).
+_COST_LABELS = {
+    ADDITIONAL: "per additional sustained graduate",
+    PER_100K: "added sustained grads per USD 100k",
+    "benefit_cost_ratio": "benefit-cost ratio",
+}
+
+
+def _rule_name(kind: str | None) -> str:
+    """``proxy means test (pmt)``: a targeting rule's name in words, and its key."""
+    rules = registry("targeting")
+    if kind not in rules:
+        return kind or "an unrecorded rule"
+    words = rules[kind].describe().split(":")[0].strip()
+    return f"{words[:1].lower() + words[1:]} ({kind})"
 
 
 def itt_frame(summary: dict[str, Any]) -> pd.DataFrame:

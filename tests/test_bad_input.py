@@ -115,7 +115,7 @@ def test_out_refuses_symlinks_files_and_the_current_directory(tmp_path, monkeypa
     with pytest.raises(OutputError, match="symbolic link"):
         prepare_output(Path("link"), force=True)
     (tmp_path / "afile").write_text("x")
-    with pytest.raises(OutputError, match="cannot write in afile"):
+    with pytest.raises(OutputError, match="afile is a file, not a directory"):
         prepare_output(Path("afile/sub"), force=False)
     with pytest.raises(OutputError, match="current directory or one of its parents"):
         prepare_output(Path("..") / tmp_path.name, force=True)

@@ -4,6 +4,7 @@ attribution, and bad input."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from pushpull_sim.compare import (
     COMPARE_FILES,
     HEADLINE,
     OUTCOMES,
+    PER_100K,
     compare,
     format_differences,
     format_table,
@@ -69,19 +71,26 @@ def test_outcomes_are_measured_per_strategy_and_replication(result):
         assert runs[col].between(0, 1).all(), col
     budget = result.scenario.programme.budget_usd_ppp
     assert np.allclose(runs["unspent_usd_ppp"], budget - runs["total_cost_usd_ppp"])
-    assert runs.loc[runs.strategy == "none", "cost_per_sustained_graduate_usd_ppp"].isna().all()
-    ok = (runs["sustained_graduates_2y"] > 0) & (runs["total_cost_usd_ppp"] > 0)
-    expected = runs["total_cost_usd_ppp"] / (
-        runs["sustained_graduates_2y"] * runs["treatment_households"]
+    # the one cost-effectiveness figure: money spent per sustained graduate beyond the
+    # control arm's rate, and its reciprocal per USD PPP 100,000
+    none = runs[runs["strategy"] == "none"]
+    assert none[PER_100K].isna().all() and none[ADDITIONAL].isna().all()  # nothing spent
+    spent = runs[runs["total_cost_usd_ppp"] > 0]
+    extra = spent["additional_sustained_graduates"]
+    assert np.allclose(spent[PER_100K], extra / spent["total_cost_usd_ppp"] * 100_000)
+    gain = extra > 0
+    assert gain.any()
+    assert np.allclose(
+        spent.loc[gain, ADDITIONAL], spent.loc[gain, "total_cost_usd_ppp"] / extra[gain]
     )
-    assert np.allclose(runs.loc[ok, "cost_per_sustained_graduate_usd_ppp"], expected[ok])
+    assert spent.loc[~gain, ADDITIONAL].isna().all()  # no additional graduate: no figure
 
 
 def test_the_table_has_a_mean_and_95_percent_ci_per_strategy_and_outcome(result):
     table = result.table()
     assert list(table.columns) == ["strategy", "outcome", "unit", "mean", "ci_low", "ci_high", "n"]
-    assert set(table["outcome"]) == set(OUTCOMES) | {ADDITIONAL}
-    assert len(table) == 3 * (len(OUTCOMES) + 1)
+    assert set(table["outcome"]) == set(OUTCOMES) and ADDITIONAL in OUTCOMES
+    assert len(table) == 3 * len(OUTCOMES)
     row = table[(table.strategy == "siloed") & (table.outcome == "extreme_poor_end")].iloc[0]
     values = result.runs.loc[result.runs.strategy == "siloed", "extreme_poor_end"]
     mean, lo, hi, n = mean_ci(values.to_numpy())
@@ -137,9 +146,14 @@ def test_written_outputs_and_their_columns(result, tmp_path):
     for png in ("compare_timeseries.png", "compare_outcomes.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
     text = format_table(result)
-    assert text.splitlines()[0].split()[0] == "strategy"
-    # header, rule, 3 strategies, 2 legend lines, the note on the short horizon
-    assert len(text.splitlines()) == 2 + 3 + 2 + 1
+    lines = text.splitlines()
+    assert lines[0] == "Graduation and extreme poverty (shares of the treatment arm, 0-1)"
+    assert lines[2].split()[0] == "strategy"
+    assert sum(line.startswith("strategy ") for line in lines) == 4  # four tables
+    assert "Reach and spending" in lines
+    # no commercial pull actor: no share of them, written as such
+    assert re.search(r"^none +0\.000 +0\.000 +not applicable$", text, re.M)
+    assert max(len(line) for line in lines) <= 100  # a terminal's width, footnotes wrapped
     assert "note: the horizon (month 40) ends less than 5 years after" in text
     diff = pd.read_csv(out / "differences.csv")
     assert list(diff.columns) == ["strategy", "reference", "outcome", "mean", "ci_low", "ci_high"]
@@ -150,7 +164,9 @@ def test_written_outputs_and_their_columns(result, tmp_path):
     assert row["mean"] == pytest.approx(gap.mean())
     assert "### Paired differences from siloed" in report
     printed = format_differences(result)
-    assert printed.splitlines()[0].startswith("minus siloed")
+    assert printed.splitlines()[0] == "Paired differences: each strategy minus siloed"
+    assert printed.splitlines()[2].startswith("minus siloed")
+    assert max(len(line) for line in printed.splitlines()) <= 100
 
 
 def test_lever_attribution_switches_one_group_at_a_time():
@@ -204,7 +220,13 @@ def test_compare_command_writes_the_report(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "push_only" in printed and "layered" in printed and f"wrote {out}/" in printed
-    assert (out / "report.md").exists()
+    # the verdict comes first, in the printed output and in the report
+    assert printed.startswith("Verdict on additional sustained graduates per USD PPP 100,000")
+    assert max(len(line) for line in printed.splitlines()) <= 100
+    report = (out / "report.md").read_text()
+    assert report.index("## Verdict") < report.index("## Outcomes")
+    assert report.index("![") == report.index("![paired differences](compare_differences.png)")
+    assert (out / "compare_differences.png").read_bytes()[:4] == b"\x89PNG"
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["strategy"]) == {"push_only", "layered"}
     # an existing run is never replaced without --force

@@ -7,6 +7,7 @@ import pytest
 from conftest import small
 
 from pushpull_sim.compare import COMPARE_OUTCOMES, run_strategy
+from pushpull_sim.households import CONTROL, TREATMENT
 from pushpull_sim.outcomes import OUTCOMES, evaluate, outcome
 from pushpull_sim.results import simulate, snapshot_months
 from pushpull_sim.runner import run_experiment, run_replication
@@ -15,7 +16,8 @@ from pushpull_sim.sweep.engine import default_run_fn
 from pushpull_sim.sweep.outcomes import OUTCOMES as SWEEP_OUTCOMES
 
 UNITS = {"share", "households", "actors", "USD PPP", "USD PPP per AE per day"}
-UNITS |= {"difference of shares", "control SD", "% of control mean", "ratio"}
+UNITS |= {"difference of shares", "households per USD PPP 100,000"}
+UNITS |= {"control SD", "% of control mean", "ratio"}
 
 
 def scenario(months=84):
@@ -118,3 +120,38 @@ def test_outcomes_beyond_the_horizon_are_nan_not_zero():
     for name in ("graduated_end_2y", "sustained_2y", "sustained_graduates_2y"):
         assert math.isnan(values[name]), name
     assert not math.isnan(values["graduated_end"])
+
+
+def test_run_compare_and_sweeps_report_one_cost_per_additional_sustained_graduate():
+    """One definition, one name: the run summary, a comparison and a sweep row of the
+    same runs give the same cost per additional sustained graduate."""
+    from pushpull_sim.compare import compare
+    from pushpull_sim.outcomes import PER_USD, cost_per_additional
+
+    sc = scenario()
+    result = run_experiment(sc, replications=3, workers=1)
+    summary = build_summary(result)
+    per_run = [evaluate(r) for r in result.replications]
+    per_100k = [v["additional_sustained_graduates_per_100k_usd_ppp"] for v in per_run]
+    figure = summary["cost"]["cost_per_additional_sustained_graduate_usd_ppp"]
+    assert figure == pytest.approx(PER_USD / np.mean(per_100k)) == cost_per_additional(per_100k)
+    assert figure > 0
+    # by hand from the panel's definition: spent / (T sustained - control rate x T)
+    r = result.replications[0]
+    end, later = r.snapshots[24], r.snapshots[48]  # the end (month 24) and 2 years on
+    sustained = end["graduated"] & later["graduated"]
+    treated = sustained[end["arm"] == TREATMENT].sum()
+    control_rate = sustained[end["arm"] == CONTROL].sum() / r.control_arm
+    extra = treated - control_rate * r.treatment_arm
+    assert per_run[0]["additional_sustained_graduates"] == pytest.approx(extra)
+    assert per_run[0]["cost_per_additional_sustained_graduate_usd_ppp"] == pytest.approx(
+        sum(r.costs.values()) / extra
+    )
+    # compare reports the same figure for the same runs
+    cmp = compare(sc, variants={"as written": {"name": "custom"}}, replications=3, workers=1)
+    table = cmp.table().set_index("outcome")
+    assert table.at["cost_per_additional_sustained_graduate_usd_ppp", "mean"] == pytest.approx(
+        figure, rel=1e-12
+    )
+    # and so does a sweep, which keeps it by default
+    assert "cost_per_additional_sustained_graduate_usd_ppp" in SWEEP_OUTCOMES

@@ -255,7 +255,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(reference, tmp_path):
     assert 3 <= len(done_before) < 12
     assert list((out / "journal").glob("summary-*.arrows"))  # not yet converted
     # without --resume or --force an existing directory is refused, untouched
-    with pytest.raises(Exception, match="pass --resume"):
+    with pytest.raises(Exception, match="pass resume=True"):
         run_sweep(load_sweep(spec), out, workers=1, progress=False)
     assert store.done_run_ids(out) == done_before
     report = run_sweep(load_sweep(spec), out, workers=1, resume=True, progress=False)

@@ -12,9 +12,11 @@ offered to: the treatment arm of the virtual trial (the intent-to-treat populati
 same households under every strategy. ``end`` is the project's last month
 (``programme.end_month``); the suffixes ``_2y`` and ``_5y`` mean 24 and 60 months later.
 
-Two modules: :mod:`~pushpull_sim.compare.design` (the variants, their runs and the
-statistics over replications) and :mod:`~pushpull_sim.compare.report` (printed tables,
-the Markdown report, figures). Everything is importable from here.
+Three modules: :mod:`~pushpull_sim.compare.design` (the variants, their runs and the
+statistics over replications), :mod:`~pushpull_sim.compare.verdict` (which strategy is
+best on one outcome, by how much, and whether the replications can tell) and
+:mod:`~pushpull_sim.compare.report` (printed tables, the Markdown report, figures).
+Everything is importable from here.
 """
 
 from pushpull_sim.compare.design import (
@@ -22,9 +24,11 @@ from pushpull_sim.compare.design import (
     COMPARE_OUTCOMES,
     HEADLINE,
     OUTCOMES,
+    PER_100K,
     SERIES,
     CompareResult,
     compare,
+    cost_per_additional_ci,
     lever_attribution,
     lever_variants,
     mean_ci,
@@ -34,31 +38,51 @@ from pushpull_sim.compare.report import (
     COMPARE_FILES,
     LEGEND,
     SHORT,
+    TABLES,
     format_attribution,
     format_differences,
     format_table,
     report_markdown,
     write_comparison,
 )
+from pushpull_sim.compare.verdict import (
+    DEFAULT,
+    Contrast,
+    Verdict,
+    format_verdict,
+    replications_needed,
+    verdict,
+    verdict_markdown,
+)
 
 __all__ = [
     "ADDITIONAL",
     "COMPARE_FILES",
     "COMPARE_OUTCOMES",
+    "DEFAULT",
     "HEADLINE",
     "LEGEND",
     "OUTCOMES",
+    "PER_100K",
     "SERIES",
     "SHORT",
+    "TABLES",
     "CompareResult",
+    "Contrast",
+    "Verdict",
     "compare",
+    "cost_per_additional_ci",
     "format_attribution",
     "format_differences",
     "format_table",
+    "format_verdict",
     "lever_attribution",
     "lever_variants",
     "mean_ci",
+    "replications_needed",
     "report_markdown",
     "run_strategy",
+    "verdict",
+    "verdict_markdown",
     "write_comparison",
 ]

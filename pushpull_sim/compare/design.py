@@ -17,7 +17,7 @@ from scipy import stats
 from pushpull_sim.components import registry
 from pushpull_sim.executors import executor
 from pushpull_sim.outcomes import OUTCOMES as DECLARED
-from pushpull_sim.outcomes import evaluate
+from pushpull_sim.outcomes import PER_USD, cost_effectiveness, evaluate
 from pushpull_sim.results import simulate
 from pushpull_sim.scenario import Scenario, ScenarioError
 from pushpull_sim.strategies import (
@@ -27,8 +27,17 @@ from pushpull_sim.strategies import (
     lever_group_variant,
 )
 
+#: The cost-effectiveness figure (:mod:`pushpull_sim.outcomes`): USD PPP per sustained
+#: graduate beyond the trial's counterfactual, as ``pushpull run`` and sweeps report it.
+ADDITIONAL = "cost_per_additional_sustained_graduate_usd_ppp"
+
+#: Its reciprocal, defined in every replication that spends money: what the verdict ranks
+#: strategies by unless told otherwise.
+PER_100K = "additional_sustained_graduates_per_100k_usd_ppp"
+
 #: The declared outcomes (:mod:`pushpull_sim.outcomes`) a comparison measures, in table
-#: order. Shares are of the treatment arm.
+#: order. Shares are of the treatment arm. The cost-effectiveness figures close it (a
+#: ``benefit_cost_ratio`` among them once declared).
 COMPARE_OUTCOMES: tuple[str, ...] = (
     "treatment_households",
     "participants",
@@ -49,17 +58,14 @@ COMPARE_OUTCOMES: tuple[str, ...] = (
     "commercial_actors_viable_share",
     "total_cost_usd_ppp",
     "unspent_usd_ppp",
-    "cost_per_sustained_graduate_usd_ppp",
+    "additional_sustained_graduates",
+    *cost_effectiveness(),
 )
 
 #: Outcomes of one run: name -> (unit, meaning), read from their declarations.
 OUTCOMES: dict[str, tuple[str, str]] = {
     name: (DECLARED[name].unit, DECLARED[name].definition) for name in COMPARE_OUTCOMES
 }
-
-#: Outcome added to the table when ``none`` is compared (see
-#: :meth:`CompareResult.cost_per_additional_graduate`).
-ADDITIONAL = "cost_per_additional_sustained_graduate_usd_ppp"
 
 #: Outcomes shown in the printed table, the paired differences and the lever attribution.
 HEADLINE = (
@@ -71,6 +77,7 @@ HEADLINE = (
     "market_participation_end_2y",
     "commercial_actors_viable_share",
     "total_cost_usd_ppp",
+    PER_100K,
 )
 
 #: Monthly series kept for the figures (treatment arm).
@@ -78,7 +85,10 @@ SERIES = ("graduated_share", "extreme_poverty_headcount", "market_participation"
 
 
 def run_strategy(
-    scenario: Scenario | dict, seed: int, replication: int
+    scenario: Scenario | dict,
+    seed: int,
+    replication: int,
+    outcomes: tuple[str, ...] = COMPARE_OUTCOMES,
 ) -> tuple[dict[str, float], dict[str, float], pd.DataFrame]:
     """Run one replication and measure it (a picklable top-level function).
 
@@ -86,14 +96,15 @@ def run_strategy(
         scenario: The scenario with its strategy applied (or its plain-data form).
         seed: Base seed.
         replication: Replication index.
+        outcomes: Declared outcomes to measure (default :data:`COMPARE_OUTCOMES`).
 
     Returns:
-        tuple: ``(outcomes, costs, series)``: the :data:`COMPARE_OUTCOMES` (NaN where
-        undefined), the cost by line (USD PPP), and the treatment arm's monthly
-        :data:`SERIES` (columns ``month`` and the series).
+        tuple: ``(outcomes, costs, series)``: the outcomes (NaN where undefined), the
+        cost by line (USD PPP), and the treatment arm's monthly :data:`SERIES` (columns
+        ``month`` and the series).
     """
     result = simulate(scenario, seed, replication)
-    out = evaluate(result, COMPARE_OUTCOMES)
+    out = evaluate(result, outcomes)
     costs = {k: float(v.sum()) for k, v in result.cost_lines.items()}
     ts = result.timeseries
     series = ts.loc[ts["arm"] == "treatment", ["month", *SERIES]].reset_index(drop=True)
@@ -129,59 +140,47 @@ class CompareResult:
     def table(self) -> pd.DataFrame:
         """Mean and 95 % confidence interval of every outcome by strategy.
 
+        The cost per additional sustained graduate (:data:`ADDITIONAL`) is the one
+        exception to the mean over replications: it is ``100,000 / mean`` of the
+        additional sustained graduates per USD PPP 100,000 (:data:`PER_100K`), with that
+        mean's interval turned over (:func:`cost_per_additional_ci`), so that a
+        replication with no additional graduate counts rather than dropping out.
+
         Returns:
             pandas.DataFrame: One row per strategy x outcome; columns ``strategy``,
             ``outcome``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``n`` (replications
-            where the outcome is defined).
+            where the outcome is defined). An interval with no upper bound has
+            ``ci_high`` = inf.
         """
         rows = []
         for label in self.variants:
             runs = self.runs[self.runs["strategy"] == label]
-            for outcome, (unit, _) in OUTCOMES.items():
-                mean, lo, hi, n = mean_ci(runs[outcome].to_numpy(float))
+            for outcome in self.outcomes:
+                unit = DECLARED[outcome].unit
+                values = runs[outcome].to_numpy(float)
+                if outcome == ADDITIONAL and PER_100K in runs:
+                    mean, lo, hi, n = cost_per_additional_ci(runs[PER_100K].to_numpy(float))
+                else:
+                    mean, lo, hi, n = mean_ci(values)
                 if unit == "share":  # the t interval of a few replications can pass 0 or 1
                     lo, hi = max(lo, 0.0), min(hi, 1.0)
                 rows.append([label, outcome, unit, mean, lo, hi, n])
-        if "none" in self.variants:
-            for label in self.variants:
-                mean, lo, hi, n = self.cost_per_additional_graduate(label)
-                rows.append([label, ADDITIONAL, "USD PPP", mean, lo, hi, n])
         return pd.DataFrame(
             rows, columns=["strategy", "outcome", "unit", "mean", "ci_low", "ci_high", "n"]
         )
 
-    def cost_per_additional_graduate(
-        self, label: str, reference: str = "none", n_boot: int = 2000
-    ) -> tuple[float, float, float, int]:
-        """Cost per sustained graduate beyond ``reference`` (no programme), USD PPP.
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The declared outcomes measured, in table order."""
+        return tuple(c for c in self.runs.columns if c in DECLARED)
 
-        The ratio of mean extra cost to mean extra sustained graduates (2 years after),
-        both paired by replication; the 95 % interval is a percentile bootstrap over
-        replications (fixed seed 0, so the table is reproducible). NaN when the strategy
-        adds no sustained graduates on average.
-
-        Returns:
-            tuple: ``(mean, low, high, n)``.
-        """
-        runs = self.runs.set_index(["strategy", "replication"])
-        a, b = runs.loc[label], runs.loc[reference]
-        extra_cost = (a["total_cost_usd_ppp"] - b["total_cost_usd_ppp"]).to_numpy(float)
-        extra_grads = (
-            (a["sustained_graduates_2y"] - b["sustained_graduates_2y"]) * a["treatment_households"]
-        ).to_numpy(float)
-        n = extra_cost.size
-        if n == 0 or extra_grads.mean() <= 0 or label == reference:
-            return math.nan, math.nan, math.nan, n
-        mean = float(extra_cost.mean() / extra_grads.mean())
-        if n < 2:
-            return mean, math.nan, math.nan, n
-        idx = np.random.default_rng(0).integers(0, n, size=(n_boot, n))
-        num, den = extra_cost[idx].mean(axis=1), extra_grads[idx].mean(axis=1)
-        ratios = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
-        # no interpolation: a resample with no extra graduates has an infinite ratio
-        lo = np.percentile(ratios, 2.5, method="lower")
-        hi = np.percentile(ratios, 97.5, method="higher")
-        return mean, float(lo), float(hi), n
+    @property
+    def treatment_households(self) -> float:
+        """Households in the treatment arm (the same under every strategy), mean over
+        replications (NaN if not measured)."""
+        if "treatment_households" not in self.runs:
+            return math.nan
+        return float(self.runs["treatment_households"].mean())
 
     def spending(self) -> pd.DataFrame:
         """Mean spending by strategy and cost line, USD PPP (one row per strategy x line)."""
@@ -200,13 +199,13 @@ class CompareResult:
         if horizon < end:
             notes.append(
                 f"the horizon (month {horizon}) ends before the project does (month {end}): "
-                "every outcome measured at or after the end is n/a"
+                "every outcome measured at or after the end is not applicable"
             )
         elif horizon < end + 60:
             later = "2 and 5 years" if horizon < end + 24 else "5 years"
             notes.append(
                 f"the horizon (month {horizon}) ends less than {later} after the project "
-                f"(month {end}): outcomes {later} after are n/a; set run.months >= "
+                f"(month {end}): outcomes {later} after are not applicable; set run.months >= "
                 f"{end + 60} for them"
             )
         budget = self.scenario.programme.budget_usd_ppp
@@ -232,12 +231,15 @@ class CompareResult:
                 )
         return notes
 
-    def differences(self, reference: str | None = None) -> pd.DataFrame:
-        """Paired differences of the :data:`HEADLINE` outcomes from a reference strategy.
+    def differences(
+        self, reference: str | None = None, outcomes: tuple[str, ...] | None = None
+    ) -> pd.DataFrame:
+        """Paired differences of outcomes from a reference strategy.
 
         Args:
             reference: The strategy every other is compared with (default ``siloed`` if
                 run, else the first).
+            outcomes: Measured outcomes to compare (default :data:`HEADLINE`).
 
         Returns:
             pandas.DataFrame: Columns ``strategy``, ``reference``, ``outcome``, ``mean``,
@@ -251,7 +253,7 @@ class CompareResult:
         for label in labels:
             if label == reference:
                 continue
-            for outcome in HEADLINE:
+            for outcome in HEADLINE if outcomes is None else outcomes:
                 mean, lo, hi = self.paired(label, reference, outcome)
                 rows.append([label, reference, outcome, mean, lo, hi])
         return pd.DataFrame(
@@ -290,6 +292,33 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     return mean, mean - half, mean + half, int(v.size)
 
 
+def cost_per_additional_ci(
+    per_100k: np.ndarray, level: float = 0.95
+) -> tuple[float, float, float, int]:
+    """The cost per additional sustained graduate over replications, with its interval.
+
+    ``100,000 / m``, where ``m`` is the mean additional sustained graduates per USD PPP
+    100,000 (:func:`pushpull_sim.outcomes.cost_per_additional`); the interval is
+    ``m``'s Student-t interval turned over: ``[100,000 / high, 100,000 / low]``, with no
+    upper bound (inf) when ``low <= 0`` (the replications cannot rule out that the
+    strategy adds no sustained graduate).
+
+    Args:
+        per_100k: One value per replication, shape ``(r,)`` (NaN: no money spent).
+        level: Confidence level.
+
+    Returns:
+        tuple: ``(cost, low, high, n)``, USD PPP; all NaN ("not applicable") when ``m``
+        is not positive; the interval NaN with fewer than 2 values.
+    """
+    m, lo, hi, n = mean_ci(per_100k, level)
+    if not m > 0:
+        return math.nan, math.nan, math.nan, n
+    if math.isnan(lo):
+        return PER_USD / m, math.nan, math.nan, n
+    return PER_USD / m, PER_USD / hi, (PER_USD / lo if lo > 0 else math.inf), n
+
+
 def compare(
     scenario: Scenario,
     strategies: list[str] | None = None,
@@ -297,6 +326,7 @@ def compare(
     seed: int | None = None,
     workers: int | None = None,
     variants: dict[str, dict[str, Any]] | None = None,
+    outcomes: list[str] | tuple[str, ...] | None = None,
 ) -> CompareResult:
     """Run strategies on common random numbers, for the scenario's budget.
 
@@ -313,6 +343,8 @@ def compare(
         workers: Worker processes (default: one per core). Results do not depend on it.
         variants: Instead of ``strategies``, labelled ``[strategy]`` tables, e.g.
             ``{"siloed+linkage": {"name": "siloed", "linkage": True}}``.
+        outcomes: Declared outcomes to measure besides :data:`COMPARE_OUTCOMES` (e.g.
+            one to give the verdict on).
 
     Returns:
         CompareResult: The runs, costs and series of every variant.
@@ -321,7 +353,12 @@ def compare(
         ScenarioError: If a strategy name or lever value is not allowed, or the budget
             does not cover a strategy's pull share and coordination cost.
         ValueError: If there is no strategy to run or ``replications`` < 1.
+        KeyError: If an outcome is not declared (the message lists the declared ones).
     """
+    measured = tuple(dict.fromkeys([*COMPARE_OUTCOMES, *(outcomes or ())]))
+    unknown = [o for o in measured if o not in DECLARED]
+    if unknown:
+        raise KeyError(f"outcomes {unknown}: not declared; declared: {', '.join(DECLARED)}")
     if variants is None:
         if isinstance(strategies, str):
             strategies = [strategies]
@@ -350,7 +387,11 @@ def compare(
     data = [scenarios[label].to_dict() for label in labels]
     with executor(workers) as runs:
         results = runs.map(
-            run_strategy, data, [seed] * len(labels), [r for _ in variants for r in range(reps)]
+            run_strategy,
+            data,
+            [seed] * len(labels),
+            [r for _ in variants for r in range(reps)],
+            [measured] * len(labels),
         )
     run_rows, cost_rows, series = [], [], []
     for i, (label, (outcomes, costs, ts)) in enumerate(zip(labels, results, strict=True)):
@@ -368,7 +409,7 @@ def compare(
         seed=seed,
         replications=reps,
         variants=dict(variants),
-        runs=pd.DataFrame(run_rows),
+        runs=pd.DataFrame(run_rows, columns=["strategy", "replication", *measured]),
         costs=pd.DataFrame(cost_rows, columns=["strategy", "replication", "line", "usd_ppp"]),
         series=series_df,
         levers={label: s.levers for label, s in scenarios.items()},

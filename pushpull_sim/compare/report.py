@@ -6,6 +6,7 @@ atomically to a run directory. The design and statistics are in
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +16,45 @@ from pushpull_sim.compare.design import (
     ADDITIONAL,
     COMPARE_OUTCOMES,
     HEADLINE,
-    OUTCOMES,
+    PER_100K,
     CompareResult,
 )
+from pushpull_sim.compare.verdict import DEFAULT, verdict, verdict_markdown
 from pushpull_sim.outcomes import OUTCOMES as DECLARED
+from pushpull_sim.outcomes import cost_effectiveness
 from pushpull_sim.strategies import format_lever
 from pushpull_sim.text import text_table
+
+#: Printed width of the comparison's tables and notes (columns).
+WIDTH = 100
+
+#: The printed tables' columns: graduation and poverty, markets, reach and spending, and
+#: cost-effectiveness (a ``benefit_cost_ratio`` joins it once declared). Three columns a
+#: table, so that a table fits in :data:`WIDTH` columns whatever its intervals.
+TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Graduation and extreme poverty (shares of the treatment arm, 0-1)",
+        ("sustained_graduates_2y", "sustained_graduates_5y", "extreme_poor_end_2y"),
+    ),
+    (
+        "Markets (shares, 0-1)",
+        (
+            "market_participation_end",
+            "market_participation_end_2y",
+            "commercial_actors_viable_share",
+        ),
+    ),
+    ("Reach and spending", ("participants", "total_cost_usd_ppp", "unspent_usd_ppp")),
+    (
+        "Cost-effectiveness (sustained graduates 2 years after the end, beyond the control "
+        "arm's rate)",
+        tuple(dict.fromkeys([PER_100K, ADDITIONAL, *cost_effectiveness()])),
+    ),
+)
+
+
+def _unit(outcome: str) -> str:
+    return DECLARED[outcome].unit
 
 
 def _table_rows(
@@ -33,8 +67,8 @@ def _table_rows(
 
     Args:
         result: The comparison.
-        outcomes: Columns (default :data:`HEADLINE`, plus the cost per additional
-            sustained graduate when ``none`` was run).
+        outcomes: Columns (default :data:`HEADLINE` and the cost per additional
+            sustained graduate).
         cell: ``cell(mean, low, high, unit) -> str`` (default "mean [low, high]").
         names: Column headers by outcome (default the outcome names).
     """
@@ -42,7 +76,8 @@ def _table_rows(
     names = names or {}
     table = result.table()
     if outcomes is None:
-        outcomes = HEADLINE + ((ADDITIONAL,) if ADDITIONAL in set(table["outcome"]) else ())
+        outcomes = tuple(dict.fromkeys([*HEADLINE, *cost_effectiveness()]))
+    outcomes = tuple(o for o in outcomes if o in set(table["outcome"]))
     t = table.set_index(["strategy", "outcome"])
     rows = [["strategy", *(names.get(o, o) for o in outcomes)]]
     for label in result.variants:
@@ -54,79 +89,134 @@ def _table_rows(
     return rows
 
 
-#: Short column names of the printed table: the declared outcomes' labels.
-SHORT = {
-    **{name: DECLARED[name].label for name in COMPARE_OUTCOMES},
-    ADDITIONAL: "cost/extra sust.grad",
-}
+#: Short column names of the printed tables: the declared outcomes' labels.
+SHORT = {name: DECLARED[name].label for name in COMPARE_OUTCOMES}
 
 #: The printed table's legend.
 LEGEND = (
-    "served: households the push stream served; sust.grads: share of the treatment arm "
-    "graduated at the end and still 2 (and 5) years later; ext.poor, selling (to a buyer): "
-    "shares of the treatment arm; pull viable: share of commercial pull actors still in "
-    "the market at the horizon; spent, cost/extra sust.grad (over none): USD PPP"
+    "Cells: mean ±half-width of the 95 % CI over replications; [low, high] where the "
+    "interval is not symmetric. sust.grads: share of the treatment arm graduated at the "
+    "end and still 2 (and 5) years later; ext.poor, selling (to a buyer): shares of the "
+    "treatment arm; served: households the push stream served; pull viable: share of "
+    "commercial pull actors still in the market at the horizon; spent, unspent: USD PPP; "
+    "extra grads/100k: sustained graduates beyond the control arm's rate per USD PPP "
+    "100,000 spent; cost/extra grad: USD PPP per such graduate (100,000 / extra "
+    "grads/100k)."
 )
 
 
+def wrap(text: str, prefix: str = "", width: int = WIDTH) -> list[str]:
+    """``text`` wrapped at ``width`` columns, continuation lines indented under it."""
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=prefix,
+        subsequent_indent=" " * len(prefix),
+        break_on_hyphens=False,
+    )
+
+
 def format_table(result: CompareResult, outcomes: tuple[str, ...] | None = None) -> str:
-    """The comparison as a plain-text table: one row per strategy, ``mean ±half-width``
-    of the 95 % confidence interval (costs in USD PPP).
+    """The comparison as plain text, at most :data:`WIDTH` columns wide: one row per
+    strategy, ``mean ±half-width`` of the 95 % confidence interval, in two tables
+    (:data:`TABLES`) unless ``outcomes`` chooses the columns; then the legend and notes.
 
     Args:
         result: The comparison.
-        outcomes: Columns (default :data:`HEADLINE`, plus the cost per additional
-            sustained graduate when ``none`` was run).
+        outcomes: Columns of a single table (default :data:`TABLES`).
     """
-    lines = text_table(_table_rows(result, outcomes, _short_cell, SHORT))
-    lines.append("(mean ±half-width of the 95 % CI over replications)")
-    lines.append(LEGEND)
-    lines += [f"note: {n}" for n in result.notes()]
+    groups = TABLES if outcomes is None else (("", tuple(outcomes)),)
+    lines: list[str] = []
+    for title, columns in groups:
+        if title:
+            lines += [title, ""] if not lines else ["", title, ""]
+        lines += text_table(_table_rows(result, columns, _short_cell, SHORT))
+    n = result.treatment_households
+    lines.append("")
+    if np.isfinite(n):
+        lines += wrap(
+            f"The treatment arm (the households offered the programme, the same under every "
+            f"strategy): {n:,.0f} households."
+        )
+    lines += wrap(LEGEND)
+    for note in result.notes():
+        lines += wrap(note, "note: ")
     return "\n".join(lines)
 
 
 def format_differences(result: CompareResult, reference: str | None = None) -> str:
-    """Paired differences from a reference strategy, as plain text (mean ±half-width of
-    the 95 % CI of the per-replication differences; see :meth:`CompareResult.differences`).
+    """Paired differences from a reference strategy, as plain text at most :data:`WIDTH`
+    columns wide (mean ±half-width of the 95 % CI of the per-replication differences;
+    see :meth:`CompareResult.differences`): the shares of :data:`TABLES`, then the rest.
     """
     diff = result.differences(reference)
     if diff.empty:
         return ""
     ref = diff["reference"].iloc[0]
-    rows = [[f"minus {ref}", *(SHORT.get(o, o) for o in HEADLINE)]]
-    for label in dict.fromkeys(diff["strategy"]):
+    columns = [o for _, group in TABLES for o in group if o in set(diff["outcome"])]
+    labels = list(dict.fromkeys(diff["strategy"]))
+    cells = {}
+    for label in labels:
         d = diff[diff["strategy"] == label].set_index("outcome")
-        unit = {o: OUTCOMES[o][0] for o in HEADLINE}
-        rows.append(
-            [label]
-            + [
-                _short_cell(d.at[o, "mean"], d.at[o, "ci_low"], d.at[o, "ci_high"], unit[o], True)
-                for o in HEADLINE
-            ]
-        )
-    lines = text_table(rows)
-    lines.append(
-        f"(paired by replication: the same households and shocks; a CI that excludes 0 is a "
-        f"difference from {ref} the replications can tell)"
+        for o in columns:
+            cells[label, o] = _short_cell(
+                d.at[o, "mean"], d.at[o, "ci_low"], d.at[o, "ci_high"], _unit(o), True
+            )
+    lines = [f"Paired differences: each strategy minus {ref}"]
+    for group in _packed(columns, labels, cells, f"minus {ref}"):
+        lines += ["", *group]
+    lines.append("")
+    lines += wrap(
+        f"Paired by replication: the same households and shocks. An interval that excludes 0 "
+        f"is a difference from {ref} the replications can tell; one that includes 0 is not."
     )
     return "\n".join(lines)
 
 
+def _packed(
+    columns: list[str], labels: list[str], cells: dict[tuple[str, str], str], corner: str
+) -> list[list[str]]:
+    """Text tables of ``columns``, as many to a table as fit in :data:`WIDTH` columns."""
+    tables: list[list[str]] = []
+    chosen: list[str] = []
+
+    def rendered(cols: list[str]) -> list[str]:
+        rows = [[corner, *(SHORT.get(o, o) for o in cols)]]
+        rows += [[label, *(cells[label, o] for o in cols)] for label in labels]
+        return text_table(rows)
+
+    for o in columns:
+        if chosen and max(map(len, rendered([*chosen, o]))) > WIDTH:
+            tables.append(rendered(chosen))
+            chosen = []
+        chosen.append(o)
+    if chosen:
+        tables.append(rendered(chosen))
+    return tables
+
+
 def _short_cell(mean: float, lo: float, hi: float, unit: str, signed: bool = False) -> str:
-    """``mean ±half-width``; ``mean [low, inf]`` when the interval is unbounded."""
+    """``mean ±half-width``; ``mean [low, high]`` when the interval is not symmetric
+    (``no upper bound`` when it is open); ``not applicable`` when undefined."""
     if not np.isfinite(mean):
-        return "n/a"
+        return "not applicable"
     whole = unit in ("USD PPP", "households")
+    digits = 2 if unit == "households per USD PPP 100,000" else 3
     sign = "+" if signed else ""
-    cell = f"{mean:{sign},.0f}" if whole else f"{mean:{sign}.3f}"
+
+    def fmt(x: float, sign: str = "") -> str:
+        return f"{x:{sign},.0f}" if whole else f"{x:{sign}.{digits}f}"
+
+    cell = fmt(mean, sign)
     if np.isnan(lo) or np.isnan(hi):
         return cell
     if not np.isfinite(hi) or not np.isfinite(lo):
-        bound = f"{lo:,.0f}" if whole else f"{lo:.3f}"
-        return f"{cell} [{bound}, inf]"
+        return f"{cell} [{fmt(lo)}, no upper bound]"
     half = (hi - lo) / 2
+    if not np.isclose(mean - lo, hi - mean, rtol=0.02, atol=1e-12):
+        return f"{cell} [{fmt(lo)}, {fmt(hi)}]"
     if half > 0:
-        cell += f" ±{half:,.0f}" if whole else f" ±{half:.3f}"
+        cell += f" ±{fmt(half)}"
     return cell
 
 
@@ -140,7 +230,7 @@ def format_attribution(
     lines = []
     for outcome in outcomes:
         a = attribution[attribution["outcome"] == outcome]
-        unit = OUTCOMES[outcome][0]
+        unit = _unit(outcome)
         rows = [[outcome, "added to siloed (alone)", "in layered (layered - without it)"]]
         for lever in dict.fromkeys(a["lever"]):
             cells = {
@@ -156,12 +246,20 @@ def format_attribution(
 
 
 def _cell(mean: float, lo: float, hi: float, unit: str) -> str:
+    """``mean [low, high]``; ``not applicable`` when undefined, ``no upper bound`` for an
+    open interval."""
     if not np.isfinite(mean):
-        return "n/a"
-    fmt = "{:,.0f}" if unit == "USD PPP" else "{:.3f}"
+        return "not applicable"
+    if unit in ("USD PPP", "households"):
+        fmt = "{:,.0f}"
+    elif unit == "households per USD PPP 100,000":
+        fmt = "{:.2f}"
+    else:
+        fmt = "{:.3f}"
     if np.isnan(lo) or np.isnan(hi):
         return fmt.format(mean)
-    return f"{fmt.format(mean)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+    top = "no upper bound" if np.isinf(hi) else fmt.format(hi)
+    return f"{fmt.format(mean)} [{fmt.format(lo)}, {top}]"
 
 
 #: Files :func:`write_comparison` writes (plus ``levers.*`` and ``compare_levers.png`` with
@@ -173,6 +271,7 @@ COMPARE_FILES = (
     "runs.parquet",
     "spending.csv",
     "report.md",
+    "compare_differences.png",
     "compare_timeseries.png",
     "compare_outcomes.png",
 )
@@ -184,14 +283,17 @@ def write_comparison(
     force: bool = False,
     tmp: Path | None = None,
     attribution: pd.DataFrame | None = None,
+    verdict_on: str = DEFAULT,
 ) -> Path:
     """Write a comparison's tables, figures and report to a directory, atomically.
 
     Files: ``comparison.parquet`` and ``comparison.csv`` (:meth:`CompareResult.table`),
     ``differences.csv`` (:meth:`CompareResult.differences`), ``runs.parquet`` (one row
     per strategy x replication), ``spending.csv`` (mean spending by strategy and cost
-    line), ``report.md``, ``compare_timeseries.png``, ``compare_outcomes.png``; with
-    ``attribution``, ``levers.parquet``, ``levers.csv`` and ``compare_levers.png``.
+    line), ``report.md`` (the verdict first), ``compare_differences.png`` (the paired
+    differences from the reference strategy), ``compare_timeseries.png``,
+    ``compare_outcomes.png``; with ``attribution``, ``levers.parquet``, ``levers.csv``
+    and ``compare_levers.png``.
 
     Args:
         result: The comparison.
@@ -199,6 +301,8 @@ def write_comparison(
         force: Replace an existing non-empty directory.
         tmp: Temporary directory from :func:`pushpull_sim.output.prepare_output`.
         attribution: :func:`lever_attribution`, if run.
+        verdict_on: The outcome of the verdict (default
+            :data:`~pushpull_sim.compare.verdict.DEFAULT`).
 
     Returns:
         pathlib.Path: ``out``.
@@ -210,6 +314,7 @@ def write_comparison(
     from pushpull_sim.plots import (
         plot_compare_outcomes,
         plot_compare_series,
+        plot_differences,
         plot_lever_attribution,
     )
 
@@ -219,15 +324,27 @@ def write_comparison(
         table = result.table()
         table.to_parquet(tmp / "comparison.parquet", index=False)
         table.to_csv(tmp / "comparison.csv", index=False)
-        result.differences().to_csv(tmp / "differences.csv", index=False)
+        v = verdict(result, verdict_on)
+        diff = result.differences(outcomes=_difference_outcomes(v.outcome))
+        diff.to_csv(tmp / "differences.csv", index=False)
         result.runs.to_parquet(tmp / "runs.parquet", index=False)
         result.spending().to_csv(tmp / "spending.csv", index=False)
         name = result.scenario.name
+        prog = result.scenario.programme
+        plot_differences(
+            diff,
+            tmp / "compare_differences.png",
+            _figure_outcomes(v.outcome),
+            title=f"{name}: each strategy minus {_reference(diff)}, "
+            f"{result.replications} replications paired on common random numbers",
+        )
         plot_compare_series(
             result.series,
             tmp / "compare_timeseries.png",
-            title=f"{name}: strategies on common random numbers",
-            end_month=result.scenario.programme.end_month,
+            title=f"{name}: the treatment arm under each strategy "
+            f"(mean and 95 % CI over {result.replications} replications)",
+            start_month=prog.start_month,
+            end_month=prog.end_month,
         )
         plot_compare_outcomes(table, tmp / "compare_outcomes.png", title=name)
         if attribution is not None:
@@ -239,7 +356,8 @@ def write_comparison(
                 ("sustained_graduates_2y", "market_participation_end_2y", "total_cost_usd_ppp"),
                 title=f"{name}: the disconnect, lever by lever",
             )
-        (tmp / "report.md").write_text(report_markdown(result, attribution), encoding="utf-8")
+        text = report_markdown(result, attribution, verdict_on=verdict_on)
+        (tmp / "report.md").write_text(text, encoding="utf-8")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -247,14 +365,44 @@ def write_comparison(
     return out
 
 
-def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = None) -> str:
-    """The comparison report (Markdown): tables, spending, levers and figures."""
+def _reference(diff: pd.DataFrame) -> str:
+    return str(diff["reference"].iloc[0]) if not diff.empty else ""
+
+
+def _difference_outcomes(ranked: str) -> tuple[str, ...]:
+    """The paired differences kept: the verdict's outcome, then :data:`HEADLINE`."""
+    return tuple(dict.fromkeys([ranked, *HEADLINE]))
+
+
+def _figure_outcomes(ranked: str) -> tuple[str, ...]:
+    """The panels of the paired-differences figure: the verdict's outcome first."""
+    return tuple(
+        dict.fromkeys(
+            [
+                ranked,
+                "sustained_graduates_2y",
+                "extreme_poor_end_2y",
+                "market_participation_end_2y",
+                "sustained_graduates_5y",
+            ]
+        )
+    )[:4]
+
+
+def report_markdown(
+    result: CompareResult,
+    attribution: pd.DataFrame | None = None,
+    verdict_on: str = DEFAULT,
+) -> str:
+    """The comparison report (Markdown): the verdict, the paired-differences figure,
+    tables, spending, levers and the other figures."""
     sc = result.scenario
     budget = sc.programme.budget_usd_ppp
-    lines = [
-        f"# Strategy comparison: {sc.name}",
-        "",
-        sc.description or "",
+    v = verdict(result, verdict_on)
+    lines = [f"# Strategy comparison: {sc.name}", "", sc.description or "", ""]
+    lines += ["## Verdict", "", *verdict_markdown(v, result), ""]
+    lines += [
+        "![paired differences](compare_differences.png)",
         "",
         f"- Seed {result.seed}, {result.replications} replications per strategy, on common "
         "random numbers: under every strategy, replication r has the same households, "
@@ -262,17 +410,32 @@ def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = No
         "- Budget for every strategy: "
         + (f"USD PPP {budget:,.0f} (push + pull + coordination)." if budget else "no limit."),
         "- Outcomes concern the households offered the programme (the treatment arm: the "
-        "same households under every strategy). `end` is the project's last month (month "
+        "same households under every strategy"
+        + (
+            f", {result.treatment_households:,.0f} of them"
+            if np.isfinite(result.treatment_households)
+            else ""
+        )
+        + "). `end` is the project's last month (month "
         f"{sc.programme.end_month}); `end+2y` and `end+5y` are 2 and 5 years later.",
-        "- Cells: mean over replications [95 % confidence interval].",
+        "- Cost-effectiveness: the cost per additional sustained graduate (USD PPP spent per "
+        "household of the treatment arm graduated at the end and still 2 years later, beyond "
+        "the control arm's rate: the trial's counterfactual), the figure `pushpull run` and "
+        "sweeps report; over replications it is 100,000 / the mean additional sustained "
+        "graduates per USD PPP 100,000.",
+        "- Cells: mean over replications [95 % confidence interval]; *not applicable* where "
+        "a figure is undefined (a cost per graduate without an additional graduate, a share "
+        "of no pull actor); *no upper bound* where the replications cannot rule out that a "
+        "strategy adds no sustained graduate.",
         "",
         "## Outcomes",
         "",
     ]
     lines += _markdown(_table_rows(result))
-    diff = result.differences()
+    diff = result.differences(outcomes=_difference_outcomes(v.outcome))
     if not diff.empty:
-        ref = diff["reference"].iloc[0]
+        ref = _reference(diff)
+        outcomes = list(dict.fromkeys(diff["outcome"]))
         lines += [
             "",
             f"### Paired differences from {ref}",
@@ -283,14 +446,14 @@ def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = No
             "tell; overlapping intervals in the table above can hide one.",
             "",
         ]
-        rows = [["strategy", *HEADLINE]]
+        rows = [["strategy", *outcomes]]
         for label in dict.fromkeys(diff["strategy"]):
             d = diff[diff["strategy"] == label].set_index("outcome")
             rows.append(
                 [label]
                 + [
-                    _cell(d.at[o, "mean"], d.at[o, "ci_low"], d.at[o, "ci_high"], OUTCOMES[o][0])
-                    for o in HEADLINE
+                    _cell(d.at[o, "mean"], d.at[o, "ci_low"], d.at[o, "ci_high"], _unit(o))
+                    for o in outcomes
                 ]
             )
         lines += _markdown(rows)
@@ -299,10 +462,8 @@ def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = No
         lines += ["", "**Notes**", ""] + [f"- {n}." for n in notes]
     lines += ["", "![outcomes](compare_outcomes.png)", "", "![over time](compare_timeseries.png)"]
     lines += ["", "## What each outcome means", ""]
-    lines += [f"- `{k}` ({unit}): {meaning}." for k, (unit, meaning) in OUTCOMES.items()]
+    lines += [f"- `{k}` ({DECLARED[k].unit}): {DECLARED[k].definition}." for k in result.outcomes]
     lines += [
-        f"- `{ADDITIONAL}` (USD PPP): extra cost over `none` per extra household graduated "
-        "at the end and still 2 years later (paired by replication; bootstrap interval).",
         "",
         "## How each strategy spent the budget",
         "",
@@ -340,7 +501,7 @@ def report_markdown(result: CompareResult, attribution: pd.DataFrame | None = No
         ]
         for outcome in dict.fromkeys(attribution["outcome"]):
             a = attribution[attribution["outcome"] == outcome]
-            unit = OUTCOMES[outcome][0]
+            unit = _unit(outcome)
             rows = [["lever", "added (alone)", "in layered (layered - without it)"]]
             for lever in dict.fromkeys(a["lever"]):
                 cells = []

@@ -72,7 +72,8 @@ def run_command(args: argparse.Namespace) -> int:
             return _sweep(args)
         return _analyze(args)
     except (SpecError, ParameterError, ScenarioError, OutputError, AnalysisError) as exc:
-        print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
+        message = exc.for_cli() if isinstance(exc, OutputError) else str(exc)
+        print(f"pushpull {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
 
 

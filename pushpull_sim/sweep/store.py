@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pushpull_sim.output import OutputError
+from pushpull_sim.output import OutputError, check_parents
 from pushpull_sim.scenario import dump_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -327,16 +327,17 @@ def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Pat
     from pushpull_sim.sweep.spec import SpecError  # the spec loads the model
 
     if out.name in ("", ".", ".."):
-        raise OutputError(f"--out {out}: must name a directory to create")
+        raise OutputError("{out}: must name a directory to create", out)
     if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is not a directory")
+        raise OutputError("{out}: exists and is a file, not a directory", out)
+    check_parents(out)
     nonempty = out.is_dir() and any(out.iterdir())
     old = None
     resuming = False
     if nonempty and resume:
         manifest = read_manifest(out)
         if manifest is None:
-            raise OutputError(f"--out {out}: --resume: no sweep to resume here (no manifest.json)")
+            raise OutputError("{out}: {resume}: no sweep to resume here (no manifest.json)", out)
         if manifest.get("fingerprint") != sweep.fingerprint():
             raise SpecError(
                 f"{sweep.source}: --resume {out}: the spec or its base scenario changed since "
@@ -345,8 +346,9 @@ def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Pat
         resuming = True
     elif nonempty and not force:
         raise OutputError(
-            f"--out {out}: directory exists and is not empty; pass --resume to complete the "
-            "sweep in it or --force to replace it"
+            "{out}: directory exists and is not empty; pass {resume} to complete the sweep "
+            "in it or {force} to replace it",
+            out,
         )
     elif nonempty and force:
         old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
@@ -355,7 +357,7 @@ def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Pat
         for sub in (SUMMARY, TIMESERIES, JOURNAL):
             (out / sub).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"--out {out}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{{out}}: cannot write: {exc.strerror or exc}", out) from None
     return old, resuming
 
 

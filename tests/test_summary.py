@@ -1,0 +1,91 @@
+"""The printed run summary: the targeting rule by name, how far the budget reached, and
+the one cost-effectiveness figure."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import small
+
+from pushpull_sim.runner import run_experiment
+from pushpull_sim.strategies import push_budget
+from pushpull_sim.summary import build_summary, format_summary
+
+PROGRAMME = {
+    "end_month": 24,
+    "interventions": [
+        {"type": "asset_transfer", "value_usd_ppp": 800.0},
+        {"type": "consumption_support", "duration_months": 6},
+    ],
+}
+
+
+def summarise(**programme):
+    sc = small(programme={**PROGRAMME, **programme})
+    result = run_experiment(sc, replications=1, workers=1)
+    return result, build_summary(result)
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [("community", "community wealth ranking (community)"), ("pmt", "proxy means test (pmt)")],
+)
+def test_the_targeting_line_names_the_rule_it_reports_errors_for(rule, words):
+    _, s = summarise(targeting=rule)
+    assert s["targeting"]["rule"] == rule
+    (line,) = [x for x in format_summary(s).splitlines() if x.startswith("targeting")]
+    assert line.startswith(f"targeting by {words}: ")
+    assert "PMT" not in line and "inclusion error" in line
+
+
+def test_the_summary_says_how_far_the_budget_reached():
+    result, s = summarise(budget_usd_ppp=20_000.0)
+    (rep,) = result.replications
+    reach = s["cost"]["reach"]
+    affordable = int(push_budget(result.scenario) // rep.unit_cost_usd_ppp)
+    assert reach["affordable"] == affordable == rep.participants
+    assert reach["treatment_arm"] == rep.treatment_arm > rep.participants
+    assert reach["budget_limited"] is True
+    text = format_summary(s)
+    assert (
+        f"{rep.participants}   of {rep.treatment_arm} in the treatment arm "
+        f"({100 * rep.participants / rep.treatment_arm:.0f} %)" in text
+    )
+    assert "the budget limited reach" in text and f"covers {affordable} at the" in text
+    block = text[text.index("Programme cost") :].splitlines()
+    assert max(len(line) for line in block) <= 100  # the reach note is wrapped
+
+
+def test_without_a_budget_limit_the_reach_is_not_blamed_on_it():
+    _, s = summarise()
+    assert s["cost"]["reach"]["budget_limited"] is False
+    assert "the budget limited reach" not in format_summary(s)
+
+
+def test_the_cost_block_reports_the_one_cost_effectiveness_figure():
+    _, s = summarise()
+    text = format_summary(s)
+    assert "per additional sustained graduate" in text
+    assert "per additional graduate at month" not in text  # the unlike figure is gone
+    assert "cost_per_additional_graduate_usd_ppp" not in s["cost"]
+    # a 48-month horizon ends 2 years after the end (24): the figure is defined, or reads
+    # "not applicable" where no sustained graduate was added; never a stand-in number
+    value = s["cost"]["cost_per_additional_sustained_graduate_usd_ppp"]
+    (line,) = [x for x in text.splitlines() if "per additional sustained graduate" in x]
+    assert line.rstrip().endswith("not applicable" if value is None else f"{value:,.0f}")
+
+
+def test_cost_effectiveness_beyond_the_horizon_reads_not_applicable():
+    sc = small(programme=PROGRAMME, run={"months": 30})  # the end + 2 years lies beyond
+    s = build_summary(run_experiment(sc, replications=1, workers=1))
+    assert s["cost"]["cost_per_additional_sustained_graduate_usd_ppp"] is None
+    (line,) = [
+        x for x in format_summary(s).splitlines() if "per additional sustained graduate" in x
+    ]
+    assert line.rstrip().endswith("not applicable")
+
+
+def test_a_programme_that_serves_no_one_has_no_cost_per_participant():
+    _, s = summarise(interventions=[])  # nothing to deliver: no participant
+    assert s["cost"]["participants"] == 0
+    (line,) = [x for x in format_summary(s).splitlines() if x.startswith("  per participant")]
+    assert line.rstrip().endswith("not applicable")
