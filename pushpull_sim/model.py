@@ -457,7 +457,9 @@ class GraduationModel(mesa.Model):
         mortality = np.zeros(n)
         mortality[live] = hh.assets[live] * died / units[live]
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
-        loss = mortality + depreciation
+        # a herd that dies whole loses exactly its value: the sum above may exceed it in
+        # the last bit, which would leave assets at -1e-13
+        loss = np.minimum(mortality + depreciation, hh.assets)
         hh.assets -= loss
         hh.asset_losses += loss
         return health_demand
