@@ -26,6 +26,8 @@ from pathlib import Path
 from pushpull_sim.scenario import ScenarioError, load_scenario
 
 EXIT_USAGE = 2
+#: Exit status of a run whose arithmetic failed (a NaN or an infinity in the model).
+EXIT_FAILED = 1
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
 
@@ -353,8 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pushpull`` console script.
 
     Returns:
-        int: Exit status (0 success, 2 bad input).
+        int: Exit status (0 success, 1 a numerical failure in the model, 2 bad input,
+        130 interrupted).
     """
+    from pushpull_sim.households import NumericalError
     from pushpull_sim.output import OutputError
 
     args = build_parser().parse_args(argv)
@@ -385,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, OutputError) as exc:
         print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except NumericalError as exc:  # never a result: one line, and nothing is written
+        print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:  # Ctrl-C: the commands have removed their unfinished output
         print(f"pushpull {args.command}: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED

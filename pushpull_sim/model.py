@@ -96,7 +96,9 @@ class GraduationModel(mesa.Model):
        the pull actors (:meth:`components`).
     8. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria), confidence drifting
-       toward its peers' (network peer effects) and pathway stage.
+       toward its peers' (network peer effects) and pathway stage; then every float
+       household array is checked to be finite
+       (:class:`~pushpull_sim.households.NumericalError` otherwise).
     9. **record**: monthly aggregates by arm; the household panel at chosen months.
 
     The scenario's strategy (:attr:`levers`) acts only through lever values: which streams
@@ -801,6 +803,7 @@ class GraduationModel(mesa.Model):
         stage[hh.assets < self.tech.asset_threshold_usd_ppp] = 2
         stage[savings < self._buffer] = 1
         stage[(hh.consumption < self._need_floor) | acute] = 0
+        hh.check_finite(month)  # a NaN is an error here, never a status counted as a result
 
 
 __all__ = ["GraduationModel", "ARM_NAMES"]
