@@ -27,6 +27,7 @@ from pushpull_sim.livelihood import (
     own_time_share,
     technology,
 )
+from pushpull_sim.memory import check_memory
 from pushpull_sim.network import build_network
 from pushpull_sim.pull import PullActor
 from pushpull_sim.rct import assign
@@ -112,6 +113,10 @@ class GraduationModel(mesa.Model):
         replication: Replication index (selects independent random streams).
         record: Whether to record outputs (turn off for pure speed measurements).
 
+    Raises:
+        MemoryLimitError: The run would need more memory than the limit
+            (:mod:`pushpull_sim.memory`); nothing is built.
+
     Attributes:
         params: The scenario (named ``params`` because ``mesa.Model.scenario`` is Mesa's own).
         month: Current month (0 = baseline survey; negative during burn-in).
@@ -138,6 +143,7 @@ class GraduationModel(mesa.Model):
         replication: int = 0,
         record: bool = True,
     ) -> None:
+        check_memory(scenario)  # before anything is built: a run that cannot fit is refused
         seed = scenario.run.seed if seed is None else int(seed)
         self.streams = RandomStreams(seed, replication)
         super().__init__(rng=self.streams.integer_seed("mesa"))
