@@ -72,12 +72,22 @@ def analyze(
 
     Raises:
         AnalysisError: Not a sweep directory, no finished run, an unknown outcome or
-            parameter.
+            parameter, ``pair`` for a design that is not a grid.
     """
     out = Path(out)
     manifest = store.read_manifest(out)
     if manifest is None:
         raise AnalysisError(f"{out}: not a sweep directory (no manifest.json)")
+    if pair is not None and manifest["design"] != "grid":
+        raise AnalysisError(
+            f"--pair: only grid sweeps draw heatmaps; this sweep's design is "
+            f"{manifest['design']} (its indices cover every parameter)"
+        )
+    if not (out / "design.parquet").is_file():  # written before the manifest since
+        raise AnalysisError(
+            f"{out}: no design.parquet (a sweep interrupted while it started); complete it "
+            "with pushpull sweep SPEC --out DIR --resume"
+        )
     summary = store.load_summary(out)
     if summary.empty:
         raise AnalysisError(f"{out}: no finished run yet")

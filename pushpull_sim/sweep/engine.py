@@ -22,13 +22,14 @@ from typing import Any
 
 import pandas as pd
 
-from pushpull_sim.executors import Executor, ExecutorError, executor
+from pushpull_sim.executors import DaskExecutor, Executor, ExecutorError, executor
+from pushpull_sim.memory import gb, memory_limit
 from pushpull_sim.output import OutputError
 from pushpull_sim.scenario import scenario_from_dict
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep import store
 from pushpull_sim.sweep.outcomes import ALLOWED_OUTCOMES, run_outcomes
-from pushpull_sim.sweep.spec import Sweep
+from pushpull_sim.sweep.spec import SpecError, Sweep
 
 #: Longest error message kept for a failed run, characters. Assumption.
 MAX_ERROR = 500
@@ -229,7 +230,8 @@ def run_sweep(
 
     Raises:
         OutputError: As :func:`prepare_dir`.
-        SpecError: ``resume`` with a changed spec.
+        SpecError: ``resume`` with a changed spec; local workers whose runs at once would
+            need more memory than the limit (:mod:`pushpull_sim.memory`).
     """
     t0 = time.perf_counter()
     out = Path(out)
@@ -238,7 +240,20 @@ def run_sweep(
     except ExecutorError as exc:
         raise OutputError(str(exc)) from None
     with runs:
+        if not isinstance(runs, DaskExecutor):  # local runs share this machine's memory
+            _check_memory(sweep, runs.workers)
         return _run_sweep(sweep, out, t0, runs, resume, force, run_fn, progress, max_runs)
+
+
+def _check_memory(sweep: Sweep, workers: int) -> None:
+    """Refuse local workers whose runs at once would not fit in memory."""
+    need = sweep.peak_bytes * workers
+    limit, why = memory_limit()
+    if workers > 1 and need > limit:
+        raise SpecError(
+            f"--workers {workers}: {workers} runs at once need about {gb(need)} of memory, "
+            f"more than the limit of {gb(limit)} ({why}); use fewer workers"
+        )
 
 
 def _run_sweep(
