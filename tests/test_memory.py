@@ -114,37 +114,40 @@ def test_an_address_space_limit_lowers_the_limit():
     assert limit < 0.8 * 3 * 2**30 and "address space left under ulimit -v" in why
 
 
-MEASURE = """
-import gc, json, resource, sys
-from pushpull_sim.memory import model_bytes
-from pushpull_sim.results import simulate
-from pushpull_sim.scenario import load_scenario
-name, n, villages, months, panel = sys.argv[1:]
-sc = load_scenario(f"scenarios/{name}.toml").with_overrides(
-    population={"households": int(n), "villages": int(villages)}, run={"months": int(months)}
-)
-gc.collect()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-simulate(sc, seed=1, panel=panel == "panel")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
-print(json.dumps([peak, model_bytes(sc, panel=panel == "panel")]))
-"""
+def _measure(case: tuple, conn) -> None:
+    """In a fork-server child: run ``case`` and send ``[peak bytes, estimate bytes]``."""
+    import gc
+
+    from pushpull_sim.memory import model_bytes
+    from pushpull_sim.results import simulate
+    from pushpull_sim.scenario import load_scenario
+
+    name, n, villages, months, panel = case
+    sc = load_scenario(ROOT / "scenarios" / f"{name}.toml").with_overrides(
+        population={"households": n, "villages": villages}, run={"months": months}
+    )
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    simulate(sc, seed=1, panel=panel)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+    conn.send([peak, model_bytes(sc, panel=panel)])
 
 
 @pytest.mark.parametrize(
     "case",
     [
-        ("graduation_package", 50_000, 500, 12, "panel"),  # the panel turned into a table
-        ("pull_only", 50_000, 50, 12, "none"),  # 17 pull actors, villages of 1,000
+        ("graduation_package", 50_000, 500, 12, True),  # the panel turned into a table
+        ("pull_only", 50_000, 50, 12, False),  # 17 pull actors, villages of 1,000
     ],
 )
 def test_the_estimate_covers_the_measured_peak_and_is_not_far_above_it(case):
-    out = subprocess.run(
-        [sys.executable, "-c", MEASURE, *map(str, case)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
-    peak, estimate = json.loads(out.stdout)
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")  # a fresh process, the model imported
+    ctx.set_forkserver_preload(["pushpull_sim.cli", "pushpull_sim.results"])
+    ours, theirs = ctx.Pipe()
+    child = ctx.Process(target=_measure, args=(case, theirs))
+    child.start()
+    peak, estimate = ours.recv()
+    child.join(60)
     assert peak <= estimate <= 2 * peak, (peak / 2**20, estimate / 2**20)
