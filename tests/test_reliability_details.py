@@ -96,3 +96,30 @@ def test_a_month_beyond_the_horizon_and_an_intervention_that_never_delivers_are_
         "is after the programme's last month in the run (12)",
     ]
     assert "programme.interventions[1] (coaching) never delivers" in format_summary(summary)
+
+
+def test_a_closed_scheduler_port_fails_at_once_in_one_line(tmp_path, capsys):
+    import socket
+    import time
+
+    from pushpull_sim.cli import main
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "base.toml").write_text('name = "b"\n[population]\nhouseholds = 60\nvillages = 2\n')
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        '[sweep]\nbase = "base.toml"\ndesign = "lhs"\nsamples = 2\nseed = 1\n'
+        '[parameters]\n"livelihood.depreciation_monthly" = { range = [0.0, 0.01] }\n'
+    )
+    address = f"tcp://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    code = main(["sweep", str(spec), "--scheduler", address, "--out", str(tmp_path / "out")])
+    assert time.perf_counter() - t0 < 5
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert code == 2 and err == (
+        f"pushpull sweep: error: --scheduler {address}: cannot connect: connection refused "
+        "(no Dask scheduler listens there)"
+    )
+    assert not (tmp_path / "out").exists()
