@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.sweep import store
+from pushpull_sim.validation import OneLineError
 
 #: Bootstrap resamples for confidence intervals. Assumption (SALib's default is 100).
 RESAMPLES = 200
@@ -36,7 +37,7 @@ RESAMPLES = 200
 CONF_LEVEL = 0.95
 
 
-class AnalysisError(ValueError):
+class AnalysisError(OneLineError):
     """A sweep directory cannot be analysed as asked. The message is one line."""
 
 

@@ -32,6 +32,7 @@ from pushpull_sim.scenario import (
 )
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep.outcomes import ALLOWED_OUTCOMES, ARMS, OUTCOMES, TIMESERIES_COLUMNS
+from pushpull_sim.validation import OneLineError
 
 #: Largest number of model runs a spec may ask for (points x replications x strategies).
 MAX_RUNS = 10_000_000
@@ -51,7 +52,7 @@ DESIGN_PARAMETER_BYTES = 64
 SUMMARY_VALUE_BYTES = 16
 
 
-class SpecError(ValueError):
+class SpecError(OneLineError):
     """A sweep spec could not be loaded. The message is one line naming the file, the key,
     the value and what is allowed."""
 
