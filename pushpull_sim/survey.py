@@ -206,8 +206,7 @@ _MEASURES: tuple[Measure, ...] = (
         "savings",
         "savings",
         "USD PPP",
-        "cash savings (at home or in mobile money) plus savings-group shares, at the "
-        "survey date",
+        "cash savings (at home or in mobile money) plus savings-group shares, at the survey date",
         "stock",
         None,
         True,

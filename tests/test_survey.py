@@ -61,9 +61,7 @@ def test_food_security_is_a_share_of_the_recall_months():
 
 def test_measurement_error_is_mean_one_and_leaves_shares_exact():
     exact = surveyed().run()
-    noisy = GraduationModel(
-        exact.params.with_overrides(survey={"measurement_error_sd": 0.5})
-    ).run()
+    noisy = GraduationModel(exact.params.with_overrides(survey={"measurement_error_sd": 0.5})).run()
     a = exact.survey.table().query("month == 24").set_index("household_id")
     b = noisy.survey.table().query("month == 24").set_index("household_id")
     ratio = b["productive_assets"] / a["productive_assets"]

@@ -523,8 +523,7 @@ class Behaviour(_Group):
         0.015,
         ge=0,
         le=1,
-        description="Monthly depreciation of household durables (about 17 % a year). "
-        "Assumption.",
+        description="Monthly depreciation of household durables (about 17 % a year). Assumption.",
     )
     distress_sale_discount: float = Field(
         0.3,
