@@ -243,6 +243,17 @@ _MEASURES: tuple[Measure, ...] = (
         lambda m: m.hh.vsla_share,
     ),
     Measure(
+        "savings_deposits",
+        "savings deposits",
+        "USD PPP per month",
+        "money put into savings in a month (savings-group shares bought plus any rise in "
+        "cash savings), monthly mean over the income recall period",
+        "mean",
+        "income",
+        "income",
+        lambda m: m.hh.savings_deposits + np.maximum(m.hh.savings - m.hh.savings_start, 0.0),
+    ),
+    Measure(
         "borrowing",
         "borrowing",
         "USD PPP",
@@ -350,9 +361,10 @@ _INDICES: tuple[Index, ...] = (
     Index(
         "financial_inclusion_index",
         "financial inclusion index",
-        ("savings", "savings_group_share", "borrowing", "financial_link"),
-        "Paper: total loans, total savings, deposits. Ours: savings, savings-group "
-        "shares, outstanding loans, a lender or agent link.",
+        ("savings", "borrowing", "savings_deposits"),
+        "Paper: total loans, total savings, savings deposits (loan_totalamt, "
+        "sav_totalamt, sav_depositamt). Ours: outstanding loans, savings (cash and "
+        "savings-group shares), money put into savings over the income recall.",
         {24: (0.378, 0.030), 36: (0.213, 0.031)},
     ),
     Index(
