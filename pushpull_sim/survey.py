@@ -144,6 +144,16 @@ def _business(model: GraduationModel) -> np.ndarray:
     return np.where(hh.asset_kind == ENTERPRISE, hh.income_own + hh.income_sales, 0.0)
 
 
+def _deposits(model: GraduationModel) -> np.ndarray:
+    hh = model.hh
+    net = (
+        (hh.savings - hh.savings_start)
+        + (hh.vsla_share - hh.vsla_share_start)
+        - (hh.debt - hh.debt_start)
+    )
+    return hh.savings_deposits + np.maximum(net, 0.0)
+
+
 _MEASURES: tuple[Measure, ...] = (
     Measure(
         "consumption_nondurable",
@@ -246,12 +256,13 @@ _MEASURES: tuple[Measure, ...] = (
         "savings_deposits",
         "savings deposits",
         "USD PPP per month",
-        "money put into savings in a month (savings-group shares bought plus any rise in "
-        "cash savings), monthly mean over the income recall period",
+        "money put into savings in a month: savings-group shares bought plus the month's "
+        "net saving (the rise in cash savings and shares net of the rise in debt, so a "
+        "share-out or a loan is not a deposit), monthly mean over the income recall period",
         "mean",
         "income",
         "income",
-        lambda m: m.hh.savings_deposits + np.maximum(m.hh.savings - m.hh.savings_start, 0.0),
+        _deposits,
     ),
     Measure(
         "borrowing",
