@@ -821,13 +821,17 @@ class GraduationModel(mesa.Model):
         ratio = np.clip(ratio, liv.wage_supply_ratio_min, liv.wage_supply_ratio_max)
         self.wage[:] = liv.wage_usd_ppp_per_day * ratio ** (-liv.wage_flexibility)
 
-    def _consume_save_invest(self, health_demand: np.ndarray, due: np.ndarray) -> np.ndarray:
+    def _consume_save_invest(
+        self, health_demand: np.ndarray, due: np.ndarray | None = None
+    ) -> np.ndarray:
         """Consume, save and invest, setting aside ``due`` (USD PPP per household, the
         month's debt service: :meth:`Component.payments_due`) after subsistence and before
         any spending above it or investment.
 
         Returns the mask of households that sold assets in distress this month."""
         sc, hh = self.params, self.hh
+        if due is None:
+            due = np.zeros(hh.n)
         bh = sc.behaviour
         need = self.need
         # vouchers save cash; remittances arrive net of fees
