@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.components import Component, household_states, registry
+from pushpull_sim.events import EventLog
 from pushpull_sim.households import (
     ARM_NAMES,
     CONTROL,
@@ -111,7 +112,9 @@ class GraduationModel(mesa.Model):
     9. **record**: the virtual trial's survey follows the eligible households through its
        rounds' recall windows (:class:`~pushpull_sim.survey.Survey`; it runs in step 8's
        place in burn-in months too, so the baseline round's recall reaches back before
-       month 0); monthly aggregates by arm; the household panel at chosen months.
+       month 0); monthly aggregates by arm; the household panel at chosen months; the
+       household event log (:class:`~pushpull_sim.events.EventLog`), which compares
+       this month's state and flows with last month's and never changes either.
 
     The scenario's strategy (:attr:`levers`) acts only through lever values: which streams
     run, the budget split, the very-poor list the pull side uses (:attr:`pull_list`), the
@@ -141,6 +144,12 @@ class GraduationModel(mesa.Model):
             that arrive at a fixed switch.
         handover_month: Month each participant was handed over to pull, int32, shape
             ``(n,)`` (``NEVER`` if not).
+        asset_deaths: Productive assets lost to deaths this month (ordinary mortality,
+            outbreaks, scheduled outbreaks), USD PPP, shape ``(n,)``.
+        took_up: Whether each household would take the programme up if offered, bool,
+            shape ``(n,)`` (drawn at targeting).
+        event_log: The household event log (:mod:`pushpull_sim.events`), or None when
+            ``output.events`` is off or nothing is recorded.
     """
 
     def __init__(
@@ -234,6 +243,10 @@ class GraduationModel(mesa.Model):
         self.recorder = Recorder(self) if record else None
         if self.recorder is not None:
             self.recorder.record(self)
+        #: The household event log (:mod:`pushpull_sim.events`; None when off).
+        self.event_log = EventLog(self) if record and sc.output.events else None
+        if self.event_log is not None:
+            self.event_log.start(self)
 
     # ------------------------------------------------------------------ construction
     def _init_households(self) -> Households:
@@ -329,6 +342,7 @@ class GraduationModel(mesa.Model):
         elif self.unit_cost_usd_ppp > 0 and budget is not None:
             affordable = int(budget // self.unit_cost_usd_ppp)
             offered = offered[: max(affordable, 0)]
+        self.took_up = takes_up  # the event log says why a household was not served
         self.participant_ids = np.sort(offered)
         hh.participant[self.participant_ids] = True
 
@@ -374,6 +388,8 @@ class GraduationModel(mesa.Model):
         self._simulate_month()
         if self.recorder is not None:
             self.recorder.record(self)
+        if self.event_log is not None:
+            self.event_log.record(self)
         if self.month >= self.horizon:
             self.running = False
 
@@ -494,6 +510,7 @@ class GraduationModel(mesa.Model):
         mortality[live] = hh.assets[live] * died / units[live]
         if sc.scheduled:
             mortality += self._scheduled_shocks(units, mortality)
+        self.asset_deaths = mortality  # this month's deaths, for the event log
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
         loss = mortality + depreciation
         hh.assets -= loss

@@ -960,6 +960,13 @@ class Output(_Group):
         "the horizon (1 = every month). Assumption.",
     )
 
+    events: bool = Field(
+        True,
+        description="Keep the household event log (life stories: events.parquet, "
+        "`pushpull story`); it never changes the model's numbers. Assumption: on (it costs "
+        "about 1 % of a month, docs/performance.md).",
+    )
+
     @field_validator("household_months")
     @classmethod
     def _nonneg(cls, v: list[int]) -> list[int]:
