@@ -34,6 +34,8 @@ from pathlib import Path
 from pushpull_sim.scenario import ScenarioError, load_scenario
 
 EXIT_USAGE = 2
+#: Exit status of a run whose arithmetic failed (a NaN or an infinity in the model).
+EXIT_FAILED = 1
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
 #: Exit status when standard output's reader closed the pipe (128 + SIGPIPE).
@@ -499,9 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pushpull`` console script.
 
     Returns:
-        int: Exit status (0 success, 2 bad input, 130 interrupted, 141 standard output's
-        reader closed the pipe).
+        int: Exit status (0 success, 1 a numerical failure in the model, 2 bad input,
+        130 interrupted, 141 standard output's reader closed the pipe).
     """
+    from pushpull_sim.households import NumericalError
     from pushpull_sim.output import OutputError
 
     global _stdout_closed
@@ -519,6 +522,9 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.for_cli() if isinstance(exc, OutputError) else str(exc)
         print(f"pushpull {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except NumericalError as exc:  # never a result: one line, and nothing is written
+        print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:  # Ctrl-C: the commands have removed their unfinished output
         print(f"pushpull {args.command}: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -42,6 +42,11 @@ from typing import Any
 #: the same network, short enough that a wrong address fails visibly.
 CONNECT_TIMEOUT_S = 30.0
 
+#: Seconds to wait for a scheduler's TCP port to accept a connection before Dask is
+#: asked (a refused connection fails at once). Assumption: a cluster on the same
+#: network answers well within this.
+PROBE_TIMEOUT_S = 10.0
+
 #: Tasks in flight per worker when streaming (bounds the memory of results not yet
 #: written). Assumption: two keep every worker busy.
 IN_FLIGHT_PER_WORKER = 2
@@ -298,6 +303,7 @@ def connect(address: str, timeout_s: float | None = None) -> Any:
     if not str(address).strip():
         raise ExecutorError("--scheduler '': give a Dask scheduler address, e.g. tcp://host:8786")
     timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
+    _probe(str(address), min(timeout_s, PROBE_TIMEOUT_S))
     box: dict[str, Any] = {}
 
     def attempt() -> None:
@@ -318,6 +324,37 @@ def connect(address: str, timeout_s: float | None = None) -> Any:
         text = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise ExecutorError(f"--scheduler {address}: cannot connect: {text}")
     return box["client"]
+
+
+def _probe(address: str, timeout_s: float) -> None:
+    """Fail at once where nothing listens: Dask retries a refused TCP connection until its
+    timeout (33 s for a closed port), so a plain TCP connection is tried first. Only
+    ``tcp://`` addresses (or ``host:port``) are probed; others are left to Dask."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(address if "://" in address else f"tcp://{address}")
+    if url.scheme != "tcp":
+        return
+    try:
+        host, port = url.hostname, url.port
+    except ValueError:  # a port that is not a number: Dask's own message
+        return
+    if not host or port is None:
+        return
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            pass
+    except ConnectionRefusedError:
+        raise ExecutorError(
+            f"--scheduler {address}: cannot connect: connection refused (no Dask scheduler "
+            "listens there)"
+        ) from None
+    except OSError as exc:  # unknown host, unreachable network, no answer in time
+        text = exc.strerror or type(exc).__name__
+        if isinstance(exc, TimeoutError | socket.timeout):
+            text = f"no answer in {timeout_s:.0f} s"
+        raise ExecutorError(f"--scheduler {address}: cannot connect: {text}") from None
 
 
 @contextmanager

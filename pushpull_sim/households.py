@@ -77,6 +77,32 @@ FLOWS = (
 )
 
 
+class NumericalError(ArithmeticError):
+    """A household value is not a finite number (NaN or infinite): the model's arithmetic
+    failed, and no result may be computed from it. The message is one line naming the
+    month, the variable and the first household affected.
+
+    Attributes:
+        month: The month the value was found in (the month it arose: every month is
+            checked).
+        variable: The household array holding it.
+        household: The first household id (array index) holding it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        month: int | None = None,
+        variable: str | None = None,
+        household: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.month, self.variable, self.household = month, variable, household
+
+    def __reduce__(self):  # keep the attributes across processes (pool workers, Dask)
+        return (type(self), (str(self), self.month, self.variable, self.household))
+
+
 class Households:
     """The household population.
 
@@ -179,6 +205,7 @@ class Households:
         self.savings_start = z(n)
         self.vsla_share_start = z(n)
         self.debt_start = z(n)
+        self._checked: list[str] | None = None  # arrays check_finite sums, after the flows
 
     def attach(self, states: Mapping[str, State]) -> None:
         """Add the household arrays components declare, each of shape ``(n,)``.
@@ -215,6 +242,70 @@ class Households:
         np.copyto(self.savings_start, self.savings)
         np.copyto(self.vsla_share_start, self.vsla_share)
         np.copyto(self.debt_start, self.debt)
+
+    def check_finite(self, month: int) -> None:
+        """Check that every float household array holds finite numbers only.
+
+        Cheap enough to run every month: the sum of every array's sum, one number (a
+        NaN or an infinity anywhere makes it non-finite; only then are the values
+        themselves examined, so finite values whose sum overflows raise nothing). Plain
+        sums rather than BLAS dot products, whose threads keep spinning after the call
+        and slow the step on a busy machine. The flows are examined first, in
+        :data:`FLOWS` order, then the stocks, then the rest, so the variable named is
+        where the failure shows first.
+
+        Args:
+            month: The current month (for the message).
+
+        Raises:
+            NumericalError: Naming the month, the variable, the first household holding
+                a NaN or infinite value and how many households are affected.
+        """
+        if self._checked is None:  # the names, once: every state is attached by now
+            self._checked = [name for name, _ in self._checked_arrays()][1:]
+        add = np.add.reduce
+        with np.errstate(over="ignore"):  # an overflow is examined below, not warned
+            total = add(self._flows, axis=None)
+            for name in self._checked:
+                total += add(getattr(self, name))
+        if np.isfinite(total):
+            return
+        for name, values in self._checked_arrays():
+            bad = ~np.isfinite(values)
+            if not bad.any():
+                continue
+            if values.ndim == 2:  # the flows block: name the first flow holding one
+                row = int(np.flatnonzero(bad.any(axis=1))[0])
+                name, bad, values = FLOWS[row], bad[row], values[row]
+            first = int(np.flatnonzero(bad)[0])
+            affected = np.zeros(self.n, bool)
+            for _, other in self._checked_arrays():
+                other_bad = ~np.isfinite(other)
+                affected |= other_bad.any(axis=0) if other.ndim == 2 else other_bad
+            raise NumericalError(
+                f"month {month}: {name} of household {first} is {values[first]} (not a "
+                f"finite number; {int(affected.sum())} of {self.n} households affected): "
+                "the model's arithmetic failed there, so no result is reported",
+                month=month,
+                variable=name,
+                household=first,
+            )
+
+    def _checked_arrays(self):
+        """``(name, array)`` of every float household array: the flows block, the
+        stocks, then the others (component states included)."""
+        yield "flows", self._flows
+        for name in STOCKS:
+            yield name, getattr(self, name)
+        skip = {*FLOWS, *STOCKS, "_flows", "_checked"}
+        for name, values in vars(self).items():
+            if (
+                name not in skip
+                and not name.endswith("_start")
+                and isinstance(values, np.ndarray)
+                and values.dtype.kind == "f"
+            ):
+                yield name, values
 
     @property
     def income(self) -> np.ndarray:

@@ -133,7 +133,8 @@ def own_production(assets: np.ndarray, p: Livelihood | Technology) -> np.ndarray
     """
     if p.production == "concave":
         a = p.concave_alpha
-        return p.return_high_monthly * p.asset_threshold_usd_ppp ** (1.0 - a) * assets**a
+        held = np.maximum(assets, 0.0)  # a power of -1e-13 is NaN
+        return p.return_high_monthly * p.asset_threshold_usd_ppp ** (1.0 - a) * held**a
     rho = p.return_low_monthly + (p.return_high_monthly - p.return_low_monthly) * _sigmoid(
         (assets - p.asset_threshold_usd_ppp) / p.threshold_width_usd_ppp
     )

@@ -32,6 +32,7 @@ from pushpull_sim.livelihood import (
     technology,
     time_allocation,
 )
+from pushpull_sim.memory import check_memory
 from pushpull_sim.network import build_network
 from pushpull_sim.pull import PullActor
 from pushpull_sim.rct import assign
@@ -108,7 +109,9 @@ class GraduationModel(mesa.Model):
        the pull actors (:meth:`components`).
     8. **status**: consumption per adult equivalent per day, poverty status, income and
        food-security averages, graduation (BRAC-style criteria), confidence drifting
-       toward its peers' (network peer effects) and pathway stage.
+       toward its peers' (network peer effects) and pathway stage; then every float
+       household array is checked to be finite
+       (:class:`~pushpull_sim.households.NumericalError` otherwise).
     9. **record**: the virtual trial's survey follows the eligible households through its
        rounds' recall windows (:class:`~pushpull_sim.survey.Survey`; it runs in step 8's
        place in burn-in months too, so the baseline round's recall reaches back before
@@ -126,6 +129,10 @@ class GraduationModel(mesa.Model):
         seed: Base seed; defaults to ``scenario.run.seed``.
         replication: Replication index (selects independent random streams).
         record: Whether to record outputs (turn off for pure speed measurements).
+
+    Raises:
+        MemoryLimitError: The run would need more memory than the limit
+            (:mod:`pushpull_sim.memory`); nothing is built.
 
     Attributes:
         params: The scenario (named ``params`` because ``mesa.Model.scenario`` is Mesa's own).
@@ -159,6 +166,7 @@ class GraduationModel(mesa.Model):
         replication: int = 0,
         record: bool = True,
     ) -> None:
+        check_memory(scenario)  # before anything is built: a run that cannot fit is refused
         seed = scenario.run.seed if seed is None else int(seed)
         self.streams = RandomStreams(seed, replication)
         super().__init__(rng=self.streams.integer_seed("mesa"))
@@ -512,7 +520,9 @@ class GraduationModel(mesa.Model):
             mortality += self._scheduled_shocks(units, mortality)
         self.asset_deaths = mortality  # this month's deaths, for the event log
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
-        loss = mortality + depreciation
+        # a herd that dies whole loses exactly its value: the sum above may exceed it in
+        # the last bit, which would leave assets at -1e-13
+        loss = np.minimum(mortality + depreciation, hh.assets)
         hh.assets -= loss
         hh.asset_losses += loss
         worn = hh.durables * self.params.behaviour.durables_depreciation_monthly
@@ -976,6 +986,7 @@ class GraduationModel(mesa.Model):
         stage[hh.assets < self.tech.asset_threshold_usd_ppp] = 2
         stage[savings < self._buffer] = 1
         stage[(hh.consumption < self._need_floor) | acute] = 0
+        hh.check_finite(month)  # a NaN is an error here, never a status counted as a result
 
 
 __all__ = ["GraduationModel", "ARM_NAMES"]

@@ -37,6 +37,7 @@ from pushpull_sim.households import ARM_NAMES, ASSET_KINDS, STAGES, TREATMENT
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
+    from pushpull_sim.scenario import Scenario
 
 ARMS = ("all", "ineligible", "control", "treatment")
 
@@ -329,6 +330,22 @@ def _sequential_sums(values: np.ndarray) -> np.ndarray:
     return np.add.reduce(values, axis=0, initial=0.0)
 
 
+def panel_months(scenario: Scenario) -> list[int]:
+    """Months at which the household panel is recorded, sorted: the baseline survey
+    (month 0), ``output.household_months`` and the ITT months (which the ITT estimates
+    read from the panel), within the horizon (``run.months``).
+
+    Args:
+        scenario: The scenario.
+
+    Returns:
+        list: Months, ascending.
+    """
+    itt = [scenario.programme.start_month + m for m in scenario.rct.itt_months]
+    months = {0, *scenario.output.household_months, *itt}
+    return sorted(m for m in months if 0 <= m <= scenario.run.months)
+
+
 class Recorder:
     """Collects the declared outputs of one model run.
 
@@ -340,9 +357,10 @@ class Recorder:
     ``model.costs``.
 
     Args:
-        model: The model to record. The household panel is taken at baseline (month 0),
-            at ``output.household_months``, at the ITT months, and at the end of the
-            programme and 2 and 5 years after it (within the horizon).
+        model: The model to record. The household panel is taken at
+            :func:`panel_months`: the baseline survey (month 0), ``output.household_months``
+            and the ITT months, within the horizon; nothing else (the outcomes take
+            their own snapshots, :mod:`pushpull_sim.results`).
 
     Attributes:
         panel_months: Months at which the household panel is recorded, sorted.
@@ -360,12 +378,13 @@ class Recorder:
 
     def __init__(self, model: GraduationModel) -> None:
         sc = model.params
-        itt = [sc.programme.start_month + m for m in sc.rct.itt_months]
-        end = sc.programme.end_month
-        months = set(sc.output.household_months) | set(itt) | {0, end, end + 24, end + 60}
-        self.panel_months = sorted(m for m in months if 0 <= m <= model.horizon)
+        self.panel_months = panel_months(sc)
         self.every = sc.output.record_every_months
-        self.always_months = sorted(set(self.panel_months) | {0, model.horizon})
+        end = sc.programme.end_month  # the months the summary reads: always recorded
+        summary = {0, end, end + 24, end + 60, model.horizon}
+        self.always_months = sorted(
+            m for m in set(self.panel_months) | summary if 0 <= m <= model.horizon
+        )
         self._always = frozenset(self.always_months)
         self._rows: list[np.ndarray] = []
         self._months: list[int] = []

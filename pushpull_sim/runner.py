@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.executors import LocalExecutor, executor
+from pushpull_sim.memory import check_memory
 from pushpull_sim.results import RunResult, simulate
 from pushpull_sim.scenario import Scenario
 
@@ -103,6 +104,8 @@ def run_experiment(
 
     Raises:
         ScenarioError: If the overrides make the scenario invalid.
+        MemoryLimitError: If the runs at once, and the results kept, would need more
+            memory than the limit (:mod:`pushpull_sim.memory`); nothing is run.
     """
     overrides: dict[str, Any] = {}
     if months is not None:
@@ -117,6 +120,7 @@ def run_experiment(
     reps = scenario.run.replications
     if workers is None:
         workers = min(reps, os.cpu_count() or 1)
+    check_memory(scenario, copies=min(workers, reps), panel=True, results=reps)
     data = scenario.to_dict()
     with executor(workers) as runs:
         results = runs.map(run_replication, [data] * reps, [seed] * reps, range(reps))

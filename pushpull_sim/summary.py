@@ -305,6 +305,14 @@ def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
                 f"{sc.population.villages} village(s), treatment share "
                 f"{sc.rct.treatment_share}): no ITT"
             )
+    last = min(end, months)  # an intervention first delivers in programme month start_month
+    for i, iv in enumerate(sc.programme.interventions):
+        if start + iv.start_month > last:
+            notes.append(
+                f"programme.interventions[{i}] ({iv.type}) never delivers: its first delivery, "
+                f"month {start + iv.start_month}, is after the programme's last month in the "
+                f"run ({last})"
+            )
     return notes
 
 

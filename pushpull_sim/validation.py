@@ -20,6 +20,22 @@ _BOUNDS = {
 }
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped (``\\n``), so an
+    error message stays on one line whatever the input it quotes (a key may hold a
+    newline)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+class OneLineError(ValueError):
+    """A ValueError whose message is always one line (see :func:`one_line`)."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(one_line(str(message)))
+
+
 def show(value: Any) -> str:
     """A value as an error message shows it: tables as ``{...}``, long text cut at 60."""
     if isinstance(value, dict):

@@ -19,6 +19,7 @@ MODEL_LAYER = (
     "interventions",
     "levers",
     "livelihood",
+    "memory",
     "model",
     "network",
     "pull",

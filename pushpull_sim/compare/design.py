@@ -7,6 +7,7 @@ attribution). The reports (text tables, Markdown, figures) are in
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from scipy import stats
 
 from pushpull_sim.components import registry
 from pushpull_sim.executors import executor
+from pushpull_sim.memory import check_memory
 from pushpull_sim.outcomes import OUTCOMES as DECLARED
 from pushpull_sim.outcomes import PER_USD, cost_effectiveness, evaluate
 from pushpull_sim.results import simulate
@@ -385,6 +387,9 @@ def compare(
             raise ScenarioError(f"variant {label}: {exc}") from None
     labels = [label for label in variants for _ in range(reps)]
     data = [scenarios[label].to_dict() for label in labels]
+    at_once = min(workers or os.cpu_count() or 1, len(labels))
+    for variant in scenarios.values():  # before any run: a comparison that cannot fit
+        check_memory(variant, copies=at_once)
     with executor(workers) as runs:
         results = runs.map(
             run_strategy,

@@ -625,7 +625,7 @@ class SavingsGroups(Intervention):
         repaid = bal - new_bal
         hh.savings[ids] = cash - pay
         hh.interest_paid[ids] += int_paid
-        hh.debt[ids] -= repaid
+        hh.debt[ids] = np.maximum(hh.debt[ids] - repaid, 0.0)  # debt sums lenders' too
         self.fund += per_group(pay)
         self.interest_total += per_group(int_paid)
         self.loans_out -= per_group(repaid)
@@ -637,7 +637,7 @@ class SavingsGroups(Intervention):
         default = (new_bal > 0) & (arrears >= p.default_after_months)
         written = np.where(default, new_bal, 0.0)
         new_bal -= written
-        hh.debt[ids] -= written
+        hh.debt[ids] = np.maximum(hh.debt[ids] - written, 0.0)  # debt sums lenders' too
         hh.debt_written_off[ids] += written
         self.loans_out -= per_group(written)
         self.defaults_total += per_group(written)
@@ -1093,7 +1093,7 @@ class SavingsGroups(Intervention):
         written = loan - offset
         payout = np.where(deficient, 0.0, np.maximum(part - loan, 0.0))
         hh.savings[ids] += payout
-        hh.debt[ids] -= loan
+        hh.debt[ids] = np.maximum(hh.debt[ids] - loan, 0.0)  # debt sums lenders' too
         hh.debt_written_off[ids] += written
         profit = payout + offset - s
         self.shareout_shares[ids] = s

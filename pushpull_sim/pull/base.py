@@ -206,6 +206,9 @@ class PullActor(Component, mesa.Agent):
     ) -> None:
         """Close the month's books and leave the market after sustained losses.
 
+        The month's record has ``active`` False in the month the actor leaves (it paid
+        that month's running cost, and is out of the market from its end).
+
         Args:
             model: The model.
             revenue: This month's revenue, USD PPP.
@@ -218,6 +221,15 @@ class PullActor(Component, mesa.Agent):
         self.revenue_usd_ppp += revenue
         self.cost_usd_ppp += cost
         self._monthly_profit.append(revenue - cost)
+        window = self.params.exit_after_loss_months
+        if (  # leaves at the end of this month: its record says so
+            self.active
+            and window
+            and len(self._monthly_profit) >= window
+            and max(self._monthly_profit[-window:]) < 0
+        ):
+            self.active = False
+            self.exited_month = model.month
         hh = model.hh
         self.records.append(
             {
@@ -234,12 +246,3 @@ class PullActor(Component, mesa.Agent):
                 **extra,
             }
         )
-        window = self.params.exit_after_loss_months
-        if (
-            self.active
-            and window
-            and len(self._monthly_profit) >= window
-            and max(self._monthly_profit[-window:]) < 0
-        ):
-            self.active = False
-            self.exited_month = model.month

@@ -367,6 +367,9 @@ class Buyer(PullActor):
             risk_share_usd_ppp=received,
         )
         self._maybe_attract_entrant(model)
+        if not self.active and self.exited_month == model.month:  # once, on exit
+            model.hh.buyer[model.hh.buyer == self.unique_id] = -1
+            self._suppliers = np.zeros(0, np.int64)
 
     def _maybe_attract_entrant(self, model: GraduationModel) -> None:
         """High margins draw a competitor into the same villages (it joins next month)."""

@@ -328,10 +328,12 @@ class Lender(PullActor):
             cash = hh.savings[owing]
             paid_interest = np.minimum(interest, cash)
             paid_principal = np.minimum(principal_due, cash - paid_interest)
-            hh.savings[owing] -= paid_interest + paid_principal
+            # paid_interest + paid_principal may exceed the cash by its last bit: clamp
+            hh.savings[owing] = np.maximum(cash - (paid_interest + paid_principal), 0.0)
             hh.interest_paid[owing] += paid_interest
             self.interest_paid_total[owing] += paid_interest
-            hh.debt[owing] -= paid_principal
+            # debt sums every lender's and group's balance: rounding can leave -1e-13
+            hh.debt[owing] = np.maximum(hh.debt[owing] - paid_principal, 0.0)
             self.balance[owing] -= paid_principal
             self.months_left[owing] = np.maximum(self.months_left[owing] - 1, 0)
             late = (paid_interest + paid_principal) < interest + principal_due - 1e-9
@@ -377,7 +379,7 @@ class Lender(PullActor):
         hh.assets[bad] -= seized_book
         hh.asset_losses[bad] += seized_book - credited
         lost = bal - credited
-        hh.debt[bad] -= bal
+        hh.debt[bad] = np.maximum(hh.debt[bad] - bal, 0.0)  # as in settle
         hh.debt_written_off[bad] += lost
         self.balance[bad] = 0.0
         self.months_left[bad] = 0

@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from pushpull_sim.validation import allowed, show
+from pushpull_sim.validation import OneLineError, allowed, show
 
 
-class ScenarioError(ValueError):
+class ScenarioError(OneLineError):
     """A scenario could not be loaded. The message is one line naming the file, the key,
     the value and what is allowed."""
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from pushpull_sim.scenario.core import Scenario
 from pushpull_sim.scenario.errors import ScenarioError, format_error
+from pushpull_sim.validation import show
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
@@ -61,9 +62,13 @@ def load_scenario(path: str | Path) -> Scenario:
             or out-of-range value; the message is one line.
     """
     path = Path(path)
-    if path.is_dir():
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:  # a name too long for the file system, a loop of links
+        raise ScenarioError(f"{show(str(path))}: cannot be read: {exc.strerror or exc}") from None
+    if is_dir:
         raise ScenarioError(f"{path}: is a directory, not a scenario file")
-    if not path.is_file():
+    if not is_file:
         raise ScenarioError(f"{path}: no such scenario file")
     data = read_toml(path)
     data.setdefault("name", path.stem)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.sweep import store
+from pushpull_sim.validation import OneLineError
 
 #: Bootstrap resamples for confidence intervals. Assumption (SALib's default is 100).
 RESAMPLES = 200
@@ -36,7 +37,7 @@ RESAMPLES = 200
 CONF_LEVEL = 0.95
 
 
-class AnalysisError(ValueError):
+class AnalysisError(OneLineError):
     """A sweep directory cannot be analysed as asked. The message is one line."""
 
 
@@ -72,12 +73,22 @@ def analyze(
 
     Raises:
         AnalysisError: Not a sweep directory, no finished run, an unknown outcome or
-            parameter.
+            parameter, ``pair`` for a design that is not a grid.
     """
     out = Path(out)
     manifest = store.read_manifest(out)
     if manifest is None:
         raise AnalysisError(f"{out}: not a sweep directory (no manifest.json)")
+    if pair is not None and manifest["design"] != "grid":
+        raise AnalysisError(
+            f"--pair: only grid sweeps draw heatmaps; this sweep's design is "
+            f"{manifest['design']} (its indices cover every parameter)"
+        )
+    if not (out / "design.parquet").is_file():  # written before the manifest since
+        raise AnalysisError(
+            f"{out}: no design.parquet (a sweep interrupted while it started); complete it "
+            "with pushpull sweep SPEC --out DIR --resume"
+        )
     summary = store.load_summary(out)
     if summary.empty:
         raise AnalysisError(f"{out}: no finished run yet")

@@ -10,6 +10,7 @@ written is touched (an existing DIR is refused without ``--resume`` or ``--force
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -104,13 +105,14 @@ def _sweep(args: argparse.Namespace) -> int:
             force=args.force,
             progress=not args.quiet,
         )
-    except KeyboardInterrupt:
-        print(
-            f"pushpull sweep: interrupted; finished runs are kept in {out}/: complete them "
-            f"with pushpull sweep {args.spec} --out {out} --resume",
-            file=sys.stderr,
-        )
-        return 130
+    except KeyboardInterrupt as exc:
+        print(_interrupted(args, out, exc), file=sys.stderr)
+        return 128 + signal.SIGINT
+    except SystemExit as exc:  # SIGTERM (the command's handler raises SystemExit(143))
+        if exc.code != 128 + signal.SIGTERM:
+            raise
+        print(_interrupted(args, out, exc, "stopped (SIGTERM)"), file=sys.stderr)
+        return exc.code
     rate = report.done / report.seconds if report.seconds > 0 else float("nan")
     print(
         f"{report.done} run(s) done ({report.failed} failed), {report.skipped} already on "
@@ -118,8 +120,31 @@ def _sweep(args: argparse.Namespace) -> int:
     )
     for line in report.errors[:5]:
         print(f"  failed {line}")
-    print(f"wrote {out}/ (summary/, timeseries/, design.parquet, manifest.json)")
+    if report.work not in (None, out) and not report.replaced:  # an incomplete replacement
+        print(
+            f"the new sweep is incomplete in {report.work}/ ({out}/ still holds the old one): "
+            f"complete it with pushpull sweep {args.spec} --out {out} --resume"
+        )
+        return 0
+    replaced = " (replacing the old sweep)" if report.replaced else ""
+    print(f"wrote {out}/{replaced} (summary/, timeseries/, design.parquet, manifest.json)")
     return 0
+
+
+def _interrupted(
+    args: argparse.Namespace, out: Path, exc: BaseException, what: str = "interrupted"
+) -> str:
+    """The one line printed when a sweep is stopped: what is kept where, and the
+    ``--resume`` command that completes it."""
+    resume = f"pushpull sweep {args.spec} --out {out} --resume"
+    staging = getattr(exc, "sweep_work", out)  # where the runs were going
+    if staging != out:
+        return (
+            f"pushpull sweep: {what}; {out}/ still holds the old sweep; the new one's "
+            f"finished runs are kept in {staging}/: complete it with {resume} (it then "
+            f"replaces {out}/)"
+        )
+    return f"pushpull sweep: {what}; finished runs are kept in {out}/: complete them with {resume}"
 
 
 def _analyze(args: argparse.Namespace) -> int:

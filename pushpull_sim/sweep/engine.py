@@ -11,7 +11,6 @@ workers or on the engine. Finished runs stream to the sweep directory as they ar
 from __future__ import annotations
 
 import math
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,13 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from pushpull_sim.executors import Executor, ExecutorError, executor
+from pushpull_sim.executors import DaskExecutor, Executor, ExecutorError, executor
+from pushpull_sim.memory import gb, memory_limit
 from pushpull_sim.output import OutputError
 from pushpull_sim.scenario import scenario_from_dict
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep import store
 from pushpull_sim.sweep.outcomes import ALLOWED_OUTCOMES, run_outcomes
-from pushpull_sim.sweep.spec import Sweep
+from pushpull_sim.sweep.spec import SpecError, Sweep
 
 #: Longest error message kept for a failed run, characters. Assumption.
 MAX_ERROR = 500
@@ -170,10 +170,15 @@ class SweepReport:
         max_in_flight: Most runs submitted and not yet written at any time (the driver
             holds no other results: each is written as it arrives).
         errors: The first failed runs' messages.
+        work: Where the runs were written: ``out``, or while a ``force`` replacement is
+            incomplete, :func:`pushpull_sim.sweep.store.replacement_dir` beside it.
+        replaced: Whether this call put a completed replacement in place of ``out``.
     """
 
     out: Path
     total: int
+    work: Path | None = None
+    replaced: bool = False
     skipped: int = 0
     done: int = 0
     failed: int = 0
@@ -214,9 +219,11 @@ def run_sweep(
             Ignored with ``scheduler``.
         scheduler: A Dask scheduler address (``"tcp://host:8786"``) or a
             ``dask.distributed.Client``: run on that cluster instead.
-        resume: Complete the sweep already in ``out`` (runs on disk are not run again).
-        force: Replace an existing, non-empty ``out`` (the old one is removed only when
-            this sweep finishes).
+        resume: Complete the sweep already in ``out`` (runs on disk are not run again), or
+            the interrupted ``force`` replacement of it with the same spec.
+        force: Replace an existing, non-empty ``out``: the new sweep is written beside
+            it and takes its place only when complete (the old one stays in ``out``
+            until then).
         run_fn: Replaces the model run (tests, other models): ``fn(scenario data, seed,
             columns, arms) -> (outcomes dict, time series DataFrame or None)``, where
             scenario data is the plain (not yet validated) scenario of the run; must be
@@ -229,7 +236,8 @@ def run_sweep(
 
     Raises:
         OutputError: As :func:`prepare_dir`.
-        SpecError: ``resume`` with a changed spec.
+        SpecError: ``resume`` with a changed spec; local workers whose runs at once would
+            need more memory than the limit (:mod:`pushpull_sim.memory`).
     """
     t0 = time.perf_counter()
     out = Path(out)
@@ -238,7 +246,20 @@ def run_sweep(
     except ExecutorError as exc:
         raise OutputError(str(exc)) from None
     with runs:
+        if not isinstance(runs, DaskExecutor):  # local runs share this machine's memory
+            _check_memory(sweep, runs.workers)
         return _run_sweep(sweep, out, t0, runs, resume, force, run_fn, progress, max_runs)
+
+
+def _check_memory(sweep: Sweep, workers: int) -> None:
+    """Refuse local workers whose runs at once would not fit in memory."""
+    need = sweep.peak_bytes * workers
+    limit, why = memory_limit()
+    if workers > 1 and need > limit:
+        raise SpecError(
+            f"--workers {workers}: {workers} runs at once need about {gb(need)} of memory, "
+            f"more than the limit of {gb(limit)} ({why}); use fewer workers"
+        )
 
 
 def _run_sweep(
@@ -253,13 +274,12 @@ def _run_sweep(
     max_runs: int | None,
 ) -> SweepReport:
     s = sweep.spec.sweep
-    old, resuming = store.prepare_dir(sweep, out, resume, force)
     cols = outcome_columns(list(s.outcomes), sweep.strategies, list(s.contrast))
-    if not resuming:
-        store.write_manifest(sweep, out, cols)
-    store.consolidate(out)
-    done = store.done_run_ids(out)
-    report = SweepReport(out=out, total=sweep.n_runs, skipped=len(done))
+    place = store.prepare_dir(sweep, out, resume, force, cols)
+    work = place.work  # out, or the replacement beside it until it is complete
+    store.consolidate(work)
+    done = store.done_run_ids(work)
+    report = SweepReport(out=out, total=sweep.n_runs, skipped=len(done), work=work)
     ctx = Context(
         base_data=sweep.base_data,
         strategies=tuple(sweep.strategies),
@@ -272,14 +292,14 @@ def _run_sweep(
     todo = tasks(sweep, done)
     if max_runs is not None:
         todo = (t for _, t in zip(range(max_runs), todo, strict=False))
-    session = store.next_session(out)
+    session = store.next_session(work)
     sj = store.Journal(
-        out / store.JOURNAL / f"summary-{session}.arrows", store.summary_schema(sweep, cols)
+        work / store.JOURNAL / f"summary-{session}.arrows", store.summary_schema(sweep, cols)
     )
     tj = None
     ts_schema = store.timeseries_schema(sweep)
     if s.timeseries:
-        tj = store.Journal(out / store.JOURNAL / f"timeseries-{session}.arrows", ts_schema)
+        tj = store.Journal(work / store.JOURNAL / f"timeseries-{session}.arrows", ts_schema)
     bar = _progress(report, progress)
 
     def record(row: dict[str, Any], ts: dict[str, list[Any]] | None) -> None:
@@ -293,20 +313,25 @@ def _run_sweep(
                 report.errors.append(f"run {row['run_id']}: {row['error']}")
         bar.set_postfix(done=report.skipped + report.done, failed=report.failed, refresh=False)
         bar.update(1)
+        store.fault(f"runs:{report.done}")
 
     try:
         with closing(runs.stream(execute, ((task,) for task in todo), ctx)) as finished:
             for row, ts in finished:
                 record(row, ts)
                 report.max_in_flight = runs.max_in_flight
+    except BaseException as exc:  # Ctrl-C, SIGTERM: the caller says where the runs are
+        exc.sweep_work = work  # type: ignore[attr-defined]
+        raise
     finally:
         bar.close()
         sj.close()
         if tj is not None:
             tj.close()
-    store.consolidate(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    store.consolidate(work)
+    if max_runs is None or report.skipped + report.done >= report.total:
+        store.finish(place)  # a replacement takes the old sweep's place once complete
+        report.replaced = place.replacing
     report.seconds = time.perf_counter() - t0
     return report
 

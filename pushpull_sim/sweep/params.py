@@ -19,11 +19,12 @@ import typing
 from typing import Any
 
 from pushpull_sim.scenario import Scenario, ScenarioError, scenario_from_dict
+from pushpull_sim.validation import OneLineError
 
 _INDEX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[(\d+)\]$")
 
 
-class ParameterError(ValueError):
+class ParameterError(OneLineError):
     """A parameter name or value is not allowed. The message is one line."""
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import stats
 
+from pushpull_sim.memory import MemoryLimitError, check_memory, gb, memory_limit
 from pushpull_sim.scenario import (
     Scenario,
     ScenarioError,
@@ -31,6 +32,7 @@ from pushpull_sim.scenario import (
 )
 from pushpull_sim.sweep import params as P
 from pushpull_sim.sweep.outcomes import ALLOWED_OUTCOMES, ARMS, OUTCOMES, TIMESERIES_COLUMNS
+from pushpull_sim.validation import OneLineError
 
 #: Largest number of model runs a spec may ask for (points x replications x strategies).
 MAX_RUNS = 10_000_000
@@ -39,9 +41,18 @@ MAX_RUNS = 10_000_000
 TAIL = 0.005
 #: spawn_key of the design sampler's seed (run seeds use (point_id, replicate)).
 DESIGN_KEY = (2**32 - 1, 0, 0)
+#: Memory a design point takes while the design is built and its runs are listed, bytes:
+#: per point, and per varied parameter of a point (measured with peak resident memory at
+#: 1,000,000 points: about 100 + 40 per parameter; rounded up).
+DESIGN_POINT_BYTES = 128
+DESIGN_PARAMETER_BYTES = 64
+#: Memory of one value of the summary table (a run x column) when a session's runs are
+#: converted to Parquet or read back, bytes (8 for the value, the rest for its Arrow and
+#: pandas buffers; assumption, rounded up).
+SUMMARY_VALUE_BYTES = 16
 
 
-class SpecError(ValueError):
+class SpecError(OneLineError):
     """A sweep spec could not be loaded. The message is one line naming the file, the key,
     the value and what is allowed."""
 
@@ -51,6 +62,16 @@ class _Strict(BaseModel):
 
 
 Scalar = bool | int | float | str
+
+
+#: The keys each form of a parameter reads (any other is refused, not ignored).
+_USED = {
+    "levels": ("levels",),
+    "uniform": ("range", "n"),
+    "triangular": ("range", "mode"),
+    "normal": ("mean", "sd", "range"),
+    "lognormal": ("median", "sigma", "range"),
+}
 
 
 class ParameterSpec(_Strict):
@@ -81,9 +102,19 @@ class ParameterSpec(_Strict):
                 raise ValueError("levels: must be a non-empty list")
             if self.range is not None or self.distribution is not None:
                 raise ValueError("give levels, or a range/distribution, not both")
-            return self
-        if dist is None:
+        elif dist is None:
             raise ValueError("needs range = [low, high], levels = [...] or a distribution")
+        form = "levels" if self.levels is not None else dist
+        for key in ("n", "mode", "mean", "sd", "median", "sigma"):  # a key the form ignores
+            value = getattr(self, key)
+            if value is not None and key not in _USED[form]:
+                what = "levels" if form == "levels" else f"distribution = '{form}'"
+                raise ValueError(
+                    f"{key} = {_show(value)}: not used with {what} (it uses "
+                    f"{', '.join(_USED[form])}); remove it"
+                )
+        if self.levels is not None:
+            return self
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError(f"range = {list(self.range)}: low must be < high")
         if dist in ("uniform", "triangular") and self.range is None:
@@ -230,22 +261,85 @@ class Sweep:
                     self.integer.add(name)
             except P.ParameterError as exc:
                 raise SpecError(f"{source}: parameters: {exc}") from None
-        for name, ps in spec.parameters.items():
-            if s.design == "grid" and ps.levels is None and (ps.n is None or ps.distribution):
-                raise SpecError(
-                    f"{source}: parameters.{name}: the grid design needs levels = [...] or "
-                    "range = [low, high] with n = <number of levels>"
-                )
+        try:
+            self.peak_bytes = check_memory(self.base)
+        except MemoryLimitError as exc:
+            raise SpecError(f"{source}: sweep.base with fixed: {exc}") from None
+        self._check_forms()
+        self._check_size()  # before the design is built: it may be too large to hold
         self.design = self._make_design()
-        n_runs = self.n_runs
-        if n_runs > MAX_RUNS:
-            raise SpecError(
-                f"{source}: the design has {n_runs:,} runs (points x replications x "
-                f"strategies): must be <= {MAX_RUNS:,}"
-            )
         self._check_values()
 
     # ------------------------------------------------------------------ design
+    def _check_forms(self) -> None:
+        """Each parameter's form suits the design and the parameter: ``n`` only in a
+        grid, whole numbers for an integer parameter's levels, and finite values at
+        both ends of a distribution (before anything is sampled)."""
+        s = self.spec.sweep
+        for name, ps in self.spec.parameters.items():
+            where = f"{self.source}: parameters.{name}"
+            if s.design == "grid" and ps.levels is None and (ps.n is None or ps.distribution):
+                raise SpecError(
+                    f"{where}: the grid design needs levels = [...] or "
+                    "range = [low, high] with n = <number of levels>"
+                )
+            if s.design != "grid" and ps.n is not None:
+                raise SpecError(
+                    f"{where}.n = {ps.n}: only the grid design uses n (levels equally "
+                    f"spaced over the range); the {s.design} design samples the range itself"
+                )
+            if ps.levels is not None:
+                if name in self.integer:
+                    for v in ps.levels:
+                        if isinstance(v, bool) or not isinstance(v, int | float):
+                            raise SpecError(
+                                f"{where} = {_show(v)}: must be a number (the base value "
+                                "is a whole number; levels are rounded to one)"
+                            )
+                continue
+            with np.errstate(over="ignore"):  # an infinite end is the error below
+                ends = np.asarray(ps.ppf(np.array([0.0, 1.0])), dtype=float)
+            if not np.isfinite(ends).all():
+                q = f"{TAIL:.1%}".replace("%", " %")
+                raise SpecError(
+                    f"{where}: the {ps.distribution or 'uniform'} distribution reaches "
+                    f"{_show(float(ends[~np.isfinite(ends)][0]))} at its {q} tails; give a "
+                    "smaller spread or a range = [low, high] to clip it"
+                )
+
+    def count_points(self) -> int:
+        """Design points, computed without building the design."""
+        s, d = self.spec.sweep, len(self.names)
+        if s.design == "grid":
+            return math.prod(
+                len(ps.levels) if ps.levels is not None else ps.n
+                for ps in self.spec.parameters.values()
+            )
+        per = {"lhs": 1, "morris": d + 1, "sobol": 2 * d + 2 if s.sobol_second_order else d + 2}
+        return s.samples * per[s.design]
+
+    def _check_size(self) -> None:
+        """Refuse a design with too many runs, or too large to hold in memory, before it
+        is built (the figures come from the spec alone)."""
+        s = self.spec.sweep
+        points = self.count_points()
+        runs = points * s.replications * max(1, len(self.strategies))
+        if runs > MAX_RUNS:
+            raise SpecError(
+                f"{self.source}: the design has {runs:,} runs (points x replications x "
+                f"strategies): must be <= {MAX_RUNS:,}"
+            )
+        columns = 4 + len(self.names) + 2 + len(s.outcomes) * max(1, len(self.strategies) + 1)
+        need = points * (DESIGN_POINT_BYTES + DESIGN_PARAMETER_BYTES * len(self.names))
+        need += points * s.replications * SUMMARY_VALUE_BYTES * columns
+        limit, why = memory_limit()
+        if need > limit:
+            raise SpecError(
+                f"{self.source}: the design has {points:,} points and {runs:,} runs: "
+                f"needs about {gb(need)} of memory to hold the design and the summary, "
+                f"more than the limit of {gb(limit)} ({why})"
+            )
+
     def _check_strategies(self) -> None:
         from pushpull_sim import strategies as S
 
@@ -330,34 +424,46 @@ class Sweep:
             )
 
     def _check_values(self) -> None:
-        """Validate the scenario at each parameter's extreme values (a range's ends, every
-        level), under every strategy of the sweep, before any run."""
+        """Validate the scenario at each parameter's extreme values (a range's or a
+        distribution's ends and the lowest and highest values sampled; every level),
+        under every strategy of the sweep, before any run; and that each such run fits
+        in memory (:mod:`pushpull_sim.memory`; the largest estimate is kept as
+        :attr:`peak_bytes`)."""
         for strategy in self.strategies:
             try:
                 self.scenario_for({}, strategy)
             except ScenarioError as exc:
                 raise SpecError(f"{self.source}: sweep.strategies: {exc}") from None
         for name in self.names:
-            col = self.design[name]
-            if col.dtype == object or col.dtype == bool:
-                probe = list(dict.fromkeys(col.tolist()))
+            ps = self.spec.parameters[name]
+            if ps.levels is not None:  # every level, whatever its type and the design
+                probe = list(dict.fromkeys(self.design[name].tolist()))
+                probe += [v for v in dict.fromkeys(ps.levels) if v not in probe]
+                if name in self.integer:
+                    probe = list(dict.fromkeys(int(round(float(v))) for v in probe))
             else:
-                probe = [col.min(), col.max()]
-                if self.spec.sweep.design != "grid":  # the ends of the range itself
-                    ends = self.spec.parameters[name].ppf(np.array([0.0, 1.0]))
-                    probe = [float(v) for v in ends if np.isfinite(v)] or probe
-                    if name in self.integer:
-                        probe = [int(round(v)) for v in probe]
+                col = self.design[name].to_numpy(dtype=float)
+                ends = np.asarray(ps.ppf(np.array([0.0, 1.0])), dtype=float)
+                probe = [float(v) for v in (*ends, col.min(), col.max())]
+                if name in self.integer:
+                    probe = [int(round(v)) for v in probe]
+                probe = list(dict.fromkeys(probe))
             for value in probe:
                 for strategy in self.strategies or [None]:
+                    under = f" under strategy {strategy}" if strategy else ""
                     try:
-                        self.scenario_for({name: value}, strategy)
+                        scenario = self.scenario_for({name: value}, strategy)
                     except ScenarioError as exc:
                         msg = str(exc).removeprefix("<sweep point>: ")
-                        under = f" under strategy {strategy}" if strategy else ""
                         raise SpecError(
                             f"{self.source}: parameters.{name} = {_show(value)}: the scenario "
                             f"refuses it{under} ({msg})"
+                        ) from None
+                    try:
+                        self.peak_bytes = max(self.peak_bytes, check_memory(scenario))
+                    except MemoryLimitError as exc:
+                        raise SpecError(
+                            f"{self.source}: parameters.{name} = {_show(value)}{under}: {exc}"
                         ) from None
 
     # ------------------------------------------------------------------ runs

@@ -24,8 +24,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import uuid
+import shutil
+import signal
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +135,7 @@ def consolidate(out: Path) -> int:
             table = pa.Table.from_batches(batches)
             ids = table.column("run_id")
             _write_parquet(iter(batches), table.schema, out / SUMMARY / f"part-{session}.parquet")
+            fault("parts")
             converted += table.num_rows
             stream = read_stream(tpath)
             first = next(stream, None)
@@ -312,12 +315,104 @@ def _cast(v: Any, t: pa.DataType) -> Any:
 
 
 # ---------------------------------------------------------------------------- the directory
-def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Path | None, bool]:
-    """Check and set up the sweep directory before any run.
+#: Files every sweep directory holds from its start (the manifest last: a directory with a
+#: manifest has the others too).
+SKELETON = ("design.parquet", "spec.toml", "base_scenario.toml", MANIFEST)
+#: Environment variable naming a phase at which the sweep kills itself (SIGKILL), for
+#: fault-injection tests: ``design``, ``manifest``, ``started``, ``runs:<k>`` (after k
+#: runs are written), ``parts`` (between a session's summary and time-series parts),
+#: ``swap`` (between the two renames that put a replacement in place).
+FAULT_ENV = "PUSHPULL_SWEEP_FAULT"
+
+
+def fault(phase: str) -> None:
+    """Kill this process at ``phase`` if :data:`FAULT_ENV` names it (tests only)."""
+    if os.environ.get(FAULT_ENV) == phase:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a sweep writes.
+
+    Attributes:
+        out: The sweep directory asked for.
+        work: Where the runs are written: ``out``, or, while a ``--force`` replacement
+            is under way, :func:`replacement_dir` beside it (``out`` keeps the old sweep
+            until the new one is complete).
+        resuming: Whether this completes an earlier sweep.
+    """
+
+    out: Path
+    work: Path
+    resuming: bool
+
+    @property
+    def replacing(self) -> bool:
+        return self.work != self.out
+
+
+def replacement_dir(out: Path) -> Path:
+    """Where a ``--force`` replacement of ``out`` is written until it is complete."""
+    return out.with_name(f".{out.name}.replacing")
+
+
+def _replaced_dir(out: Path) -> Path:
+    """Where the old sweep waits, for the moment of the swap, to be removed."""
+    return out.with_name(f".{out.name}.replaced")
+
+
+def _init_dir(target: Path) -> Path:
+    """Where a new sweep directory's first files are written before it is put in place."""
+    return target.with_name(f".{target.name}.init")
+
+
+def _is_fresh(path: Path) -> bool:
+    """Missing, empty, or holding only the empty folders and temporary files a sweep
+    stopped before its manifest could leave (nothing of value)."""
+    if not path.exists():
+        return True
+    if not path.is_dir():
+        return False
+    for p in path.iterdir():
+        if p.is_dir() and p.name in (SUMMARY, TIMESERIES, JOURNAL):
+            if any(p.iterdir()):
+                return False
+        elif not (p.name.startswith(".") and p.name.endswith(".tmp")):
+            return False
+    return True
+
+
+def recover(out: Path) -> None:
+    """Finish putting a replacement in place if a kill stopped it between its renames."""
+    replaced, staging = _replaced_dir(out), replacement_dir(out)
+    if not replaced.exists():
+        return
+    if not out.exists():
+        os.rename(staging if staging.is_dir() else replaced, out)
+    shutil.rmtree(replaced, ignore_errors=True)
+
+
+def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool, cols: list[str]) -> Place:
+    """Check the sweep directory and make it ready, before any run.
+
+    A new sweep directory is written beside its target (:func:`write_skeleton`) and
+    renamed into place with its manifest, design, spec and base scenario all complete, so
+    a sweep killed at any moment leaves either nothing or a directory ``--resume``
+    completes. With ``force`` over an existing sweep, the new one is written to
+    :func:`replacement_dir` and replaces ``out`` only once complete (:func:`finish`);
+    ``resume`` completes that replacement if one with the same spec is pending (or
+    starts it again if it was stopped before its manifest was written).
+
+    Args:
+        sweep: The loaded sweep.
+        out: The sweep directory.
+        resume: Complete an earlier sweep (a missing or empty ``out`` starts one).
+        force: Replace an existing sweep.
+        cols: The summary's outcome columns (for the manifest).
 
     Returns:
-        tuple: ``(old directory moved aside by force (removed at the end) or None,
-        whether this resumes an earlier sweep)``.
+        Place: Where the runs go.
 
     Raises:
         OutputError: The directory exists and neither ``resume`` nor ``force`` was given,
@@ -331,38 +426,133 @@ def prepare_dir(sweep: Sweep, out: Path, resume: bool, force: bool) -> tuple[Pat
     if out.exists() and not out.is_dir():
         raise OutputError("{out}: exists and is a file, not a directory", out)
     check_parents(out)
-    nonempty = out.is_dir() and any(out.iterdir())
-    old = None
-    resuming = False
-    if nonempty and resume:
-        manifest = read_manifest(out)
-        if manifest is None:
-            raise OutputError("{out}: {resume}: no sweep to resume here (no manifest.json)", out)
-        if manifest.get("fingerprint") != sweep.fingerprint():
-            raise SpecError(
-                f"{sweep.source}: --resume {out}: the spec or its base scenario changed since "
-                "that sweep started; run it to a new --out"
-            )
-        resuming = True
-    elif nonempty and not force:
-        raise OutputError(
-            "{out}: directory exists and is not empty; pass {resume} to complete the sweep "
-            "in it or {force} to replace it",
-            out,
-        )
-    elif nonempty and force:
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
-        out.rename(old)
     try:
-        for sub in (SUMMARY, TIMESERIES, JOURNAL):
-            (out / sub).mkdir(parents=True, exist_ok=True)
+        recover(out)
+        staging = replacement_dir(out)
+        fingerprint = sweep.fingerprint()
+        changed = SpecError(
+            f"{sweep.source}: --resume {out}: the spec or its base scenario changed since "
+            "that sweep started; run it to a new --out"
+        )
+        if resume:
+            pending = read_manifest(staging) if staging.is_dir() else None
+            if pending is not None and pending.get("fingerprint") == fingerprint:
+                write_skeleton(sweep, staging, cols, missing_only=True)
+                return Place(out, staging, resuming=True)
+            if not _is_fresh(out):
+                manifest = read_manifest(out)
+                if manifest is not None and manifest.get("fingerprint") == fingerprint:
+                    write_skeleton(sweep, out, cols, missing_only=True)
+                    return Place(out, out, resuming=True)
+                # a --force replacement stopped before its manifest: start it again
+                started = staging.exists() or _init_dir(staging).exists()
+                if started and pending is None:
+                    if staging.exists():
+                        shutil.rmtree(staging)
+                    write_skeleton(sweep, staging, cols)
+                    return Place(out, staging, resuming=False)
+                if manifest is None and not force:
+                    raise OutputError(
+                        "{out}: {resume}: no sweep to resume here (no manifest.json)", out
+                    )
+                if not force:
+                    raise changed
+        if _is_fresh(out):
+            write_skeleton(sweep, out, cols)
+            return Place(out, out, resuming=False)
+        if not force:
+            pending = (
+                f" (an interrupted {{force}} left a new sweep in {staging}; {{resume}} "
+                "completes it)"
+                if staging.is_dir()
+                else ""
+            )
+            raise OutputError(
+                "{out}: directory exists and is not empty; pass {resume} to complete "
+                "the sweep in it or {force} to replace it" + pending,
+                out,
+            )
+        if staging.exists():  # an earlier replacement, replaced in turn
+            shutil.rmtree(staging)
+        write_skeleton(sweep, staging, cols)
+        return Place(out, staging, resuming=False)
     except OSError as exc:
         raise OutputError(f"{{out}}: cannot write: {exc.strerror or exc}", out) from None
-    return old, resuming
 
 
-def write_manifest(sweep: Sweep, out: Path, cols: list[str]) -> None:
-    """Write what the sweep asks (manifest, spec, base scenario, design) before any run."""
+def finish(place: Place) -> None:
+    """Put a completed replacement in place of the old sweep, then remove the old one
+    (and any ``.<name>.old-*`` an earlier version left). A kill between the two renames
+    is completed by the next command on ``out`` (:func:`recover`)."""
+    if not place.replacing:
+        return
+    out = place.out
+    replaced = _replaced_dir(out)
+    if replaced.exists():
+        shutil.rmtree(replaced)
+    if out.exists():
+        os.rename(out, replaced)
+    fault("swap")
+    os.rename(place.work, out)
+    shutil.rmtree(replaced, ignore_errors=True)
+    for old in out.parent.glob(f".{out.name}.old-*"):
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_skeleton(sweep: Sweep, target: Path, cols: list[str], missing_only: bool = False) -> None:
+    """Write what the sweep asks (design, spec, base scenario, then the manifest) and its
+    empty folders, before any run.
+
+    Args:
+        sweep: The loaded sweep.
+        target: The sweep directory.
+        cols: The summary's outcome columns.
+        missing_only: Complete an existing directory (a sweep started by an earlier
+            version, which wrote the manifest first): write only the files it lacks.
+            Otherwise the files are written to a directory beside ``target``, which is
+            then renamed into place (``target`` must be missing or hold nothing of
+            value).
+    """
+    if missing_only:
+        for sub in (SUMMARY, TIMESERIES, JOURNAL):
+            (target / sub).mkdir(parents=True, exist_ok=True)
+        _write_files(sweep, target, cols, skip={p for p in SKELETON if (target / p).is_file()})
+        return
+    init = _init_dir(target)
+    if init.exists():  # left by a sweep stopped while it started: nothing of value
+        shutil.rmtree(init)
+    init.mkdir(parents=True)
+    try:
+        for sub in (SUMMARY, TIMESERIES, JOURNAL):
+            (init / sub).mkdir()
+        _write_files(sweep, init, cols)
+        fault("manifest")
+        if target.exists():  # empty, or the leftovers of a start stopped before this one
+            shutil.rmtree(target)
+        os.rename(init, target)
+    except BaseException:
+        shutil.rmtree(init, ignore_errors=True)
+        raise
+    fault("started")
+
+
+def _write_files(sweep: Sweep, folder: Path, cols: list[str], skip: set[str] = frozenset()) -> None:
+    """Design, spec and base scenario, then the manifest (each through a rename)."""
+    if "design.parquet" not in skip:
+        design = sweep.design.copy()
+        for name in sweep.names:  # mixed-type levels are stored as text
+            if design[name].dtype == object:
+                design[name] = design[name].map(str)
+        tmp = folder / ".design.parquet.tmp"
+        design.to_parquet(tmp, index=False)
+        fault("design")
+        os.replace(tmp, folder / "design.parquet")
+    if "base_scenario.toml" not in skip:
+        write_atomic(folder / "base_scenario.toml", dump_scenario(sweep.base))
+    if "spec.toml" not in skip and Path(sweep.source).is_file():
+        write_atomic(folder / "spec.toml", Path(sweep.source).read_text(encoding="utf-8-sig"))
+    if MANIFEST in skip:
+        return
     s = sweep.spec.sweep
     manifest = {
         "name": s.name,
@@ -387,14 +577,4 @@ def write_manifest(sweep: Sweep, out: Path, cols: list[str]) -> None:
         "seed_rule": "SeedSequence(seed, spawn_key=(point_id, replicate)).generate_state(1, "
         "uint64)[0] & (2**63 - 1); replication 0 of that seed",
     }
-    write_atomic(out / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    write_atomic(out / "base_scenario.toml", dump_scenario(sweep.base))
-    if Path(sweep.source).is_file():
-        write_atomic(out / "spec.toml", Path(sweep.source).read_text(encoding="utf-8-sig"))
-    design = sweep.design.copy()
-    for name in sweep.names:  # mixed-type levels are stored as text
-        if design[name].dtype == object:
-            design[name] = design[name].map(str)
-    tmp = out / ".design.parquet.tmp"
-    design.to_parquet(tmp, index=False)
-    os.replace(tmp, out / "design.parquet")
+    write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2) + "\n")
