@@ -38,11 +38,25 @@ column          dtype      meaning
 ``counterpart`` int32      the other party's id, where the kind has one (a savings group,
                            a buyer, an agent, a lender), else -1
 =============== ========== ===========================================================
+
+The log also keeps every household's monthly path (:meth:`EventLog.paths_table`;
+``paths.parquet`` in a run directory adds ``replication``), one row per month (0 to the
+horizon) and household, so a story can show what the events did:
+
+=================== ======= ===========================================================
+column              dtype   meaning
+=================== ======= ===========================================================
+``month``           int16   month (0 = baseline survey)
+``household``       int32   household id
+``assets``          float32 productive assets at the end of the month, USD PPP
+``savings``         float32 savings, cash and savings-group share, USD PPP
+``consumption_ppd`` float32 consumption per adult equivalent per day, USD PPP
+=================== ======= ===========================================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -66,6 +80,9 @@ COLUMNS: Mapping[str, type] = MappingProxyType(
         "counterpart": np.int32,
     }
 )
+
+#: Columns of a household's monthly path (:meth:`EventLog.paths_table`), float32.
+PATH_COLUMNS: tuple[str, ...] = ("assets", "savings", "consumption_ppd")
 
 #: Groups of event kinds (the markers of a story's figure), in legend order.
 GROUPS: tuple[str, ...] = ("programme", "savings group", "credit", "market", "shock", "status")
@@ -423,6 +440,9 @@ class EventLog:
         self._buyer = np.full(n, -1, np.int32)
         self._agent = np.full(n, -1, np.int32)
         self._drought_left = np.zeros(model.n_regions, np.int32)
+        # every household's monthly path, month 0 to the horizon
+        self._paths = np.full((len(PATH_COLUMNS), model.horizon + 1, n), np.nan, np.float32)
+        self._last_month = -1
 
     # ------------------------------------------------------------------ writing
     def add(self, batch: EventBatch) -> None:
@@ -565,6 +585,13 @@ class EventLog:
 
     def _remember(self, model: GraduationModel) -> None:
         hh = model.hh
+        month = model.month
+        if 0 <= month < self._paths.shape[1]:
+            path = self._paths[:, month]
+            path[0] = hh.assets
+            np.add(hh.savings, hh.vsla_share, out=path[1], casting="same_kind")
+            path[2] = hh.consumption_ppd
+            self._last_month = month
         np.copyto(self._extreme_poor, hh.extreme_poor)
         np.copyto(self._graduated, hh.graduated)
         self._ever_graduated |= hh.graduated
@@ -586,6 +613,28 @@ class EventLog:
     def table(self) -> pd.DataFrame:
         """The events, one row per event (the module docstring's columns)."""
         return events_table(self.arrays())
+
+    def path(self, i: int) -> pd.DataFrame:
+        """One household's monthly path so far: :data:`PATH_COLUMNS` by ``month``.
+
+        Args:
+            i: Household id.
+        """
+        months = np.arange(self._last_month + 1)
+        columns = {c: self._paths[k, months, i] for k, c in enumerate(PATH_COLUMNS)}
+        return pd.DataFrame({"month": months.astype(np.int16), **columns})
+
+    def paths_table(self) -> pd.DataFrame:
+        """Every household's monthly path so far, one row per month x household (the
+        module docstring's columns), in month order."""
+        months, n = self._last_month + 1, self._paths.shape[2]
+        return pd.DataFrame(
+            {
+                "month": np.repeat(np.arange(months, dtype=np.int16), n),
+                "household": np.tile(np.arange(n, dtype=np.int32), months),
+                **{c: self._paths[k, :months].ravel() for k, c in enumerate(PATH_COLUMNS)},
+            }
+        )
 
     def household(self, i: int) -> pd.DataFrame:
         """One household's events (:meth:`table`'s columns plus ``text``, the event in
@@ -654,10 +703,12 @@ def with_words(table: pd.DataFrame) -> pd.DataFrame:
     out["text"] = texts
     return out
 
+
 __all__ = [
     "COLUMNS",
     "CORE_EVENT_KINDS",
     "GROUPS",
+    "PATH_COLUMNS",
     "EventBatch",
     "EventKind",
     "EventLog",

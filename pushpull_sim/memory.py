@@ -9,11 +9,11 @@ The estimate follows the model's own arrays: every household array (its dtype, r
 from :class:`~pushpull_sim.households.Households` with every component's state
 attached), the social network's ties (from ``network.mean_degree`` and the cross-village
 ties), the largest village's Watts-Strogatz construction, the arrays each intervention
-and pull actor keeps over all households, the temporaries of a monthly step and the
-household panel's copies at its recorded months. Its constants were
-measured with peak resident memory (``ru_maxrss``) at 100,000 to 1,000,000 households;
-``tests/test_memory.py`` checks the estimate stays above the measured peak and
-within twice it.
+and pull actor keeps over all households, the temporaries of a monthly step, the
+household panel's copies at its recorded months and the household event log a run keeps.
+Its constants were measured with peak resident memory (``ru_maxrss``) at 100,000 to
+1,000,000 households; ``tests/test_memory.py`` checks the estimate stays above the
+measured peak and within twice it.
 
 The limit is, in this order: ``PUSHPULL_MEMORY_LIMIT_GB`` if set; otherwise
 :data:`MEMORY_SHARE` of the smallest of the machine's physical memory, a container's
@@ -57,6 +57,19 @@ COMPONENT_BYTES = 48
 #: :data:`SNAPSHOT_MONTHS` months (the end of the project, 2 and 5 years later, the horizon).
 SNAPSHOT_BYTES = 7 * 8
 SNAPSHOT_MONTHS = 4
+#: Household events a month, per household, that the event log keeps
+#: (:mod:`pushpull_sim.events`): measured 0.20 to 0.25 over the shipped scenarios'
+#: horizons and 0.36 over the first 36 months of the bench scenario; rounded up.
+EVENTS_PER_HOUSEHOLD_MONTH = 0.5
+#: Peak bytes per event while the log is kept and turned into a table: the columnar
+#: buffer (15 bytes) up to three times over while it grows (the old and the doubled
+#: arrays), and the table (16 bytes, measured).
+EVENT_BYTES = 3 * 15 + 16
+#: Bytes per event of a finished run's event table (measured: 16.1).
+EVENT_ROW_BYTES = 16
+#: Bytes per household-month of the monthly paths the event log keeps: three float32
+#: in the log, and a row of the paths table (month, household and the three).
+PATH_BYTES = 3 * 4 + (2 + 4 + 3 * 4)
 
 
 class MemoryLimitError(ScenarioError):
@@ -100,7 +113,8 @@ def model_bytes(scenario: Scenario, panel: bool = False) -> int:
     Args:
         scenario: The scenario.
         panel: Whether the run's household panel is turned into a table (``pushpull
-            run`` does; outcomes do not need it).
+            run`` does; outcomes do not need it), and with it the event log kept when
+            the scenario's ``output.events`` is on.
 
     Returns:
         int: Bytes.
@@ -121,6 +135,10 @@ def model_bytes(scenario: Scenario, panel: bool = False) -> int:
     )
     components = len(scenario.programme.interventions) + sum(a.count for a in scenario.pull.actors)
     per_household += components * COMPONENT_BYTES
+    if panel and scenario.output.events:  # a run that writes its files keeps the event log
+        horizon = scenario.run.months
+        per_household += EVENTS_PER_HOUSEHOLD_MONTH * horizon * EVENT_BYTES
+        per_household += (horizon + 1) * PATH_BYTES
     largest_village = math.ceil(n / pop.villages)
     ring = largest_village * (net.mean_degree // 2) * RING_TIE_BYTES
     return int(n * per_household + ring)
@@ -221,6 +239,10 @@ def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, resul
 
         row = household_bytes()[1]
         need += 2 * results * len(panel_months(scenario)) * row * scenario.population.households
+        if panel and scenario.output.events:  # the event tables, and their concatenation
+            events = EVENTS_PER_HOUSEHOLD_MONTH * scenario.run.months
+            path = (scenario.run.months + 1) * (PATH_BYTES - 12)
+            need += 2 * results * (events * EVENT_ROW_BYTES + path) * scenario.population.households
     limit, why = memory_limit()
     if need > limit:
         at_once = f" ({copies} runs at once)" if copies > 1 else ""

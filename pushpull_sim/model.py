@@ -129,6 +129,9 @@ class GraduationModel(mesa.Model):
         seed: Base seed; defaults to ``scenario.run.seed``.
         replication: Replication index (selects independent random streams).
         record: Whether to record outputs (turn off for pure speed measurements).
+        events: Whether to keep the household event log (:attr:`event_log`; only when
+            recording); None = the scenario's ``output.events``. Either way the run's
+            numbers are the same.
 
     Raises:
         MemoryLimitError: The run would need more memory than the limit
@@ -156,7 +159,7 @@ class GraduationModel(mesa.Model):
         took_up: Whether each household would take the programme up if offered, bool,
             shape ``(n,)`` (drawn at targeting).
         event_log: The household event log (:mod:`pushpull_sim.events`), or None when
-            ``output.events`` is off or nothing is recorded.
+            it is off (``events``) or nothing is recorded.
     """
 
     def __init__(
@@ -165,6 +168,7 @@ class GraduationModel(mesa.Model):
         seed: int | None = None,
         replication: int = 0,
         record: bool = True,
+        events: bool | None = None,
     ) -> None:
         check_memory(scenario)  # before anything is built: a run that cannot fit is refused
         seed = scenario.run.seed if seed is None else int(seed)
@@ -252,7 +256,8 @@ class GraduationModel(mesa.Model):
         if self.recorder is not None:
             self.recorder.record(self)
         #: The household event log (:mod:`pushpull_sim.events`; None when off).
-        self.event_log = EventLog(self) if record and sc.output.events else None
+        keep = sc.output.events if events is None else events
+        self.event_log = EventLog(self) if record and keep else None
         if self.event_log is not None:
             self.event_log.start(self)
 

@@ -173,7 +173,9 @@ def write_run(
     tmp: Path | None = None,
 ) -> Path:
     """Write ``timeseries.parquet``, ``households.parquet``, ``survey.parquet`` (the virtual
-    trial's survey), ``summary.json``, ``run.png``.
+    trial's survey), ``events.parquet`` and ``paths.parquet`` (the household event log and every
+    household's monthly path, when the log was kept; their columns are described in
+    :mod:`pushpull_sim.events`), ``summary.json``, ``run.png``.
 
     Args:
         result: The experiment's results.
@@ -199,6 +201,10 @@ def write_run(
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         result.households().to_parquet(tmp / "households.parquet", index=False)
         result.survey().to_parquet(tmp / "survey.parquet", index=False)
+        events = result.events()
+        if events is not None:
+            events.to_parquet(tmp / "events.parquet", index=False)
+            result.paths().to_parquet(tmp / "paths.parquet", index=False)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         prog = result.scenario.programme
         plot_run(
