@@ -203,8 +203,10 @@ def write_run(
         result.survey().to_parquet(tmp / "survey.parquet", index=False)
         events = result.events()
         if events is not None:
-            events.to_parquet(tmp / "events.parquet", index=False)
-            result.paths().to_parquet(tmp / "paths.parquet", index=False)
+            from pushpull_sim.story import run_meta, write_log
+
+            meta = run_meta(result.scenario, len(result.replications))
+            write_log(events, result.paths(), tmp, meta)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         prog = result.scenario.programme
         plot_run(
