@@ -33,8 +33,7 @@ META_KEY = b"pushpull_sim"
 #: Kinds of household ``--pick`` chooses from, with what each means.
 PICKS: Mapping[str, str] = MappingProxyType(
     {
-        "graduated": "served by the programme, and meets every graduation criterion at the "
-        "horizon",
+        "graduated": "served by the programme, and meets every graduation criterion at the horizon",
         "fell_back": "served, graduated at some month, but no longer meets the criteria at "
         "the horizon",
         "never_graduated": "served, and never met every graduation criterion",
@@ -209,9 +208,9 @@ def kinds_of_households(events: pd.DataFrame, households: int) -> dict[str, np.n
     # graduation status at the horizon: the last graduated / fell_back event, else baseline
     status = np.zeros(households, bool)
     base = events[kind == "baseline"]
-    status[base["household"].to_numpy()] = base["detail"].astype(str).str.contains(
-        "graduation criterion"
-    ).to_numpy()
+    status[base["household"].to_numpy()] = (
+        base["detail"].astype(str).str.contains("graduation criterion").to_numpy()
+    )
     turns = events[(kind == "graduated") | (kind == "fell_back")]
     last = turns.groupby("household", sort=False)["kind"].last().astype(str)
     status[last.index.to_numpy()] = (last == "graduated").to_numpy()
