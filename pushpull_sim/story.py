@@ -254,6 +254,47 @@ def pick(run: Run, kind: str, replication: int = 0) -> int:
     return int(ids[np.argmin(np.abs(final - median))])
 
 
+def condensed(events: pd.DataFrame) -> list[tuple[int, str]]:
+    """A household's events in short: each event in words, a routine monthly payment
+    (:data:`_ROUTINE`) once per stretch of consecutive months with its count and total.
+
+    Args:
+        events: One household's events with their words (:func:`with_words`), in order.
+
+    Returns:
+        list: ``(month, sentence)`` in month order (the month a stretch begins).
+    """
+    kind = events["kind"].astype(str).to_numpy()
+    month = events["month"].to_numpy().astype(int)
+    value = events["value"].to_numpy().astype(float)
+    text = events["text"].tolist()
+    out: list[tuple[int, str]] = []
+    for j in range(len(events)):
+        if kind[j] not in _ROUTINE:
+            out.append((month[j], text[j]))
+            continue
+        rows = np.flatnonzero(kind == kind[j])
+        at = int(np.searchsorted(rows, j))
+        if at > 0 and month[rows[at - 1]] == month[j] - 1:
+            continue  # inside a stretch already told
+        end = at
+        while end + 1 < rows.size and month[rows[end + 1]] == month[rows[end]] + 1:
+            end += 1
+        stretch = rows[at : end + 1]
+        if stretch.size == 1:
+            out.append((month[j], text[j]))
+            continue
+        label = event_kinds()[kind[j]].label
+        out.append(
+            (
+                month[j],
+                f"{label} every month, months {month[j]}-{month[stretch[-1]]} "
+                f"({stretch.size} payments, USD {value[stretch].sum():,.0f} in all)",
+            )
+        )
+    return out
+
+
 @dataclass
 class Story:
     """One household's story.
@@ -431,4 +472,15 @@ def story(run: Run, household: int, replication: int = 0) -> Story:
     return Story(household, replication, events, run.path_of(replication, household), run)
 
 
-__all__ = ["PICKS", "Run", "Story", "StoryError", "open_run", "pick", "story", "write_log"]
+__all__ = [
+    "PICKS",
+    "Run",
+    "Story",
+    "StoryError",
+    "condensed",
+    "kinds_of_households",
+    "open_run",
+    "pick",
+    "story",
+    "write_log",
+]
