@@ -47,6 +47,46 @@ from pushpull_sim.targeting import TargetingInputs
 MAX_HERD = 10_000
 
 
+#: The monthly step, in order: ``(name, what happens)``, numbered from 1 (0 = month 0,
+#: after targeting). :class:`GraduationModel`'s docstring details each step under the same
+#: name; the event log's kinds name the step they belong to
+#: (:attr:`pushpull_sim.events.EventKind.stage`) and ``docs/ODD.md``'s schedule is
+#: generated from this table.
+MONTHLY_STEPS: tuple[tuple[str, str], ...] = (
+    ("begin month", "advance the month; reset the month's flows and the transaction cost"),
+    (
+        "shocks",
+        "illness, regional drought, livestock mortality and outbreaks, scheduled shocks, "
+        "depreciation",
+    ),
+    ("risk sharing", "neighbours with cash above their buffer help households hit by illness"),
+    (
+        "push interventions",
+        "hand-over from push to pull, each intervention's deliveries, then each pull "
+        "actor's decisions (lenders lend, agents reach households)",
+    ),
+    (
+        "produce and earn",
+        "remittances, time allocation, own production with inputs, casual wage work; the "
+        "components' after_production hook (buyers buy)",
+    ),
+    (
+        "consume, save, invest",
+        "distress sales, health costs, consumption, the precautionary buffer, investment",
+    ),
+    (
+        "after consumption",
+        "the components' after_consumption hook (savings groups) and settle hook (pull "
+        "actors' books, exits); entrants join",
+    ),
+    (
+        "status",
+        "consumption per adult equivalent, poverty, graduation, confidence, pathway stage; "
+        "finite-number check",
+    ),
+    ("record", "the trial's survey, monthly aggregates, household panel, event log"),
+)
+
 class GraduationModel(mesa.Model):
     """An agent-based model of graduation out of extreme poverty.
 
@@ -994,4 +1034,4 @@ class GraduationModel(mesa.Model):
         hh.check_finite(month)  # a NaN is an error here, never a status counted as a result
 
 
-__all__ = ["GraduationModel", "ARM_NAMES"]
+__all__ = ["GraduationModel", "ARM_NAMES", "MONTHLY_STEPS"]
