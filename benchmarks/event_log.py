@@ -8,7 +8,7 @@ alternately with ``output.events`` on and off, each run in a fresh process, and 
   run), and their ratio;
 * the median time the log itself takes a month (:meth:`EventLog.record`, timed inside
   the runs with the log on), as a share of the median month with the log off;
-* the events kept and the buffer's memory.
+* the events kept and the memory the log holds (events and paths).
 
 The two medians differ by less than the noise of a shared machine, so the direct timing
 of the log's own call is the figure to quote. Usage::
@@ -54,9 +54,7 @@ def one_run(households: int, months: int, events: bool) -> dict:
         "month_times": month_times,
         "log_times": log_times,
         "kept": 0 if log is None else len(log),
-        "buffer_mb": 0.0
-        if log is None
-        else sum(a.nbytes for a in log._buffer.arrays.values()) / 2**20,
+        "buffer_mb": 0.0 if log is None else log.nbytes / 2**20,
     }
 
 
@@ -76,14 +74,18 @@ def main() -> None:
     month_on = statistics.median(t for r in on for t in r["month_times"])
     month_off = statistics.median(t for r in off for t in r["month_times"])
     log = statistics.median(t for r in on for t in r["log_times"])
-    print(f"bench scenario, {args.households:,} households, {args.months} months, {args.runs} runs each")
+    size = f"{args.households:,} households, {args.months} months, {args.runs} runs each"
+    print(f"bench scenario, {size}")
     print(f"median month, log off: {month_off * 1e3:8.1f} ms")
     print(f"median month, log on:  {month_on * 1e3:8.1f} ms  (ratio {month_on / month_off:.3f})")
     print(
         f"median time of the log's own call a month: {log * 1e3:.2f} ms = "
         f"{100 * log / month_off:.2f} % of the median month (log off)"
     )
-    print(f"events kept per run: {on[0]['kept']:,}; buffer {on[0]['buffer_mb']:.1f} MB")
+    print(
+        f"events kept per run: {on[0]['kept']:,}; the log holds {on[0]['buffer_mb']:.1f} MB "
+        "(events and the trial sample's monthly paths)"
+    )
 
 
 if __name__ == "__main__":

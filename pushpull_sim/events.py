@@ -14,8 +14,8 @@ random number and never changes the model's state, so a run with the log on give
 numbers as one with it off. Events specific to a component (a savings group's loans, a
 lender's) come from the component itself, through the contract's
 :meth:`~pushpull_sim.components.Component.events` hook. Events are kept in a columnar
-buffer (preallocated numpy arrays, grown geometrically), never one Python object per
-event; ``docs/performance.md`` quotes the cost.
+buffer (one chunk of numpy arrays per month, joined when read), never one Python
+object per event; ``docs/performance.md`` quotes the cost.
 
 Event kinds are declared once, in :data:`CORE_EVENT_KINDS` and in the components'
 ``event_kinds`` (:func:`event_kinds` merges them): name, the step of the month they
@@ -39,9 +39,12 @@ column          dtype      meaning
                            a buyer, an agent, a lender), else -1
 =============== ========== ===========================================================
 
-The log also keeps every household's monthly path (:meth:`EventLog.paths_table`;
-``paths.parquet`` in a run directory adds ``replication``), one row per month (0 to the
-horizon) and household, so a story can show what the events did:
+The log also keeps the monthly path of every household in the trial sample (eligible
+at month 0: the poorest, whom the programme and the virtual trial are about;
+:meth:`EventLog.paths_table`; ``paths.parquet`` in a run directory adds
+``replication``), one row per month (0 to the horizon) and household, so a story can
+show what the events did. Keeping only the sample bounds the memory: three float32 a
+month per eligible household.
 
 =================== ======= ===========================================================
 column              dtype   meaning
@@ -57,7 +60,7 @@ column              dtype   meaning
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -386,29 +389,34 @@ def kind_codes() -> dict[str, int]:
     return {name: code for code, name in enumerate(event_kinds())}
 
 
-@dataclass
 class _Buffer:
-    """Columnar storage: one preallocated array per column, grown geometrically."""
+    """Columnar storage: one chunk of arrays (one per column) per month, joined on
+    demand; nothing is ever copied to grow it."""
 
-    capacity: int
-    size: int = 0
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.chunks: dict[str, list[np.ndarray]] = {c: [] for c in COLUMNS}
+        self.size = 0
+        self._joined: dict[str, np.ndarray] | None = None
 
-    def __post_init__(self) -> None:
-        self.arrays = {c: np.empty(self.capacity, dt) for c, dt in COLUMNS.items()}
+    def append(self, columns: Mapping[str, np.ndarray]) -> None:
+        """Add one month's events (arrays of one length, :data:`COLUMNS` dtypes)."""
+        for c, values in columns.items():
+            self.chunks[c].append(values)
+        self.size += len(columns["month"])
+        self._joined = None
 
-    def reserve(self, k: int) -> slice:
-        need = self.size + k
-        if need > self.capacity:
-            cap = max(need, 2 * self.capacity)
-            for c, a in self.arrays.items():
-                grown = np.empty(cap, a.dtype)
-                grown[: self.size] = a[: self.size]
-                self.arrays[c] = grown
-            self.capacity = cap
-        where = slice(self.size, need)
-        self.size = need
-        return where
+    def arrays(self) -> dict[str, np.ndarray]:
+        if self._joined is None:
+            self._joined = {
+                c: np.concatenate(parts) if parts else np.zeros(0, COLUMNS[c])
+                for c, parts in self.chunks.items()
+            }
+            self.chunks = {c: [a] for c, a in self._joined.items()}  # one chunk from now
+        return self._joined
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for parts in self.chunks.values() for a in parts)
 
 
 class EventLog:
@@ -430,7 +438,7 @@ class EventLog:
         self.kinds = event_kinds()
         self.codes = kind_codes()
         n = model.hh.n
-        self._buffer = _Buffer(capacity=max(4 * n, 1024))
+        self._buffer = _Buffer()
         self._pending: list[tuple[int, EventBatch]] = []
         # last month's state, to compare with this month's
         self._extreme_poor = np.zeros(n, bool)
@@ -440,8 +448,12 @@ class EventLog:
         self._buyer = np.full(n, -1, np.int32)
         self._agent = np.full(n, -1, np.int32)
         self._drought_left = np.zeros(model.n_regions, np.int32)
-        # every household's monthly path, month 0 to the horizon
-        self._paths = np.full((len(PATH_COLUMNS), model.horizon + 1, n), np.nan, np.float32)
+        # the monthly paths of the trial sample (eligible at month 0), month 0 to the
+        # horizon: set at :meth:`start`, once targeting has run
+        self._path_ids = np.zeros(0, np.int64)
+        self._path_row = np.full(n, -1, np.int64)
+        self._paths = np.zeros((len(PATH_COLUMNS), 0, 0), np.float32)
+        self._horizon = model.horizon
         self._last_month = -1
 
     # ------------------------------------------------------------------ writing
@@ -459,24 +471,34 @@ class EventLog:
             self._pending.append((self.kinds[batch.kind].stage, batch))
 
     def _flush(self, month: int) -> None:
-        """Write this month's queued batches, in step order (stable within a step)."""
+        """Write this month's queued batches as one chunk, in step order (stable within
+        a step)."""
         self._pending.sort(key=lambda item: item[0])
-        for _, batch in self._pending:
-            ids = np.asarray(batch.ids)
-            where = self._buffer.reserve(ids.size)
-            a = self._buffer.arrays
-            a["month"][where] = month
-            a["household"][where] = ids
-            a["kind"][where] = self.codes[batch.kind]
-            a["value"][where] = batch.value
-            a["detail"][where] = batch.detail
-            a["counterpart"][where] = batch.counterpart
+        sizes = [len(batch.ids) for _, batch in self._pending]
+        total = sum(sizes)
+        columns = {c: np.empty(total, dt) for c, dt in COLUMNS.items()}
+        columns["month"][:] = month
+        at = 0
+        for (_, batch), k in zip(self._pending, sizes, strict=True):
+            where = slice(at, at + k)
+            columns["household"][where] = batch.ids
+            columns["kind"][where] = self.codes[batch.kind]
+            columns["value"][where] = batch.value
+            columns["detail"][where] = batch.detail
+            columns["counterpart"][where] = batch.counterpart
+            at += k
+        if total:
+            self._buffer.append(columns)
         self._pending.clear()
 
     def start(self, model: GraduationModel) -> None:
         """Month 0: every household's baseline status and whether it was selected (and
-        if not, why)."""
+        if not, why); the trial sample whose monthly paths are kept."""
         hh = model.hh
+        self._path_ids = np.flatnonzero(hh.eligible)
+        self._path_row[self._path_ids] = np.arange(self._path_ids.size)
+        shape = (len(PATH_COLUMNS), self._horizon + 1, self._path_ids.size)
+        self._paths = np.full(shape, np.nan, np.float32)
         everyone = np.arange(hh.n)
         self.add(
             EventBatch(
@@ -587,10 +609,10 @@ class EventLog:
         hh = model.hh
         month = model.month
         if 0 <= month < self._paths.shape[1]:
-            path = self._paths[:, month]
-            path[0] = hh.assets
-            np.add(hh.savings, hh.vsla_share, out=path[1], casting="same_kind")
-            path[2] = hh.consumption_ppd
+            ids, path = self._path_ids, self._paths[:, month]
+            path[0] = hh.assets[ids]
+            path[1] = hh.savings[ids] + hh.vsla_share[ids]
+            path[2] = hh.consumption_ppd[ids]
             self._last_month = month
         np.copyto(self._extreme_poor, hh.extreme_poor)
         np.copyto(self._graduated, hh.graduated)
@@ -604,34 +626,40 @@ class EventLog:
     def __len__(self) -> int:
         return self._buffer.size
 
+    @property
+    def nbytes(self) -> int:
+        """Memory the log holds: its events and the trial sample's paths, bytes."""
+        return self._buffer.nbytes + self._paths.nbytes
+
     def arrays(self) -> dict[str, np.ndarray]:
-        """The events as columns (views of the buffer, :data:`COLUMNS` dtypes), shape
-        ``(events,)``: ``kind`` and ``detail`` are codes."""
-        size = self._buffer.size
-        return {c: a[:size] for c, a in self._buffer.arrays.items()}
+        """The events as columns (:data:`COLUMNS` dtypes), shape ``(events,)``: ``kind``
+        and ``detail`` are codes."""
+        return self._buffer.arrays()
 
     def table(self) -> pd.DataFrame:
         """The events, one row per event (the module docstring's columns)."""
         return events_table(self.arrays())
 
     def path(self, i: int) -> pd.DataFrame:
-        """One household's monthly path so far: :data:`PATH_COLUMNS` by ``month``.
+        """One household's monthly path so far: :data:`PATH_COLUMNS` by ``month``; no
+        rows for a household outside the trial sample (not eligible at month 0).
 
         Args:
             i: Household id.
         """
-        months = np.arange(self._last_month + 1)
-        columns = {c: self._paths[k, months, i] for k, c in enumerate(PATH_COLUMNS)}
+        row = self._path_row[i]
+        months = np.arange(self._last_month + 1 if row >= 0 else 0)
+        columns = {c: self._paths[k, months, row] for k, c in enumerate(PATH_COLUMNS)}
         return pd.DataFrame({"month": months.astype(np.int16), **columns})
 
     def paths_table(self) -> pd.DataFrame:
-        """Every household's monthly path so far, one row per month x household (the
+        """The trial sample's monthly paths so far, one row per month x household (the
         module docstring's columns), in month order."""
-        months, n = self._last_month + 1, self._paths.shape[2]
+        months, n = self._last_month + 1, self._path_ids.size
         return pd.DataFrame(
             {
                 "month": np.repeat(np.arange(months, dtype=np.int16), n),
-                "household": np.tile(np.arange(n, dtype=np.int32), months),
+                "household": np.tile(self._path_ids.astype(np.int32), months),
                 **{c: self._paths[k, :months].ravel() for k, c in enumerate(PATH_COLUMNS)},
             }
         )

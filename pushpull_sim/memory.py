@@ -61,14 +61,14 @@ SNAPSHOT_MONTHS = 4
 #: (:mod:`pushpull_sim.events`): measured 0.20 to 0.25 over the shipped scenarios'
 #: horizons and 0.36 over the first 36 months of the bench scenario; rounded up.
 EVENTS_PER_HOUSEHOLD_MONTH = 0.5
-#: Peak bytes per event while the log is kept and turned into a table: the columnar
-#: buffer (15 bytes) up to three times over while it grows (the old and the doubled
-#: arrays), and the table (16 bytes, measured).
-EVENT_BYTES = 3 * 15 + 16
+#: Peak bytes per event while the log is kept and turned into a table: the monthly
+#: chunks (15 bytes), their join when read (15) and the table (16 bytes, measured).
+EVENT_BYTES = 2 * 15 + 16
 #: Bytes per event of a finished run's event table (measured: 16.1).
 EVENT_ROW_BYTES = 16
-#: Bytes per household-month of the monthly paths the event log keeps: three float32
-#: in the log, and a row of the paths table (month, household and the three).
+#: Bytes per household-month of the monthly paths the event log keeps for the trial
+#: sample (eligible households): three float32 in the log, and a row of the paths table
+#: (month, household and the three).
 PATH_BYTES = 3 * 4 + (2 + 4 + 3 * 4)
 
 
@@ -138,7 +138,7 @@ def model_bytes(scenario: Scenario, panel: bool = False) -> int:
     if panel and scenario.output.events:  # a run that writes its files keeps the event log
         horizon = scenario.run.months
         per_household += EVENTS_PER_HOUSEHOLD_MONTH * horizon * EVENT_BYTES
-        per_household += (horizon + 1) * PATH_BYTES
+        per_household += (horizon + 1) * PATH_BYTES * scenario.programme.eligible_share
     largest_village = math.ceil(n / pop.villages)
     ring = largest_village * (net.mean_degree // 2) * RING_TIE_BYTES
     return int(n * per_household + ring)
@@ -241,7 +241,8 @@ def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, resul
         need += 2 * results * len(panel_months(scenario)) * row * scenario.population.households
         if panel and scenario.output.events:  # the event tables, and their concatenation
             events = EVENTS_PER_HOUSEHOLD_MONTH * scenario.run.months
-            path = (scenario.run.months + 1) * (PATH_BYTES - 12)
+            share = scenario.programme.eligible_share
+            path = (scenario.run.months + 1) * (PATH_BYTES - 12) * share
             need += 2 * results * (events * EVENT_ROW_BYTES + path) * scenario.population.households
     limit, why = memory_limit()
     if need > limit:

@@ -339,6 +339,8 @@ class Story:
         out.append(units)
 
         def row(month: int, text: str) -> str:
+            if month not in path.index:  # outside the trial sample: no path kept
+                return f"{month:>5}  {'-':>8}  {'-':>8}  {'-':>11}  {text}"
             a, s, c = (float(path.at[month, k]) for k in PATH_COLUMNS)
             return f"{month:>5}  {a:>8,.0f}  {s:>8,.0f}  {c:>11.2f}  {text}"
 
@@ -351,7 +353,8 @@ class Story:
                 out.append(row(b, f"({span}: no event)"))
                 quiet.clear()
 
-        for month in path.index:
+        months = path.index if len(path) else by_month.index
+        for month in months:
             texts = by_month.get(month)
             if texts is None:
                 quiet.append(int(month))
@@ -367,7 +370,6 @@ class Story:
         """How the story ends, in one sentence: status at the horizon and the paths'
         start and end."""
         p = self.path
-        start, end = p.iloc[0], p.iloc[-1]
         kind = self.events["kind"].astype(str)
         turns = self.events[kind.isin(["graduated", "fell_back"])]
         if not turns.empty:
@@ -379,6 +381,12 @@ class Story:
             )
         else:
             status = "never graduated"
+        if p.empty:
+            return (
+                f"By month {self.run.months}: {status} (no monthly path: the household was "
+                "not in the trial sample, eligible at month 0)."
+            )
+        start, end = p.iloc[0], p.iloc[-1]
         line = self.run.extreme_line
         poor = ""
         if line is not None:
@@ -424,6 +432,16 @@ class Story:
             ax.plot(p["month"], p[col], color="#2d3748", lw=1.5, zorder=2)
             ax.set_ylabel(labels[col], fontsize=9)
             ax.grid(alpha=0.3)
+            if p.empty:
+                ax.text(
+                    0.5,
+                    0.5,
+                    "no monthly path: not in the trial sample",
+                    ha="center",
+                    transform=ax.transAxes,
+                    color="#718096",
+                )
+        axes[0].set_xlim(0, self.run.months)
         if self.run.extreme_line is not None:
             axes[2].axhline(self.run.extreme_line, color="#c53030", ls="--", lw=1)
             axes[2].annotate(

@@ -137,17 +137,24 @@ def test_events_match_the_models_state_month_by_month():
     assert path["consumption_ppd"].iloc[-1] == pytest.approx(hh.consumption_ppd[i], rel=1e-6)
 
 
-def test_an_undeclared_kind_is_refused_and_the_buffer_grows_in_columns():
+def test_an_undeclared_kind_is_refused_and_the_buffer_keeps_columns():
     model = GraduationModel(small(run={"months": 2}))
     log = model.event_log
     with pytest.raises(KeyError, match="event kind 'dragon': not declared"):
         log.add(EventBatch("dragon", np.arange(3)))
     arrays = log.arrays()
     assert {c: a.dtype for c, a in arrays.items()} == {c: np.dtype(t) for c, t in COLUMNS.items()}
-    before = log._buffer.capacity
+    before = len(log)
+    assert before == 2 * model.hh.n  # month 0: a baseline and a (not) selected for each
     for _ in range(2):
         model.step()
-    assert len(log) > 0 and log._buffer.capacity >= before
+        assert len(log) == len(log.arrays()["month"]) > before
+        before = len(log)
+    # paths are kept for the trial sample (eligible at month 0) only
+    hh = model.hh
+    assert log.paths_table()["household"].nunique() == hh.eligible.sum()
+    assert len(log.path(int(np.flatnonzero(~hh.eligible)[0]))) == 0
+    assert len(log.path(int(np.flatnonzero(hh.eligible)[0]))) == 3
 
 
 def test_the_log_is_off_when_the_scenario_says_so():
@@ -175,9 +182,14 @@ def test_run_writes_the_documented_event_and_path_tables(tmp_path):
         "savings",
         "consumption_ppd",
     ]
-    assert len(paths) == 2 * 13 * 400 and not paths.isna().any().any()
-    # the paths are the panel's values at the panel's months (here the baseline survey)
+    assert not paths.isna().any().any()
+    # the paths are the trial sample's (eligible at month 0), and the panel's values at
+    # the panel's months (here the baseline survey)
     panel = pd.read_parquet(out / "households.parquet")
     at = panel[(panel["month"] == 0) & (panel["replication"] == 1)].set_index("household_id")
     mine = paths[(paths["month"] == 0) & (paths["replication"] == 1)].set_index("household")
+    assert set(mine.index) == set(at.index[at["eligible"]])
+    assert len(paths[paths["replication"] == 1]) == 13 * len(mine)
     np.testing.assert_allclose(mine["assets"], at.loc[mine.index, "assets"], rtol=1e-6)
+    savings = at.loc[mine.index, "savings_total"]
+    np.testing.assert_allclose(mine["savings"], savings, rtol=1e-5, atol=1e-3)

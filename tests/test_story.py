@@ -42,22 +42,28 @@ def _story(capsys, *args) -> tuple[int, str, str]:
 @pytest.mark.parametrize("name", [p.stem for p in SHIPPED])
 def test_story_of_a_household_in_a_run_of_each_shipped_scenario(runs, name, capsys):
     run_dir = runs[name]
-    code, out, err = _story(capsys, run_dir, 7)
+    panel = pd.read_parquet(run_dir / "households.parquet")
+    i = int(panel[(panel["month"] == 0) & panel["eligible"]]["household_id"].iloc[3])
+    code, out, err = _story(capsys, run_dir, i)
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("Household 7 (replication 0): ")
+    assert lines[0].startswith(f"Household {i} (replication 0): ")
     assert "month    assets   savings  consumption  what happened" in out
     assert any(line.lstrip().startswith("0 ") and "baseline survey" in line for line in lines)
     assert lines[-2].startswith("By month 36: ")
-    figure = run_dir / "story_7_r0.png"
+    figure = run_dir / f"story_{i}_r0.png"
     assert lines[-1] == f"wrote {figure}"
     image = mpimg.imread(figure)
     assert image.shape[0] > 500 and image.std() > 0.05  # a drawn figure, not a blank one
-    # every month of the path has its numbers: the printed month-36 row is the path's
-    path = pd.read_parquet(run_dir / "paths.parquet", filters=[("household", "=", 7)])
-    last = path[path["month"] == 36].iloc[0]
-    row = next(line for line in lines if line.startswith("   36  "))
-    assert f"{last['assets']:,.0f}" in row and f"{last['consumption_ppd']:.2f}" in row
+    # the printed numbers are the path's: month 0 and the horizon
+    path = pd.read_parquet(run_dir / "paths.parquet", filters=[("household", "=", i)])
+    for month in (0, 36):
+        at = path[path["month"] == month].iloc[0]
+        row = next(line for line in lines if line.startswith(f"{month:>5}  "))
+        assert f"{at['assets']:,.0f}" in row and f"{at['consumption_ppd']:.2f}" in row
+    # month 0 matches the baseline survey's panel row
+    base = panel[(panel["month"] == 0) & (panel["household_id"] == i)].iloc[0]
+    assert path[path["month"] == 0]["assets"].iloc[0] == pytest.approx(base["assets"], rel=1e-6)
 
 
 def test_picks_are_typical_households_of_their_kind(runs, capsys):
@@ -85,6 +91,18 @@ def test_picks_are_typical_households_of_their_kind(runs, capsys):
     assert code == 0, err
     assert out.splitlines()[0] == f"A typical household of the kind 'graduated': {graduated}"
     assert (runs["disconnect_demo"] / f"story_{graduated}_r1.png").is_file()
+
+
+def test_a_household_outside_the_trial_sample_has_its_events_without_a_path(runs, capsys):
+    run_dir = runs["graduation_package"]
+    panel = pd.read_parquet(run_dir / "households.parquet")
+    outside = int(panel[(panel["month"] == 0) & ~panel["eligible"]]["household_id"].iloc[0])
+    code, out, err = _story(capsys, run_dir, outside)
+    assert code == 0, err
+    assert "not served: not eligible: the targeting rule counted it among the better-off" in out
+    assert "    0         -         -            -  baseline survey" in out
+    assert "(no monthly path: the household was not in the trial sample" in out
+    assert (run_dir / f"story_{outside}_r0.png").is_file()
 
 
 def test_the_kinds_partition_the_served_households(runs):
