@@ -962,9 +962,10 @@ class Output(_Group):
 
     events: bool = Field(
         True,
-        description="Keep the household event log (life stories: events.parquet, "
-        "`pushpull story`); it never changes the model's numbers. Assumption: on (it costs "
-        "about 1 % of a month, docs/performance.md).",
+        description="Keep the household event log and the trial sample's monthly paths "
+        "(events.parquet, paths.parquet; `pushpull story`, the dashboard's stories); it "
+        "never changes the model's numbers. Assumption: on (its own call costs about 3 % "
+        "of a month at 100,000 households, docs/performance.md).",
     )
 
     @field_validator("household_months")
