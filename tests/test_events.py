@@ -94,6 +94,21 @@ def test_a_transfer_then_an_outbreak_then_a_distress_sale_in_that_order_and_mont
     ) == set(np.flatnonzero(hh.last_distress_month == 4))
 
 
+def test_a_scheduled_drought_is_an_event_for_every_household_of_its_region():
+    drought = {"type": "drought", "month": 2, "duration_months": 4, "regions": [1]}
+    model = GraduationModel(small(run={"months": 3}, shocks={**QUIET, "scheduled": [drought]}))
+    for _ in range(3):
+        model.step()
+    t = model.event_log.table()
+    struck = t[t["kind"] == "drought"]
+    assert set(struck["month"]) == {2}
+    assert set(struck["household"]) == set(np.flatnonzero(model.hh.region == 1))
+    assert (struck["value"] == 4).all()
+    assert "a drought struck the region (lasting 4 months)" in set(
+        model.event_log.household(int(struck["household"].iloc[0]))["text"]
+    )
+
+
 def test_events_match_the_models_state_month_by_month():
     model = GraduationModel(small(run={"months": 30}))
     hh = model.hh
