@@ -61,9 +61,11 @@ SNAPSHOT_MONTHS = 4
 #: (:mod:`pushpull_sim.events`): measured 0.20 to 0.25 over the shipped scenarios'
 #: horizons and 0.36 over the first 36 months of the bench scenario; rounded up.
 EVENTS_PER_HOUSEHOLD_MONTH = 0.5
+#: Bytes per event the log keeps: its monthly chunks of columns (15 bytes).
+EVENT_CHUNK_BYTES = 15
 #: Peak bytes per event while the log is kept and turned into a table: the monthly
-#: chunks (15 bytes), their join when read (15) and the table (16 bytes, measured).
-EVENT_BYTES = 2 * 15 + 16
+#: chunks, their join when read (15) and the table (16 bytes, measured).
+EVENT_BYTES = 2 * EVENT_CHUNK_BYTES + 16
 #: Bytes per event of a finished run's event table (measured: 16.1).
 EVENT_ROW_BYTES = 16
 #: Bytes per household-month of the monthly paths the event log keeps for the trial
@@ -107,14 +109,15 @@ def household_bytes() -> tuple[int, int]:
     return int(state), int(row)
 
 
-def model_bytes(scenario: Scenario, panel: bool = False) -> int:
+def model_bytes(scenario: Scenario, panel: bool = False, events: bool | None = None) -> int:
     """Estimated peak memory of one run of ``scenario``, bytes.
 
     Args:
         scenario: The scenario.
         panel: Whether the run's household panel is turned into a table (``pushpull
-            run`` does; outcomes do not need it), and with it the event log kept when
-            the scenario's ``output.events`` is on.
+            run`` does; outcomes do not need it).
+        events: Whether the run keeps the household event log (None: when ``panel`` and
+            the scenario's ``output.events`` are both on, as ``pushpull run`` does).
 
     Returns:
         int: Bytes.
@@ -135,10 +138,14 @@ def model_bytes(scenario: Scenario, panel: bool = False) -> int:
     )
     components = len(scenario.programme.interventions) + sum(a.count for a in scenario.pull.actors)
     per_household += components * COMPONENT_BYTES
-    if panel and scenario.output.events:  # a run that writes its files keeps the event log
+    if events is None:
+        events = panel and scenario.output.events  # a run that writes its files keeps it
+    if events:
         horizon = scenario.run.months
-        per_household += EVENTS_PER_HOUSEHOLD_MONTH * horizon * EVENT_BYTES
-        per_household += (horizon + 1) * PATH_BYTES * scenario.programme.eligible_share
+        # a run that writes its files also joins the chunks and builds the tables
+        event, path = (EVENT_BYTES, PATH_BYTES) if panel else (EVENT_CHUNK_BYTES, 3 * 4)
+        per_household += EVENTS_PER_HOUSEHOLD_MONTH * horizon * event
+        per_household += (horizon + 1) * path * scenario.programme.eligible_share
     largest_village = math.ceil(n / pop.villages)
     ring = largest_village * (net.mean_degree // 2) * RING_TIE_BYTES
     return int(n * per_household + ring)
@@ -216,7 +223,13 @@ def memory_limit() -> tuple[int, str]:
     )
 
 
-def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, results: int = 0) -> int:
+def check_memory(
+    scenario: Scenario,
+    copies: int = 1,
+    panel: bool = False,
+    results: int = 0,
+    events: bool | None = None,
+) -> int:
     """Refuse a run that would not fit in memory, before anything is built.
 
     Args:
@@ -225,6 +238,7 @@ def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, resul
         panel: As :func:`model_bytes`.
         results: Finished runs' household panels the caller holds (and joins into one
             table) besides the runs going on.
+        events: As :func:`model_bytes`.
 
     Returns:
         int: The estimate, bytes (all copies).
@@ -233,7 +247,7 @@ def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, resul
         MemoryLimitError: One line: ``population.households = N: needs about X GB of
             memory ..., more than the limit of Y GB (...)``.
     """
-    need = model_bytes(scenario, panel=panel) * max(int(copies), 1)
+    need = model_bytes(scenario, panel=panel, events=events) * max(int(copies), 1)
     if results:
         from pushpull_sim.recording import panel_months
 

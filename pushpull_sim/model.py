@@ -210,7 +210,9 @@ class GraduationModel(mesa.Model):
         record: bool = True,
         events: bool | None = None,
     ) -> None:
-        check_memory(scenario)  # before anything is built: a run that cannot fit is refused
+        keep = scenario.output.events if events is None else events  # the event log
+        # before anything is built: a run that cannot fit is refused
+        check_memory(scenario, events=record and keep)
         seed = scenario.run.seed if seed is None else int(seed)
         self.streams = RandomStreams(seed, replication)
         super().__init__(rng=self.streams.integer_seed("mesa"))
@@ -296,7 +298,6 @@ class GraduationModel(mesa.Model):
         if self.recorder is not None:
             self.recorder.record(self)
         #: The household event log (:mod:`pushpull_sim.events`; None when off).
-        keep = sc.output.events if events is None else events
         self.event_log = EventLog(self) if record and keep else None
         if self.event_log is not None:
             self.event_log.start(self)
