@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run a scenario and write its outputs",
         description="Run a scenario's replications, print the summary table and write "
-        "timeseries.parquet, households.parquet, summary.json and run.png to DIR.",
+        "timeseries.parquet, households.parquet, survey.parquet, summary.json and run.png "
+        "to DIR, and the household event log (events.parquet, paths.parquet; see "
+        "`pushpull story`) unless output.events is false.",
     )
     run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario TOML file")
     run.add_argument("--seed", type=_int_in(0, 2**63 - 1), help="base seed")

@@ -29,6 +29,8 @@ RUN_FILES = (
     "summary.json",
     "run.png",
 )
+#: Written too while the household event log is on (``output.events``, the default).
+EVENT_FILES = ("events.parquet", "paths.parquet")
 #: Written too when the scenario has pull actors: their monthly books.
 PULL_FILE = "pull_actors.parquet"
 
