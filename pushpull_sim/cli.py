@@ -494,6 +494,15 @@ def _toml_table(path: Path) -> dict | None:
         return None
 
 
+def _is_file(path: Path) -> bool:
+    """``path`` is a file; False where the file system cannot look it up (a name too long,
+    a loop of links): the loader then says why in one line."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
+
+
 def _load_scenario(path: Path, command: str):
     """Load a scenario; a sweep spec given instead gets a one-line hint to the right
     command.
@@ -502,7 +511,7 @@ def _load_scenario(path: Path, command: str):
         ScenarioError: The file is a sweep spec (it has a ``[sweep]`` table), or as
             :func:`pushpull_sim.scenario.load_scenario`.
     """
-    data = _toml_table(path) if Path(path).is_file() else None
+    data = _toml_table(path) if _is_file(path) else None
     if data is not None and isinstance(data.get("sweep"), dict):
         raise ScenarioError(
             f"{path}: this is a sweep spec (it has a [sweep] table), not a scenario: run it "
@@ -521,7 +530,7 @@ def _refuse_scenario_as_spec(path: Path) -> None:
     """
     from pushpull_sim.scenario import Scenario
 
-    data = _toml_table(path) if Path(path).is_file() else None
+    data = _toml_table(path) if _is_file(path) else None
     if data is None or "sweep" in data:
         return
     if set(data) <= set(Scenario.model_fields):
@@ -585,6 +594,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: the commands have removed their unfinished output
         print(f"pushpull {args.command}: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # a path the system refuses (too long, a loop, no permission)
+        from pushpull_sim.validation import one_line, show
+
+        where = f"{show(str(exc.filename))}: " if exc.filename is not None else ""
+        print(
+            f"pushpull {args.command}: error: {where}{one_line(exc.strerror or str(exc))}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return EXIT_PIPE_CLOSED if _stdout_closed else code
 
 

@@ -403,9 +403,7 @@ def format_summary(s: dict[str, Any]) -> str:
                     )
             add(
                 "  units: "
-                + "; ".join(
-                    f"{o} {MEASURES[ITT_OUTCOMES[o]].unit}" for o in measures
-                )
+                + "; ".join(f"{o} {MEASURES[ITT_OUTCOMES[o]].unit}" for o in measures)
                 + "."
             )
     c = s["cost"]

@@ -76,22 +76,29 @@ class Measure:
             ``"share"`` (share of the window's months in which the monthly value is true),
             ``"stock"`` (the value at the survey date) or ``"days"`` (days per month: the
             survey month's value, reported as the days worked in the last
-            ``survey.time_recall_days`` days, each day a draw, scaled to a month).
+            ``survey.time_recall_days`` days, each day a draw, scaled to a month) or
+            ``"sum"`` (the sum of the true values of :attr:`parts`).
         recall: The ``[survey]`` recall parameter of a ``"mean"`` or ``"share"`` measure
-            (``"consumption"``, ``"income"``, ``"food_security"``); None otherwise.
-        error: Whether it is reported with the lognormal measurement error (money
-            amounts).
+            (``"consumption"``, ``"durables"``, ``"income"``, ``"food_security"``); None
+            otherwise.
+        error: The survey module whose lognormal measurement error the reported value
+            carries (``"consumption"``, ``"income"`` or ``"stock"``: money amounts; its
+            log-SD is ``survey.<module>_error_sd``), or None (reported exactly).
         fn: ``fn(model) -> array of shape (n,)``: this month's value (or the stock now).
+            For a ``"sum"`` measure, None.
+        parts: For a ``"sum"`` measure, the measures (earlier in :data:`MEASURES`) whose
+            true values it adds before its own error is applied.
     """
 
     name: str
     label: str
     unit: str
     definition: str
-    aggregate: Literal["mean", "share", "stock", "days"]
+    aggregate: Literal["mean", "share", "stock", "days", "sum"]
     recall: str | None
-    error: bool
-    fn: Callable[[GraduationModel], np.ndarray]
+    error: Literal["consumption", "income", "stock"] | None
+    fn: Callable[[GraduationModel], np.ndarray] | None
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,18 +144,17 @@ def _business(model: GraduationModel) -> np.ndarray:
     return np.where(hh.asset_kind == ENTERPRISE, hh.income_own + hh.income_sales, 0.0)
 
 
+def _deposits(model: GraduationModel) -> np.ndarray:
+    hh = model.hh
+    net = (
+        (hh.savings - hh.savings_start)
+        + (hh.vsla_share - hh.vsla_share_start)
+        - (hh.debt - hh.debt_start)
+    )
+    return hh.savings_deposits + np.maximum(net, 0.0)
+
+
 _MEASURES: tuple[Measure, ...] = (
-    Measure(
-        "consumption",
-        "consumption",
-        "USD PPP per adult equivalent per day",
-        "total consumption expenditure, food and other non-durables plus durable goods "
-        "bought, per adult equivalent per day, over the consumption recall period",
-        "mean",
-        "consumption",
-        True,
-        lambda m: _per_ae_day(m.hh, m.hh.consumption + m.hh.durables_purchases),
-    ),
     Measure(
         "consumption_nondurable",
         "non-durable consumption",
@@ -157,8 +163,32 @@ _MEASURES: tuple[Measure, ...] = (
         "benefit-cost ratio), per adult equivalent per day, over the consumption recall",
         "mean",
         "consumption",
-        True,
+        "consumption",
         lambda m: _per_ae_day(m.hh, m.hh.consumption),
+    ),
+    Measure(
+        "durables_bought",
+        "durable goods bought",
+        "USD PPP per adult equivalent per day",
+        "spending on household durable goods, per adult equivalent per day, averaged over "
+        "the durables recall (a year, as consumption modules ask about durables)",
+        "mean",
+        "durables",
+        "consumption",
+        lambda m: _per_ae_day(m.hh, m.hh.durables_purchases),
+    ),
+    Measure(
+        "consumption",
+        "consumption",
+        "USD PPP per adult equivalent per day",
+        "total consumption expenditure: non-durable consumption over the consumption "
+        "recall plus durable goods bought over the durables recall, per adult equivalent "
+        "per day",
+        "sum",
+        None,
+        "consumption",
+        None,
+        ("consumption_nondurable", "durables_bought"),
     ),
     Measure(
         "food_enough",
@@ -168,7 +198,7 @@ _MEASURES: tuple[Measure, ...] = (
         "consumption met its subsistence need ('everyone ate enough')",
         "share",
         "food_security",
-        False,
+        None,
         lambda m: m.hh.consumption >= m._need_floor,
     ),
     Measure(
@@ -179,7 +209,7 @@ _MEASURES: tuple[Measure, ...] = (
         "distress floor (no adult went a whole day without eating)",
         "share",
         "food_security",
-        False,
+        None,
         lambda m: m.hh.consumption >= m.params.behaviour.distress_floor_share * m.need,
     ),
     Measure(
@@ -189,7 +219,7 @@ _MEASURES: tuple[Measure, ...] = (
         "value of livestock and business stock at normal prices, at the survey date",
         "stock",
         None,
-        True,
+        "stock",
         lambda m: np.maximum(m.hh.assets, 0.0),
     ),
     Measure(
@@ -199,18 +229,17 @@ _MEASURES: tuple[Measure, ...] = (
         "value of household durable goods at the survey date",
         "stock",
         None,
-        True,
+        "stock",
         lambda m: m.hh.durables,
     ),
     Measure(
         "savings",
         "savings",
         "USD PPP",
-        "cash savings (at home or in mobile money) plus savings-group shares, at the "
-        "survey date",
+        "cash savings (at home or in mobile money) plus savings-group shares, at the survey date",
         "stock",
         None,
-        True,
+        "stock",
         lambda m: m.hh.savings + m.hh.vsla_share,
     ),
     Measure(
@@ -220,8 +249,20 @@ _MEASURES: tuple[Measure, ...] = (
         "shares held in a savings group (VSLA) at the survey date",
         "stock",
         None,
-        True,
+        "stock",
         lambda m: m.hh.vsla_share,
+    ),
+    Measure(
+        "savings_deposits",
+        "savings deposits",
+        "USD PPP per month",
+        "money put into savings in a month: savings-group shares bought plus the month's "
+        "net saving (the rise in cash savings and shares net of the rise in debt, so a "
+        "share-out or a loan is not a deposit), monthly mean over the income recall period",
+        "mean",
+        "income",
+        "income",
+        _deposits,
     ),
     Measure(
         "borrowing",
@@ -230,7 +271,7 @@ _MEASURES: tuple[Measure, ...] = (
         "outstanding loans (a lender's and a savings group's) at the survey date",
         "stock",
         None,
-        True,
+        "stock",
         lambda m: m.hh.debt,
     ),
     Measure(
@@ -241,7 +282,7 @@ _MEASURES: tuple[Measure, ...] = (
         "or input agent, at the survey date",
         "stock",
         None,
-        False,
+        None,
         lambda m: ((m.hh.lender >= 0) | (m.hh.agent >= 0)).astype(float),
     ),
     Measure(
@@ -252,7 +293,7 @@ _MEASURES: tuple[Measure, ...] = (
         "the village, or kept), monthly mean over the income recall period",
         "mean",
         "income",
-        True,
+        "income",
         _farm,
     ),
     Measure(
@@ -262,7 +303,7 @@ _MEASURES: tuple[Measure, ...] = (
         "net income of a small enterprise, monthly mean over the income recall period",
         "mean",
         "income",
-        True,
+        "income",
         _business,
     ),
     Measure(
@@ -272,7 +313,7 @@ _MEASURES: tuple[Measure, ...] = (
         "casual wage earnings, monthly mean over the income recall period",
         "mean",
         "income",
-        True,
+        "income",
         lambda m: m.hh.income_wage,
     ),
     Measure(
@@ -283,7 +324,7 @@ _MEASURES: tuple[Measure, ...] = (
         "mean over the income recall period",
         "mean",
         "income",
-        True,
+        "income",
         lambda m: m.hh.income,
     ),
     Measure(
@@ -294,7 +335,7 @@ _MEASURES: tuple[Measure, ...] = (
         "the days worked in the last survey.time_recall_days days and scaled to a month",
         "days",
         None,
-        False,
+        None,
         lambda m: (m.hh.days_own + m.hh.days_casual) / _adults(m),
     ),
 )
@@ -331,9 +372,10 @@ _INDICES: tuple[Index, ...] = (
     Index(
         "financial_inclusion_index",
         "financial inclusion index",
-        ("savings", "savings_group_share", "borrowing", "financial_link"),
-        "Paper: total loans, total savings, deposits. Ours: savings, savings-group "
-        "shares, outstanding loans, a lender or agent link.",
+        ("savings", "borrowing", "savings_deposits"),
+        "Paper: total loans, total savings, savings deposits (loan_totalamt, "
+        "sav_totalamt, sav_depositamt). Ours: outstanding loans, savings (cash and "
+        "savings-group shares), money put into savings over the income recall.",
         {24: (0.378, 0.030), 36: (0.213, 0.031)},
     ),
     Index(
@@ -396,11 +438,12 @@ class Survey:
         self.months = survey_months(model.params)
         self.window = {
             "consumption": sv.consumption_recall_months,
+            "durables": sv.durables_recall_months,
             "income": sv.income_recall_months,
             "food_security": sv.food_security_recall_months,
         }
         self.recall_days = sv.time_recall_days
-        self.error_sd = sv.measurement_error_sd
+        self.error_sd = sv.error_sd()
         self.start_month = model.params.programme.start_month
         self.ids: np.ndarray | None = None  # followed households (None: everyone)
         # per round: {measure: sum of monthly values}, and months observed per recall
@@ -432,7 +475,7 @@ class Survey:
                     count = self._count.setdefault(s, {})
                     count[recall] = count.get(recall, 0) + 1
                     for m in _MEASURES:
-                        if m.recall != recall:
+                        if m.recall != recall or m.fn is None:
                             continue
                         value = self._take(m.fn(model))
                         if m.name in sums:
@@ -463,10 +506,12 @@ class Survey:
         }
         rng = model.streams.get("survey.error")
         errors = rng.standard_normal((len(_MEASURES), ids.size))
-        sd = self.error_sd
         days = rng.random((self.recall_days, ids.size))  # one draw per recalled day
+        true: dict[str, np.ndarray] = {}
         for k, m in enumerate(_MEASURES):
-            if m.aggregate == "stock":
+            if m.aggregate == "sum":
+                value = sum(true[part] for part in m.parts)
+            elif m.aggregate == "stock":
                 value = np.asarray(m.fn(model), dtype=float)[ids]
             elif m.aggregate == "days":
                 p = np.clip(np.asarray(m.fn(model), dtype=float)[ids] / DAYS_PER_MONTH, 0, 1)
@@ -478,7 +523,9 @@ class Survey:
                     value = np.asarray(m.fn(model), dtype=float)[ids]
                 else:
                     value = (total[ids] if full else total) / months
-            if m.error and sd > 0:
+            true[m.name] = value
+            sd = self.error_sd[m.error] if m.error else 0.0
+            if sd > 0:
                 value = value * np.exp(sd * errors[k] - 0.5 * sd * sd)
             columns[m.name] = value
         table = pd.DataFrame(columns)

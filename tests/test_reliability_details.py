@@ -5,6 +5,7 @@ exit month; a closed scheduler port fails at once."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import small
 
 from pushpull_sim import GraduationModel
@@ -123,3 +124,26 @@ def test_a_closed_scheduler_port_fails_at_once_in_one_line(tmp_path, capsys):
         "(no Dask scheduler listens there)"
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "{long}"],
+        ["compare", "{long}"],
+        ["sweep", "{long}"],
+        ["analyze", "{long}"],
+        ["calibrate", "scenarios/pull_only.toml", "--targets", "{long}", "--params", "x.toml"],
+    ],
+    ids=["run", "compare", "sweep", "analyze", "calibrate"],
+)
+def test_a_path_the_file_system_cannot_look_up_is_a_one_line_error(tmp_path, capsys, args):
+    """Found by fuzzing the sweep specs: a base scenario named by 1,000 characters made
+    ``stat`` fail with ENAMETOOLONG, a traceback."""
+    from pushpull_sim.cli import main
+
+    long = str(tmp_path / ("x" * 1000))
+    assert main([a.replace("{long}", long) for a in args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "File name too long" in err[0], err
+    assert len(err[0]) < 250  # the path is cut, not printed whole

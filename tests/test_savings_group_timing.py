@@ -34,9 +34,7 @@ def survey_month_dip(window: int) -> float:
     result = run_experiment(with_groups(window), replications=6, workers=1)
     ts = result.timeseries()
     c = ts[ts["arm"] == "treatment"].groupby("month")["consumption_ppd_mean"].mean()
-    ratios = [
-        c[m] / np.mean([c[m - 2], c[m - 1], c[m + 1], c[m + 2]]) for m in SURVEY_MONTHS
-    ]
+    ratios = [c[m] / np.mean([c[m - 2], c[m - 1], c[m + 1], c[m + 2]]) for m in SURVEY_MONTHS]
     return float(np.mean(ratios))
 
 

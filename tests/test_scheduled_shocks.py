@@ -40,7 +40,7 @@ def test_an_outbreak_kills_the_transferred_animals_in_the_treatment_arm_only():
     calm.step()
     treat = hh.arm == 2
     lost = hh.asset_losses - calm.hh.asset_losses
-    assert (lost[~treat] == pytest.approx(0.0, abs=1e-9))
+    assert lost[~treat] == pytest.approx(0.0, abs=1e-9)
     herds = treat & (before > 0)
     share = lost[herds].sum() / (before[herds].sum())
     assert share == pytest.approx(0.6, abs=0.08)  # about the scheduled share of the units

@@ -20,18 +20,26 @@ def surveyed(months=26, itt=(24,), **survey):
 
 
 def test_consumption_and_income_are_means_over_their_recall_windows():
-    model = surveyed(consumption_recall_months=3, income_recall_months=12)
+    model = surveyed(
+        consumption_recall_months=3, durables_recall_months=12, income_recall_months=12
+    )
     hh = model.hh
     elig = np.flatnonzero(hh.eligible)
-    consumption, income = [], []
+    nondurable, durables, income = [], [], []
     while model.month < 24:
         model.step()
-        total = (hh.consumption + hh.durables_purchases) / (hh.size_ae * DAYS_PER_MONTH)
-        consumption.append(total[elig].copy())
+        per_ae_day = hh.size_ae * DAYS_PER_MONTH
+        nondurable.append((hh.consumption / per_ae_day)[elig].copy())
+        durables.append((hh.durables_purchases / per_ae_day)[elig].copy())
         income.append(hh.income[elig].copy())
     table = model.survey.table()
     at24 = table[table["month"] == 24].set_index("household_id").loc[elig]
-    np.testing.assert_allclose(at24["consumption"], np.mean(consumption[-3:], axis=0), rtol=1e-12)
+    # non-durables over the last 3 months, durables bought over the last 12, as
+    # consumption modules ask
+    expect = np.mean(nondurable[-3:], axis=0) + np.mean(durables[-12:], axis=0)
+    assert (np.mean(durables[-12:], axis=0) > 0).mean() > 0.5  # the durables part matters
+    np.testing.assert_allclose(at24["consumption"], expect, rtol=1e-12)
+    np.testing.assert_allclose(at24["durables_bought"], np.mean(durables[-12:], axis=0), rtol=1e-12)
     np.testing.assert_allclose(at24["income"], np.mean(income[-12:], axis=0), rtol=1e-12)
     # stocks at the survey date
     np.testing.assert_allclose(at24["productive_assets"], hh.assets[elig])
@@ -61,17 +69,40 @@ def test_food_security_is_a_share_of_the_recall_months():
 
 def test_measurement_error_is_mean_one_and_leaves_shares_exact():
     exact = surveyed().run()
-    noisy = GraduationModel(
-        exact.params.with_overrides(survey={"measurement_error_sd": 0.5})
-    ).run()
-    a = exact.survey.table().query("month == 24").set_index("household_id")
-    b = noisy.survey.table().query("month == 24").set_index("household_id")
-    ratio = b["productive_assets"] / a["productive_assets"]
-    ratio = ratio[np.isfinite(ratio) & (a["productive_assets"] > 0)]
-    assert ratio.std() > 0.3  # about the log-SD
-    assert ratio.mean() == pytest.approx(1.0, abs=0.1)
+    noisy = GraduationModel(exact.params.with_overrides(survey={"measurement_error_sd": 0.5})).run()
+    a = exact.survey.table().set_index(["month", "household_id"])
+    b = noisy.survey.table().set_index(["month", "household_id"])
+    ratios = []
+    for col in ("productive_assets", "income", "consumption", "savings"):
+        ok = a[col] > 0
+        ratios.append((b.loc[ok, col] / a.loc[ok, col]).to_numpy())
+    ratio = np.concatenate(ratios)
+    sd = float(np.sqrt(np.exp(0.5**2) - 1))  # SD of a mean-one lognormal of log-SD 0.5
+    assert ratio.std() == pytest.approx(sd, rel=0.25)
+    # within 4 standard errors of 1 (the four measures' errors are independent draws)
+    assert ratio.mean() == pytest.approx(1.0, abs=4 * sd / np.sqrt(ratio.size))
     pd.testing.assert_series_equal(a["food_enough"], b["food_enough"])
     pd.testing.assert_series_equal(a["financial_link"], b["financial_link"])
+
+
+def test_each_module_has_its_own_measurement_error():
+    exact = surveyed().run()
+    a = exact.survey.table().set_index(["month", "household_id"])
+    sc = exact.params.with_overrides(
+        survey={"measurement_error_sd": 0.5, "consumption_error_sd": 0.0, "stock_error_sd": 1.0}
+    )
+    b = GraduationModel(sc).run().survey.table().set_index(["month", "household_id"])
+    assert len(a) > 150  # two rounds of the eligible households
+
+    def log_sd(col):
+        ok = a[col] > 0
+        return float(np.log(b.loc[ok, col] / a.loc[ok, col]).std())
+
+    assert log_sd("consumption") == 0.0  # exact: its own setting, 0
+    # within 4 standard errors of a sample SD (about sd / sqrt(2 n))
+    for col, sd in [("income", 0.5), ("productive_assets", 1.0), ("savings", 1.0)]:
+        n = int((a[col] > 0).sum())
+        assert log_sd(col) == pytest.approx(sd, abs=4 * sd / np.sqrt(2 * n)), col
 
 
 def test_days_worked_are_asked_over_the_last_days_without_bias():

@@ -396,6 +396,12 @@ class SavingsGroups(Intervention):
             "savings and net worth",
         ),
         "savings_group": State(np.int32, -1, "group id (-1 = none)", "the household's group"),
+        "savings_deposits": State(
+            np.float64,
+            0.0,
+            "USD PPP per month",
+            "shares bought in a savings group this month (the month's deposits)",
+        ),
     }
     reporters = {
         "vsla_share_mean": Reporter(
@@ -595,6 +601,7 @@ class SavingsGroups(Intervention):
         """
         if self.n_groups == 0:
             return
+        model.hh.savings_deposits.fill(0.0)
         ids = np.flatnonzero(self.group_of >= 0)
         if ids.size == 0:
             return
@@ -667,6 +674,7 @@ class SavingsGroups(Intervention):
         contrib = np.minimum(shares * value, hh.savings[ids])
         hh.savings[ids] -= contrib
         hh.vsla_share[ids] += contrib
+        hh.savings_deposits[ids] = contrib
         c_g = per_group(contrib)
         self.fund += c_g
         self.contributions_total += c_g

@@ -523,8 +523,7 @@ class Behaviour(_Group):
         0.015,
         ge=0,
         le=1,
-        description="Monthly depreciation of household durables (about 17 % a year). "
-        "Assumption.",
+        description="Monthly depreciation of household durables (about 17 % a year). Assumption.",
     )
     distress_sale_discount: float = Field(
         0.3,
@@ -890,17 +889,65 @@ class Survey(_Group):
         description="Months the food-security questions cover (share of months without a "
         "shortfall). Assumption: the past year.",
     )
+    durables_recall_months: int = Field(
+        12,
+        ge=1,
+        le=24,
+        description="Months of durable-goods purchases the consumption module covers "
+        "(monthly mean over them), added to non-durable consumption over "
+        "consumption_recall_months. Assumption: the last 12 months, as consumption surveys "
+        "ask about infrequent purchases (Deaton & Zaidi 2002, World Bank LSMS WP 135).",
+    )
     measurement_error_sd: float = Field(
         0.25,
         ge=0,
         le=3,
-        description="Survey measurement error of money amounts and days worked: each "
-        "reported value is the true one times a mean-one lognormal error with this log-SD, "
-        "drawn per household and survey round. Assumption: recall surveys of consumption "
-        "and income carry large errors (Beegle et al. 2012, J. Dev. Econ. 98(1); Gibson, "
-        "Beegle, De Weerdt & Friedman 2015, Oxf. Bull. Econ. Stat. 77(3)); 0 = measured "
-        "exactly.",
+        description="Survey measurement error of money amounts: each reported value is the "
+        "true one times a mean-one lognormal error with this log-SD, drawn per household, "
+        "measure and survey round; the default of the three modules' settings below. "
+        "Assumption: recall surveys of consumption and income carry large errors (Beegle et "
+        "al. 2012, J. Dev. Econ. 98(1); Gibson, Beegle, De Weerdt & Friedman 2015, Oxf. "
+        "Bull. Econ. Stat. 77(3)); 0 = measured exactly.",
     )
+    consumption_error_sd: float | None = Field(
+        None,
+        ge=0,
+        le=3,
+        description="Log-SD of the consumption module's error (non-durable consumption, "
+        "durables bought); None = measurement_error_sd. Assumption: consumption modules "
+        "are the most carefully measured money amounts (Beegle et al. 2012).",
+    )
+    income_error_sd: float | None = Field(
+        None,
+        ge=0,
+        le=3,
+        description="Log-SD of the income module's error (livestock and crop revenue, "
+        "business income, wages, earned income over a year's recall); None = "
+        "measurement_error_sd. Assumption: income of self-employed rural households is "
+        "measured with more error than consumption (Deaton 1997, The Analysis of "
+        "Household Surveys, ch. 1).",
+    )
+    stock_error_sd: float | None = Field(
+        None,
+        ge=0,
+        le=3,
+        description="Log-SD of the error in reported stocks (values of productive assets "
+        "and durables, savings, loans outstanding); None = measurement_error_sd. "
+        "Assumption: owners value animals and goods without a recent price.",
+    )
+
+    def error_sd(self) -> dict[str, float]:
+        """The log-SD of each survey module's measurement error.
+
+        Returns:
+            dict[str, float]: ``{"consumption": ..., "income": ..., "stock": ...}``.
+        """
+        base = self.measurement_error_sd
+        return {
+            "consumption": base if self.consumption_error_sd is None else self.consumption_error_sd,
+            "income": base if self.income_error_sd is None else self.income_error_sd,
+            "stock": base if self.stock_error_sd is None else self.stock_error_sd,
+        }
 
 
 class Evaluation(_Group):
