@@ -18,7 +18,8 @@ A component is one class in one file of its family's package. It declares:
 * lifecycle hooks, each called by the model in the order of
   :class:`~pushpull_sim.model.GraduationModel`'s docstring: :meth:`Component.setup`,
   the family's monthly action (an intervention's ``step``, a pull actor's ``decide``),
-  :meth:`Component.after_production`, :meth:`Component.after_consumption`,
+  :meth:`Component.after_production`, :meth:`Component.payments_due` (what households
+  set aside for it before they spend), :meth:`Component.after_consumption`,
   :meth:`Component.settle`, :meth:`Component.finalize`;
 * ``event_kinds``: the kinds of household event it reports, ``{name: EventKind}``
   (:mod:`pushpull_sim.events`), and the optional :meth:`Component.events` hook that
@@ -227,6 +228,19 @@ class Component:
 
     def after_production(self, model: GraduationModel) -> None:
         """Act on the month's production, before households spend."""
+
+    def payments_due(self, model: GraduationModel) -> np.ndarray | None:
+        """What each household owes this component this month (a loan's instalment and
+        interest), which it sets aside before it spends: households protect subsistence
+        first, then their debt service, then spend and invest (borrowers repay from
+        income, as microfinance repayment rates of 95 % and more show; Banerjee, Karlan &
+        Zinman 2015, AEJ: Applied 7(1)). Called after production, before consumption.
+
+        Returns:
+            numpy.ndarray | None: USD PPP per household, shape ``(n,)``, or None when
+            nothing is due (the default).
+        """
+        return None
 
     def after_consumption(self, model: GraduationModel) -> None:
         """Act after the month's consumption, saving and investment."""

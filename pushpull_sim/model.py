@@ -138,8 +138,10 @@ class GraduationModel(mesa.Model):
        smaller share when investing pays), part of the spending above subsistence buying
        durables; keep a precautionary buffer; invest above it when assets' marginal return,
        less depreciation, expected losses and the wage the extra labour gives up, beats
-       the hurdle (more so with confidence), otherwise spend part of it; a small share of
-       cash kept at home is lost, unless an agent holds it.
+       the hurdle (more so with confidence), otherwise spend part of it; the month's debt
+       service (every component's ``payments_due``) is set aside after subsistence and
+       before any of this spending or investment; a small share of cash kept at home is
+       lost, unless an agent holds it.
     7. **after consumption**: every component's ``after_consumption`` hook
        (interventions that meet after the month's spending: savings groups'
        contributions, loans, repayments, social fund, share-out), then every component's
@@ -510,7 +512,12 @@ class GraduationModel(mesa.Model):
         self._produce_and_earn()
         for component in self.components():
             component.after_production(self)
-        sold = self._consume_save_invest(health_demand)
+        due = np.zeros(self.hh.n)
+        for component in self.components():
+            owed = component.payments_due(self)
+            if owed is not None:
+                due += owed
+        sold = self._consume_save_invest(health_demand, due)
         for component in self.components():
             component.after_consumption(self)
         for component in self.components():
@@ -877,8 +884,12 @@ class GraduationModel(mesa.Model):
         ratio = np.clip(ratio, liv.wage_supply_ratio_min, liv.wage_supply_ratio_max)
         self.wage[:] = liv.wage_usd_ppp_per_day * ratio ** (-liv.wage_flexibility)
 
-    def _consume_save_invest(self, health_demand: np.ndarray) -> np.ndarray:
-        """Returns the mask of households that sold assets in distress this month."""
+    def _consume_save_invest(self, health_demand: np.ndarray, due: np.ndarray) -> np.ndarray:
+        """Consume, save and invest, setting aside ``due`` (USD PPP per household, the
+        month's debt service: :meth:`Component.payments_due`) after subsistence and before
+        any spending above it or investment.
+
+        Returns the mask of households that sold assets in distress this month."""
         sc, hh = self.params, self.hh
         bh = sc.behaviour
         need = self.need
@@ -915,8 +926,9 @@ class GraduationModel(mesa.Model):
         # do productive assets beat the hurdle at the margin?
         worth_it = self.marginal_net_return() > bh.investment_hurdle_monthly
         mpc = np.where(worth_it, bh.mpc_when_investing, bh.mpc_above_subsistence)
-        target = need + mpc * np.maximum(disposable - need, 0.0)
-        consumption = np.minimum(cash, target)
+        # the month's debt service is set aside after subsistence, before the surplus
+        target = need + mpc * np.maximum(disposable - due - need, 0.0)
+        consumption = np.minimum(np.maximum(cash - due, np.minimum(cash, need)), target)
         cash -= consumption
         # part of the spending above subsistence buys durables: a store of value, sold
         # first in distress, which surveys count in consumption expenditure
@@ -927,7 +939,7 @@ class GraduationModel(mesa.Model):
         willing = bh.investment_share * np.minimum(  # np.clip, without its overhead
             np.maximum(1.0 + bh.confidence_investment_effect * (hh.confidence - 0.5), 0.0), 2.0
         )
-        excess = np.minimum(np.maximum(cash - buffer, 0.0) * willing, np.maximum(cash, 0.0))
+        excess = np.minimum(np.maximum(cash - due - buffer, 0.0) * willing, np.maximum(cash, 0.0))
         invest = np.where(worth_it, excess, 0.0)
         spent = np.where(worth_it, 0.0, excess)
         durables += ds * spent

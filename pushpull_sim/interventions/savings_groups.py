@@ -593,6 +593,18 @@ class SavingsGroups(Intervention):
         """Form groups among ``ids`` (see :meth:`_form_groups`)."""
         self._form_groups(model, ids)
 
+    def payments_due(self, model: GraduationModel) -> np.ndarray | None:
+        """This month's instalment and interest on each member's group loan (loans made
+        last month or earlier, as the meeting collects them)."""
+        if self.n_groups == 0:
+            return None
+        owing = (self.loan_balance > 0) & (self.loan_month < model.month)
+        if not owing.any():
+            return None
+        bal = self.loan_balance
+        left = np.maximum(self.loan_months_left, 1)
+        return np.where(owing, self.params.interest_rate_monthly * bal + bal / left, 0.0)
+
     def after_consumption(self, model: GraduationModel) -> None:
         """The monthly meeting: repayments, defaults, social fund, shares, loans, share-out.
 
