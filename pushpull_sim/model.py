@@ -72,7 +72,8 @@ MONTHLY_STEPS: tuple[tuple[str, str], ...] = (
     ),
     (
         "consume, save, invest",
-        "distress sales, health costs, consumption, the precautionary buffer, investment",
+        "distress sales, health costs, the components' payments_due set aside (debt "
+        "service), consumption, the precautionary buffer, investment",
     ),
     (
         "after consumption",
