@@ -120,8 +120,8 @@ def test_the_kinds_partition_the_served_households(runs):
     ("args", "message"),
     [
         (
-            ["{run}", "5000"],
-            "HOUSEHOLD = 5000: must be from 0 to 1999 (the run has 2000 households)",
+            ["{run}", "50000"],
+            "HOUSEHOLD = 50000: must be from 0 to 9999 (the run has 10000 households)",
         ),
         (["{run}", "3", "--replication", "1"], "--replication = 1: must be from 0 to 0"),
         (["{run}", "--pick", "lucky"], "argument --pick: invalid choice: 'lucky'"),
