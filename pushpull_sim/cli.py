@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run a scenario and write its outputs",
         description="Run a scenario's replications, print the summary table and write "
-        "timeseries.parquet, households.parquet, summary.json and run.png to DIR.",
+        "timeseries.parquet, households.parquet, survey.parquet, summary.json and run.png "
+        "to DIR, and the household event log (events.parquet, paths.parquet; see "
+        "`pushpull story`) unless output.events is false.",
     )
     run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario TOML file")
     run.add_argument("--seed", type=_int_in(0, 2**63 - 1), help="base seed")
@@ -225,6 +227,36 @@ def build_parser() -> argparse.ArgumentParser:
         "classroom network)",
     )
     dashboard.add_argument("--show", action="store_true", help="open the page in a browser")
+    from pushpull_sim.story import PICKS
+
+    story = sub.add_parser(
+        "story",
+        help="tell one household's story from a run's event log",
+        description="Print one household's story month by month in plain words (its "
+        "productive assets, savings and consumption beside what happened) from a run "
+        "directory's events.parquet and paths.parquet, and write a figure of the paths "
+        "with the events marked. Give a HOUSEHOLD id, or --pick a typical household of a "
+        "kind: "
+        + "; ".join(f"{k}: {v}" for k, v in PICKS.items())
+        + ".",
+    )
+    story.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run directory")
+    story.add_argument(
+        "household", type=_int_in(0, 2**31 - 1), nargs="?", metavar="HOUSEHOLD",
+        help="household id (0 .. households - 1)",
+    )
+    story.add_argument(
+        "--pick", choices=list(PICKS), metavar="KIND",
+        help=f"a typical household of a kind instead ({', '.join(PICKS)})",
+    )
+    story.add_argument(
+        "--replication", type=_int_in(0, 10_000), default=0, metavar="R",
+        help="replication (default 0)",
+    )
+    story.add_argument(
+        "--figure", type=Path, metavar="FILE",
+        help="figure to write (default RUN_DIR/story_<household>_r<R>.png)",
+    )
     from pushpull_sim.sweep.cli import add_sweep_parsers
 
     add_sweep_parsers(sub, _int_in)
@@ -388,6 +420,30 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
+def _cmd_story(args: argparse.Namespace) -> int:
+    from pushpull_sim.story import StoryError, open_run, pick, story
+
+    if (args.household is None) == (args.pick is None):
+        raise StoryError("give either HOUSEHOLD or --pick KIND (one of them)")
+    run = open_run(args.run_dir)
+    i = args.household
+    if args.pick is not None:
+        i = pick(run, args.pick, args.replication)
+    told = story(run, i, args.replication)
+    figure = args.figure or run.path / f"story_{i}_r{args.replication}.png"
+    if args.pick is not None:
+        _emit(f"A typical household of the kind '{args.pick}': {i}")
+    for line in told.lines():
+        _emit(line)
+    try:
+        told.figure(figure)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise StoryError(f"--figure = {str(figure)!r}: cannot write: {why}") from None
+    _emit(f"wrote {figure}")
+    return 0
+
+
 def _emit_written(out: Path) -> None:
     """The files written, wrapped at 100 columns."""
     import textwrap
@@ -515,6 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     from pushpull_sim.households import NumericalError
     from pushpull_sim.output import OutputError
+    from pushpull_sim.story import StoryError
 
     global _stdout_closed
     _stdout_closed = False
@@ -527,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()  # a reader that closed the pipe shows here, not at exit
     except BrokenPipeError:  # from a command's own print: its reader has gone
         _drop_stdout()
-    except (ScenarioError, OutputError) as exc:
+    except (ScenarioError, OutputError, StoryError) as exc:
         message = exc.for_cli() if isinstance(exc, OutputError) else str(exc)
         print(f"pushpull {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
@@ -567,6 +624,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_bench(args)
     if args.command == "dashboard":
         return _cmd_dashboard(args)
+    if args.command == "story":
+        return _cmd_story(args)
     if args.command in ("sweep", "analyze"):
         from pushpull_sim.sweep.cli import run_command
 

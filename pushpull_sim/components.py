@@ -21,6 +21,9 @@ A component is one class in one file of its family's package. It declares:
   :meth:`Component.after_production`, :meth:`Component.payments_due` (what households
   set aside for it before they spend), :meth:`Component.after_consumption`,
   :meth:`Component.settle`, :meth:`Component.finalize`;
+* ``event_kinds``: the kinds of household event it reports, ``{name: EventKind}``
+  (:mod:`pushpull_sim.events`), and the optional :meth:`Component.events` hook that
+  reports them once a month to the household event log;
 * its own random stream, ``self.rng``: the model's named stream
   :meth:`Component.stream_name` (``"push.<kind>"``, ``"pull.<kind>"``, ``"targeting"``),
   so adding a component never shifts another's draws.
@@ -40,7 +43,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -49,6 +52,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.events import EventBatch, EventKind
     from pushpull_sim.households import Households
     from pushpull_sim.model import GraduationModel
     from pushpull_sim.rng import RandomStreams
@@ -139,6 +143,9 @@ class Component:
     states: ClassVar[Mapping[str, State]] = MappingProxyType({})
     #: Columns the component adds to the monthly aggregates: ``{name: Reporter}``.
     reporters: ClassVar[Mapping[str, Reporter]] = MappingProxyType({})
+    #: Kinds of household event the component reports (:meth:`events`):
+    #: ``{name: EventKind}`` (:class:`pushpull_sim.events.EventKind`).
+    event_kinds: ClassVar[Mapping[str, EventKind]] = MappingProxyType({})
 
     _rng: np.random.Generator | None = None
 
@@ -243,6 +250,21 @@ class Component:
 
     def finalize(self, model: GraduationModel) -> None:
         """Close the books at the end of the run."""
+
+    # -- the household event log (optional) -----------------------------------------------
+    def events(self, model: GraduationModel) -> Iterable[EventBatch]:
+        """This month's household events of this component, for the event log.
+
+        Called once a month at the record stage, only while the log is on, on every
+        component in the market. It reads the component's state (comparing it with what
+        it kept last month, if it needs to) and must neither draw random numbers nor
+        change anything the model reads, so the log never changes a run's numbers.
+
+        Returns:
+            Iterable[EventBatch]: Batches of the kinds in :attr:`event_kinds` (none by
+            default).
+        """
+        return ()
 
 
 def _register(cls: type[Component]) -> None:

@@ -8,6 +8,7 @@ month and describe that month only. Money is USD PPP (2021), per household.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,6 +75,118 @@ FLOWS = (
     "days_casual",
     "durables_purchases",
     "durables_losses",
+)
+
+
+_USD = "USD PPP"
+#: Every household array of the core model, declared once: ``{name: (group, unit,
+#: meaning)}``, groups in the order of the :class:`Households` docstring (components
+#: declare their own arrays, :attr:`~pushpull_sim.components.Component.states`).
+#: ``docs/ODD.md``'s table of state variables is generated from it, and a test checks it
+#: names every array :class:`Households` holds.
+HOUSEHOLD_VARIABLES: Mapping[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "village": ("identity", "village id", "The household's village."),
+        "region": ("identity", "region id", "Its region (where droughts strike)."),
+        "size_ae": ("identity", "adult equivalents", "Household size in adult equivalents."),
+        "labour": ("identity", "adult equivalents", "Working adult equivalents offered to work."),
+        "ability": ("identity", "multiplier, mean 1", "Multiplier on own production."),
+        "wage_rate": ("identity", f"{_USD} per day", "The village casual wage this month."),
+        "remittance_gross": ("identity", _USD, "Remittances sent to it each month."),
+        "transaction_cost": (
+            "identity",
+            "share of value traded",
+            "This month's cost of reaching markets (lowered by agents).",
+        ),
+        "casual_access": (
+            "identity",
+            "share of labour days",
+            "Most casual work the household finds.",
+        ),
+        "assets": ("stock", _USD, "Productive assets at normal prices."),
+        "durables": ("stock", _USD, "Household durable goods at replacement value."),
+        "savings": ("stock", _USD, "Cash savings (>= 0)."),
+        "debt": ("stock", _USD, "Debt to lenders and savings groups."),
+        "skill": ("stock", "0-1", "Technical skill."),
+        "confidence": ("stock", "0-1", "Soft skills and confidence."),
+        "quality": ("stock", "share 0-1", "Share of output meeting buyers' standards."),
+        "reference_price": (
+            "stock",
+            "multiple of the commercial price",
+            "Input price the household regards as normal (drifts toward the price paid).",
+        ),
+        "asset_kind": (
+            "stock",
+            "code",
+            "Kind of productive asset: 0 livestock, 1 small enterprise, 2 short-cycle product.",
+        ),
+        "ill": ("stock", "bool", "A member is ill this month."),
+        "linked": ("stock", "bool", "Introduced to the pull side by linkage activities."),
+        "in_push": ("stock", "bool", "Still in the push phase (not yet handed over to pull)."),
+        "income_wage": ("flow", _USD, "Casual wage income this month."),
+        "income_own": ("flow", _USD, "Income from own production this month."),
+        "income_sales": ("flow", _USD, "Sales of own production this month."),
+        "transfer_cash": ("flow", _USD, "Cash transfers received this month."),
+        "transfer_in_kind": ("flow", _USD, "In-kind transfers (assets, subsidised inputs)."),
+        "risk_sharing_in": ("flow", _USD, "Informal transfers received from neighbours."),
+        "risk_sharing_out": ("flow", _USD, "Informal transfers given to neighbours."),
+        "health_cost": ("flow", _USD, "Health costs paid."),
+        "consumption": ("flow", _USD, "Consumption expenditure."),
+        "asset_purchases": ("flow", _USD, "Productive assets bought."),
+        "asset_sale_proceeds": ("flow", _USD, "Proceeds of productive assets sold in distress."),
+        "asset_losses": (
+            "flow",
+            _USD,
+            "Mortality, depreciation and the discount lost in distress sales.",
+        ),
+        "input_discount": ("flow", "share 0-1", "Voucher discount on inputs this month."),
+        "input_cost": ("flow", _USD, "Inputs at the commercial price."),
+        "input_use": ("flow", "share 0-1", "Share of the full input requirement bought."),
+        "input_subsidy": ("flow", _USD, "Part of the inputs' cost paid by a voucher."),
+        "interest_paid": ("flow", _USD, "Interest paid on loans."),
+        "financial_income": ("flow", _USD, "Savings-group profit and social-fund grants, net."),
+        "debt_written_off": ("flow", _USD, "Debt written off."),
+        "remittances": ("flow", _USD, "Remittances received, net of fees."),
+        "remittance_fees": ("flow", _USD, "Fees of the remittance channel."),
+        "cash_losses": ("flow", _USD, "Cash lost at home."),
+        "days_own": ("flow", "days", "Days worked in own production."),
+        "days_casual": ("flow", "days", "Days worked in casual work."),
+        "durables_purchases": ("flow", _USD, "Household durable goods bought."),
+        "durables_losses": (
+            "flow",
+            _USD,
+            "Durables' depreciation and the discount lost selling them in distress.",
+        ),
+        "consumption_ppd": (
+            "status",
+            f"{_USD} per adult equivalent per day",
+            "Consumption per adult equivalent per day.",
+        ),
+        "income_12m": ("status", _USD, "Earned income, weighted monthly mean over ~12 months."),
+        "income_wage_12m": ("status", _USD, "Wage income, weighted mean over ~12 months."),
+        "income_own_12m": ("status", _USD, "Own production, weighted mean over ~12 months."),
+        "income_sales_12m": ("status", _USD, "Sales, weighted mean over ~12 months."),
+        "food_security": (
+            "status",
+            "0-1",
+            "Weighted share of recent months with consumption at or above subsistence.",
+        ),
+        "last_distress_month": ("status", "month", "Last month it sold assets in distress."),
+        "extreme_poor": ("status", "bool", "Below the extreme-poverty line this month."),
+        "poor": ("status", "bool", "Below the poverty line this month."),
+        "graduated": ("status", "bool", "Meets every graduation criterion this month."),
+        "first_graduation_month": ("status", "month (-1 = never)", "First month graduated."),
+        "status_changed_month": (
+            "status",
+            "month (-1 = never)",
+            "Last month its graduation status changed.",
+        ),
+        "stage": ("status", "code", "Pathway stage (index into STAGES)."),
+        "targeting_score": ("programme", "score", "The targeting rule's score (lower = poorer)."),
+        "eligible": ("programme", "bool", "Eligible under the targeting rule."),
+        "arm": ("programme", "code", "Trial arm: 0 ineligible, 1 control, 2 treatment."),
+        "participant": ("programme", "bool", "Served by the push stream."),
+    }
 )
 
 

@@ -9,11 +9,11 @@ The estimate follows the model's own arrays: every household array (its dtype, r
 from :class:`~pushpull_sim.households.Households` with every component's state
 attached), the social network's ties (from ``network.mean_degree`` and the cross-village
 ties), the largest village's Watts-Strogatz construction, the arrays each intervention
-and pull actor keeps over all households, the temporaries of a monthly step and the
-household panel's copies at its recorded months. Its constants were
-measured with peak resident memory (``ru_maxrss``) at 100,000 to 1,000,000 households;
-``tests/test_memory.py`` checks the estimate stays above the measured peak and
-within twice it.
+and pull actor keeps over all households, the temporaries of a monthly step, the
+household panel's copies at its recorded months and the household event log a run keeps.
+Its constants were measured with peak resident memory (``ru_maxrss``) at 100,000 to
+1,000,000 households; ``tests/test_memory.py`` checks the estimate stays above the
+measured peak and within twice it.
 
 The limit is, in this order: ``PUSHPULL_MEMORY_LIMIT_GB`` if set; otherwise
 :data:`MEMORY_SHARE` of the smallest of the machine's physical memory, a container's
@@ -57,6 +57,21 @@ COMPONENT_BYTES = 48
 #: :data:`SNAPSHOT_MONTHS` months (the end of the project, 2 and 5 years later, the horizon).
 SNAPSHOT_BYTES = 7 * 8
 SNAPSHOT_MONTHS = 4
+#: Household events a month, per household, that the event log keeps
+#: (:mod:`pushpull_sim.events`): measured 0.20 to 0.25 over the shipped scenarios'
+#: horizons and 0.36 over the first 36 months of the bench scenario; rounded up.
+EVENTS_PER_HOUSEHOLD_MONTH = 0.5
+#: Bytes per event the log keeps: its monthly chunks of columns (15 bytes).
+EVENT_CHUNK_BYTES = 15
+#: Peak bytes per event while the log is kept and turned into a table: the monthly
+#: chunks, their join when read (15) and the table (16 bytes, measured).
+EVENT_BYTES = 2 * EVENT_CHUNK_BYTES + 16
+#: Bytes per event of a finished run's event table (measured: 16.1).
+EVENT_ROW_BYTES = 16
+#: Bytes per household-month of the monthly paths the event log keeps for the trial
+#: sample (eligible households): three float32 in the log, and a row of the paths table
+#: (month, household and the three).
+PATH_BYTES = 3 * 4 + (2 + 4 + 3 * 4)
 
 
 class MemoryLimitError(ScenarioError):
@@ -94,13 +109,15 @@ def household_bytes() -> tuple[int, int]:
     return int(state), int(row)
 
 
-def model_bytes(scenario: Scenario, panel: bool = False) -> int:
+def model_bytes(scenario: Scenario, panel: bool = False, events: bool | None = None) -> int:
     """Estimated peak memory of one run of ``scenario``, bytes.
 
     Args:
         scenario: The scenario.
         panel: Whether the run's household panel is turned into a table (``pushpull
             run`` does; outcomes do not need it).
+        events: Whether the run keeps the household event log (None: when ``panel`` and
+            the scenario's ``output.events`` are both on, as ``pushpull run`` does).
 
     Returns:
         int: Bytes.
@@ -121,6 +138,14 @@ def model_bytes(scenario: Scenario, panel: bool = False) -> int:
     )
     components = len(scenario.programme.interventions) + sum(a.count for a in scenario.pull.actors)
     per_household += components * COMPONENT_BYTES
+    if events is None:
+        events = panel and scenario.output.events  # a run that writes its files keeps it
+    if events:
+        horizon = scenario.run.months
+        # a run that writes its files also joins the chunks and builds the tables
+        event, path = (EVENT_BYTES, PATH_BYTES) if panel else (EVENT_CHUNK_BYTES, 3 * 4)
+        per_household += EVENTS_PER_HOUSEHOLD_MONTH * horizon * event
+        per_household += (horizon + 1) * path * scenario.programme.eligible_share
     largest_village = math.ceil(n / pop.villages)
     ring = largest_village * (net.mean_degree // 2) * RING_TIE_BYTES
     return int(n * per_household + ring)
@@ -198,7 +223,13 @@ def memory_limit() -> tuple[int, str]:
     )
 
 
-def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, results: int = 0) -> int:
+def check_memory(
+    scenario: Scenario,
+    copies: int = 1,
+    panel: bool = False,
+    results: int = 0,
+    events: bool | None = None,
+) -> int:
     """Refuse a run that would not fit in memory, before anything is built.
 
     Args:
@@ -207,6 +238,7 @@ def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, resul
         panel: As :func:`model_bytes`.
         results: Finished runs' household panels the caller holds (and joins into one
             table) besides the runs going on.
+        events: As :func:`model_bytes`.
 
     Returns:
         int: The estimate, bytes (all copies).
@@ -215,12 +247,17 @@ def check_memory(scenario: Scenario, copies: int = 1, panel: bool = False, resul
         MemoryLimitError: One line: ``population.households = N: needs about X GB of
             memory ..., more than the limit of Y GB (...)``.
     """
-    need = model_bytes(scenario, panel=panel) * max(int(copies), 1)
+    need = model_bytes(scenario, panel=panel, events=events) * max(int(copies), 1)
     if results:
         from pushpull_sim.recording import panel_months
 
         row = household_bytes()[1]
         need += 2 * results * len(panel_months(scenario)) * row * scenario.population.households
+        if panel and scenario.output.events:  # the event tables, and their concatenation
+            events = EVENTS_PER_HOUSEHOLD_MONTH * scenario.run.months
+            share = scenario.programme.eligible_share
+            path = (scenario.run.months + 1) * (PATH_BYTES - 12) * share
+            need += 2 * results * (events * EVENT_ROW_BYTES + path) * scenario.population.households
     limit, why = memory_limit()
     if need > limit:
         at_once = f" ({copies} runs at once)" if copies > 1 else ""

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.components import Component, household_states, registry
+from pushpull_sim.events import EventLog
 from pushpull_sim.households import (
     ARM_NAMES,
     CONTROL,
@@ -45,6 +46,47 @@ from pushpull_sim.targeting import TargetingInputs
 #: Largest herd, in animal units, for which deaths are drawn animal by animal.
 MAX_HERD = 10_000
 
+
+#: The monthly step, in order: ``(name, what happens)``, numbered from 1 (0 = month 0,
+#: after targeting). :class:`GraduationModel`'s docstring details each step under the same
+#: name; the event log's kinds name the step they belong to
+#: (:attr:`pushpull_sim.events.EventKind.stage`) and ``docs/ODD.md``'s schedule is
+#: generated from this table.
+MONTHLY_STEPS: tuple[tuple[str, str], ...] = (
+    ("begin month", "advance the month; reset the month's flows and the transaction cost"),
+    (
+        "shocks",
+        "illness, regional drought, livestock mortality and outbreaks, scheduled shocks, "
+        "depreciation",
+    ),
+    ("risk sharing", "neighbours with cash above their buffer help households hit by illness"),
+    (
+        "push interventions",
+        "hand-over from push to pull, each intervention's deliveries, then each pull "
+        "actor's decisions (lenders lend, agents reach households)",
+    ),
+    (
+        "produce and earn",
+        "remittances, time allocation, own production with inputs, casual wage work; the "
+        "components' after_production hook (buyers buy)",
+    ),
+    (
+        "consume, save, invest",
+        "distress sales, health costs, the components' payments_due set aside (debt "
+        "service), consumption, the precautionary buffer, investment",
+    ),
+    (
+        "after consumption",
+        "the components' after_consumption hook (savings groups) and settle hook (pull "
+        "actors' books, exits); entrants join",
+    ),
+    (
+        "status",
+        "consumption per adult equivalent, poverty, graduation, confidence, pathway stage; "
+        "finite-number check",
+    ),
+    ("record", "the trial's survey, monthly aggregates, household panel, event log"),
+)
 
 class GraduationModel(mesa.Model):
     """An agent-based model of graduation out of extreme poverty.
@@ -116,7 +158,9 @@ class GraduationModel(mesa.Model):
     9. **record**: the virtual trial's survey follows the eligible households through its
        rounds' recall windows (:class:`~pushpull_sim.survey.Survey`; it runs in step 8's
        place in burn-in months too, so the baseline round's recall reaches back before
-       month 0); monthly aggregates by arm; the household panel at chosen months.
+       month 0); monthly aggregates by arm; the household panel at chosen months; the
+       household event log (:class:`~pushpull_sim.events.EventLog`), which compares
+       this month's state and flows with last month's and never changes either.
 
     The scenario's strategy (:attr:`levers`) acts only through lever values: which streams
     run, the budget split, the very-poor list the pull side uses (:attr:`pull_list`), the
@@ -128,6 +172,9 @@ class GraduationModel(mesa.Model):
         seed: Base seed; defaults to ``scenario.run.seed``.
         replication: Replication index (selects independent random streams).
         record: Whether to record outputs (turn off for pure speed measurements).
+        events: Whether to keep the household event log (:attr:`event_log`; only when
+            recording); None = the scenario's ``output.events``. Either way the run's
+            numbers are the same.
 
     Raises:
         MemoryLimitError: The run would need more memory than the limit
@@ -150,6 +197,12 @@ class GraduationModel(mesa.Model):
             that arrive at a fixed switch.
         handover_month: Month each participant was handed over to pull, int32, shape
             ``(n,)`` (``NEVER`` if not).
+        asset_deaths: Productive assets lost to deaths this month (ordinary mortality,
+            outbreaks, scheduled outbreaks), USD PPP, shape ``(n,)``.
+        took_up: Whether each household would take the programme up if offered, bool,
+            shape ``(n,)`` (drawn at targeting).
+        event_log: The household event log (:mod:`pushpull_sim.events`), or None when
+            it is off (``events``) or nothing is recorded.
     """
 
     def __init__(
@@ -158,8 +211,11 @@ class GraduationModel(mesa.Model):
         seed: int | None = None,
         replication: int = 0,
         record: bool = True,
+        events: bool | None = None,
     ) -> None:
-        check_memory(scenario)  # before anything is built: a run that cannot fit is refused
+        keep = scenario.output.events if events is None else events  # the event log
+        # before anything is built: a run that cannot fit is refused
+        check_memory(scenario, events=record and keep)
         seed = scenario.run.seed if seed is None else int(seed)
         self.streams = RandomStreams(seed, replication)
         super().__init__(rng=self.streams.integer_seed("mesa"))
@@ -244,6 +300,10 @@ class GraduationModel(mesa.Model):
         self.recorder = Recorder(self) if record else None
         if self.recorder is not None:
             self.recorder.record(self)
+        #: The household event log (:mod:`pushpull_sim.events`; None when off).
+        self.event_log = EventLog(self) if record and keep else None
+        if self.event_log is not None:
+            self.event_log.start(self)
 
     # ------------------------------------------------------------------ construction
     def _init_households(self) -> Households:
@@ -339,6 +399,7 @@ class GraduationModel(mesa.Model):
         elif self.unit_cost_usd_ppp > 0 and budget is not None:
             affordable = int(budget // self.unit_cost_usd_ppp)
             offered = offered[: max(affordable, 0)]
+        self.took_up = takes_up  # the event log says why a household was not served
         self.participant_ids = np.sort(offered)
         hh.participant[self.participant_ids] = True
 
@@ -384,6 +445,8 @@ class GraduationModel(mesa.Model):
         self._simulate_month()
         if self.recorder is not None:
             self.recorder.record(self)
+        if self.event_log is not None:
+            self.event_log.record(self)
         if self.month >= self.horizon:
             self.running = False
 
@@ -509,6 +572,7 @@ class GraduationModel(mesa.Model):
         mortality[live] = hh.assets[live] * died / units[live]
         if sc.scheduled:
             mortality += self._scheduled_shocks(units, mortality)
+        self.asset_deaths = mortality  # this month's deaths, for the event log
         depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
         # a herd that dies whole loses exactly its value: the sum above may exceed it in
         # the last bit, which would leave assets at -1e-13
@@ -988,4 +1052,4 @@ class GraduationModel(mesa.Model):
         hh.check_finite(month)  # a NaN is an error here, never a status counted as a result
 
 
-__all__ = ["GraduationModel", "ARM_NAMES"]
+__all__ = ["GraduationModel", "ARM_NAMES", "MONTHLY_STEPS"]

@@ -29,6 +29,8 @@ RUN_FILES = (
     "summary.json",
     "run.png",
 )
+#: Written too while the household event log is on (``output.events``, the default).
+EVENT_FILES = ("events.parquet", "paths.parquet")
 #: Written too when the scenario has pull actors: their monthly books.
 PULL_FILE = "pull_actors.parquet"
 
@@ -173,7 +175,9 @@ def write_run(
     tmp: Path | None = None,
 ) -> Path:
     """Write ``timeseries.parquet``, ``households.parquet``, ``survey.parquet`` (the virtual
-    trial's survey), ``summary.json``, ``run.png``.
+    trial's survey), ``events.parquet`` and ``paths.parquet`` (the household event log and every
+    household's monthly path, when the log was kept; their columns are described in
+    :mod:`pushpull_sim.events`), ``summary.json``, ``run.png``.
 
     Args:
         result: The experiment's results.
@@ -199,6 +203,12 @@ def write_run(
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         result.households().to_parquet(tmp / "households.parquet", index=False)
         result.survey().to_parquet(tmp / "survey.parquet", index=False)
+        events = result.events()
+        if events is not None:
+            from pushpull_sim.story import run_meta, write_log
+
+            meta = run_meta(result.scenario, len(result.replications))
+            write_log(events, result.paths(), tmp, meta)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         prog = result.scenario.programme
         plot_run(

@@ -92,6 +92,10 @@ class RunResult:
             :func:`pushpull_sim.rct.itt_table`; computed on first use by :meth:`itt_at`,
             or by :func:`pushpull_sim.runner.run_replication`).
         pull: Pull actors' monthly books (see :meth:`GraduationModel.pull_records`).
+        events: The household event log's table (:meth:`pushpull_sim.events.EventLog.table`;
+            None unless asked for).
+        paths: Every household's monthly path (assets, savings, consumption;
+            :meth:`pushpull_sim.events.EventLog.paths_table`), kept with the event log.
     """
 
     scenario: Scenario
@@ -113,6 +117,8 @@ class RunResult:
     survey: pd.DataFrame = field(default_factory=pd.DataFrame)
     itt: pd.DataFrame = field(default_factory=pd.DataFrame)
     pull: pd.DataFrame = field(default_factory=pd.DataFrame)
+    events: pd.DataFrame | None = None
+    paths: pd.DataFrame | None = None
 
     @property
     def costs(self) -> dict[str, float]:
@@ -180,7 +186,12 @@ def _credit_take_up(model: GraduationModel) -> dict[str, float | None] | None:
 
 
 def simulate(
-    scenario: Scenario | dict, seed: int, replication: int = 0, *, panel: bool = False
+    scenario: Scenario | dict,
+    seed: int,
+    replication: int = 0,
+    *,
+    panel: bool = False,
+    events: bool = False,
 ) -> RunResult:
     """Build and run one replication to the scenario's horizon.
 
@@ -190,13 +201,16 @@ def simulate(
         replication: Replication index.
         panel: Keep the household panel (``pushpull run`` writes it; outcomes do not
             need it).
+        events: Keep the household event log (``pushpull run`` writes it when the
+            scenario's ``output.events`` is on; outcomes do not need it). It never changes
+            the run's numbers.
 
     Returns:
         RunResult: The run's tables, snapshots, costs and actors.
     """
     if isinstance(scenario, dict):
         scenario = scenario_from_dict(scenario)
-    model = GraduationModel(scenario, seed=seed, replication=replication)
+    model = GraduationModel(scenario, seed=seed, replication=replication, events=events)
     months = set(snapshot_months(scenario))
     snapshots: dict[int, dict[str, np.ndarray]] = {}
     if model.month in months:
@@ -231,4 +245,6 @@ def simulate(
         panel=model.household_panel() if panel else None,
         survey=model.survey.table(),
         pull=model.pull_records(),
+        events=None if model.event_log is None else model.event_log.table(),
+        paths=None if model.event_log is None else model.event_log.paths_table(),
     )

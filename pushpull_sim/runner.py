@@ -17,15 +17,15 @@ import pandas as pd
 from pushpull_sim.executors import LocalExecutor, executor
 from pushpull_sim.memory import check_memory
 from pushpull_sim.results import RunResult, simulate
-from pushpull_sim.scenario import Scenario
+from pushpull_sim.scenario import Scenario, scenario_from_dict
 
 #: One replication's result (the type every outcome reads; see :mod:`pushpull_sim.results`).
 ReplicationResult = RunResult
 
 
 def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> RunResult:
-    """Build and run one replication to the scenario's horizon, with its household panel
-    and ITT estimates.
+    """Build and run one replication to the scenario's horizon, with its household panel,
+    ITT estimates and (when the scenario's ``output.events`` is on) household event log.
 
     Args:
         scenario: A scenario, or its plain-data form (picklable across processes).
@@ -35,10 +35,16 @@ def run_replication(scenario: Scenario | dict, seed: int, replication: int) -> R
     Returns:
         RunResult: Tidy outputs, each table tagged with ``replication``.
     """
-    result = simulate(scenario, seed, replication, panel=True)
+    if isinstance(scenario, dict):
+        scenario = scenario_from_dict(scenario)
+    events = scenario.output.events
+    result = simulate(scenario, seed, replication, panel=True, events=events)
     itt = result.itt_estimates()
     for df in (result.timeseries, result.panel, itt, result.survey):
         df.insert(0, "replication", np.int32(replication))
+    for df in (result.events, result.paths):
+        if df is not None:
+            df.insert(0, "replication", np.int32(replication))
     if not result.pull.empty:
         result.pull.insert(0, "replication", np.int32(replication))
     return result
@@ -75,6 +81,18 @@ class ExperimentResult:
     def itt(self) -> pd.DataFrame:
         """One row per replication x outcome x month."""
         return pd.concat([r.itt for r in self.replications], ignore_index=True)
+
+    def events(self) -> pd.DataFrame | None:
+        """The household event log: one row per replication x event (the columns of
+        :mod:`pushpull_sim.events`), or None when it was off."""
+        frames = [r.events for r in self.replications if r.events is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    def paths(self) -> pd.DataFrame | None:
+        """Every household's monthly path (assets, savings, consumption), one row per
+        replication x month x household, or None when the event log was off."""
+        frames = [r.paths for r in self.replications if r.paths is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
 
     def pull(self) -> pd.DataFrame:
         """Pull actors' books: one row per replication x actor x month (empty if none)."""

@@ -7,7 +7,7 @@ import pytest
 from conftest import SCENARIOS
 
 from pushpull_sim.cli import main
-from pushpull_sim.output import RUN_FILES
+from pushpull_sim.output import EVENT_FILES, RUN_FILES
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_run_writes_its_files_and_prints_the_itt_table(small_file, tmp_path, cap
     assert code == 0
     assert "Intent-to-treat effects" in stdout and "consumption" in stdout
     assert "per participant" in stdout and "no budget limit" in stdout
-    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES + EVENT_FILES)
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 2 * 41 * 4  # replications x months (0..40) x arms
     assert set(ts["arm"]) == {"all", "ineligible", "control", "treatment"}
@@ -96,7 +96,7 @@ def test_existing_run_is_not_overwritten_without_force(small_file, tmp_path, cap
         capsys,
     )
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES + EVENT_FILES)
 
 
 def test_bad_scenario_leaves_existing_run_untouched(tmp_path, capsys):

@@ -115,11 +115,20 @@ def test_household_story_names_its_arm_and_its_state_now(demo):
     side = pair.b
     served = int(np.flatnonzero(side.model.hh.participant)[0])
     story = side.household_story(served)
-    assert story[0] == "Month 0: offered the programme, and served."
-    assert any("cash support in 12 months (months 1-12)" in line for line in story)
+    assert story[0].startswith("Month 0: baseline survey: consumption USD ")
+    assert story[1].startswith("Month 0: selected for the programme: eligible, offered it")
+    # the event log's words, a monthly payment told once for its stretch
+    support = [line for line in story if "consumption support every month" in line]
+    assert support == [
+        "Month 1: consumption support every month, months 1-12 (12 payments, USD 480 in all)."
+    ]
+    months = [int(line.split(":")[0].split()[1]) for line in story[:-1]]
+    assert months == sorted(months) and months[-1] <= 14
     assert story[-1].startswith("Now (month 14): ")
+    log = side.model.event_log.household(served)
+    assert len(story) - 1 == len(log) - 11  # 12 payments in one line
     control = int(np.flatnonzero(side.control)[0])
-    assert "control group" in side.household_story(control)[0]
+    assert "eligible, but randomised to the control arm" in side.household_story(control)[1]
 
 
 def test_village_graph_holds_the_village_and_its_ties(demo):

@@ -35,8 +35,13 @@ def test_the_largest_population_is_refused_before_anything_is_built(monkeypatch)
     assert time.perf_counter() - t0 < 5
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 100  # MB
     text = str(err.value)
-    assert text.startswith("population.households = 10000000: needs about 2")
+    # the model with its household event log (kept by default: 120 months of events and
+    # the trial sample's paths), and without it
+    assert text.startswith("population.households = 10000000: needs about 3")
     assert "GB of memory, more than the limit of 2.4 GB (set by PUSHPULL_MEMORY_LIMIT_GB)" in text
+    with pytest.raises(MemoryLimitError) as err:
+        GraduationModel(huge(), events=False)
+    assert str(err.value).startswith("population.households = 10000000: needs about 2")
 
 
 def test_run_command_refuses_it_in_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -38,6 +38,7 @@ import numpy as np
 from pushpull_sim.households import CONTROL, TREATMENT
 from pushpull_sim.model import GraduationModel
 from pushpull_sim.scenario import Scenario, ScenarioError, load_scenario
+from pushpull_sim.story import condensed
 from pushpull_sim.strategies import LEVER_GROUPS, STRATEGIES, apply_strategy
 
 #: Largest population the dashboard builds (two models per browser tab; 5,000 households
@@ -345,7 +346,8 @@ class Side:
         label: The strategy in words.
 
     Attributes:
-        model: The :class:`~pushpull_sim.model.GraduationModel` (replication 0).
+        model: The :class:`~pushpull_sim.model.GraduationModel` (replication 0), with
+            its household event log on (the household stories read it).
         series: Monthly series, each a float array of shape ``(horizon + 1,)`` (NaN for
             months not yet simulated): ``extreme_poor_treatment``/``_control``,
             ``graduated_treatment``/``_control`` (shares of the arm, 0-1),
@@ -355,9 +357,6 @@ class Side:
         assets, savings, consumption_ppd: Household history, float32 arrays of shape
             ``(horizon + 1, n)``: productive assets, savings (cash + savings-group share),
             USD PPP; consumption per adult equivalent per day, USD PPP.
-        cash_support, in_kind: Transfers received each month (cash; in kind: assets and
-            subsidised inputs), USD PPP, float32, ``(horizon + 1, n)``.
-        distress_sales: Proceeds of assets sold in distress each month, USD PPP.
         flags: Status bits each month, uint16, ``(horizon + 1, n)``.
     """
 
@@ -365,7 +364,7 @@ class Side:
         self.scenario = scenario
         self.label = label
         self.seed = seed
-        self.model = GraduationModel(scenario, seed=seed, replication=0)
+        self.model = GraduationModel(scenario, seed=seed, replication=0, events=True)
         hh = self.model.hh
         self.n = hh.n
         self.horizon = self.model.horizon
@@ -375,9 +374,6 @@ class Side:
         self.assets = np.zeros(shape, np.float32)
         self.savings = np.zeros(shape, np.float32)
         self.consumption_ppd = np.zeros(shape, np.float32)
-        self.cash_support = np.zeros(shape, np.float32)
-        self.in_kind = np.zeros(shape, np.float32)
-        self.distress_sales = np.zeros(shape, np.float32)
         self.flags = np.zeros(shape, np.uint16)
         names = (
             "extreme_poor_treatment",
@@ -415,9 +411,6 @@ class Side:
         self.assets[m] = hh.assets
         self.savings[m] = hh.savings + hh.vsla_share
         self.consumption_ppd[m] = hh.consumption_ppd
-        self.cash_support[m] = hh.transfer_cash
-        self.in_kind[m] = hh.transfer_in_kind
-        self.distress_sales[m] = hh.asset_sale_proceeds
         sells = hh.income_sales > 0
         bits = (
             (hh.extreme_poor * _EXTREME)
@@ -557,8 +550,9 @@ class Side:
         }
 
     def household_story(self, i: int) -> list[str]:
-        """What happened to one household so far, in plain words, read from its monthly
-        state (status changes, market links, support received, distress sales).
+        """What happened to one household so far, in plain words, from the model's
+        household event log (:mod:`pushpull_sim.events`; a monthly payment once per
+        stretch, :func:`pushpull_sim.story.condensed`), then its state now.
 
         Args:
             i: Household id.
@@ -566,68 +560,10 @@ class Side:
         Returns:
             list[str]: One sentence per event, in month order, then its state now.
         """
-        hh = self.model.hh
         end = self.model.month
-        f = self.flags[: end + 1, i]
-        lines: list[tuple[int, str]] = []
-        arm = int(hh.arm[i])
-        if arm == TREATMENT and not self.has_push:
-            lines.append((0, "in the group the programme is offered to (no push support here)"))
-        elif arm == TREATMENT and hh.participant[i]:
-            lines.append((0, "offered the programme, and served"))
-        elif arm == TREATMENT:
-            lines.append((0, "offered the programme, not served (declined, or budget ran out)"))
-        elif arm == CONTROL:
-            lines.append((0, "eligible, in the control group: not offered the programme"))
-        else:
-            lines.append((0, "not eligible for the programme"))
-        cash = np.flatnonzero(self.cash_support[1 : end + 1, i] > 0) + 1
-        if cash.size:
-            lines.append(
-                (
-                    int(cash[0]),
-                    f"cash support in {cash.size} months (months {cash[0]}-"
-                    f"{cash[-1]}), USD {self.cash_support[cash, i].sum():,.0f} in all",
-                )
-            )
-        kind = self.in_kind[1 : end + 1, i]
-        if kind.any():
-            top = int(np.argmax(kind)) + 1
-            lines.append((top, f"support in kind (assets, inputs) worth USD {kind[top - 1]:,.0f}"))
-        for bit, text in (
-            (_BUYER, "started selling to a buyer"),
-            (_LENDER, "took a first loan from a lender"),
-            (_AGENT, "first served by an agent"),
-        ):
-            on = np.flatnonzero(f & bit)
-            if on.size and on[0] > 0:
-                lines.append((int(on[0]), text))
-        handed = np.flatnonzero((f[:-1] & _IN_PUSH) & ~f[1:] & _IN_PUSH)
-        if handed.size and arm == TREATMENT:
-            lines.append((int(handed[0]) + 1, "handed over from push support to the market"))
-        distress = np.flatnonzero(f & _DISTRESS)
-        if distress.size:
-            times = f"{distress.size} months" if distress.size > 1 else "once"
-            lines.append(
-                (
-                    int(distress[0]),
-                    f"sold assets in distress ({times}; first in month {distress[0]})",
-                )
-            )
-        grad = (f & _GRAD) > 0
-        started = np.flatnonzero(grad[1:] & ~grad[:-1]) + 1
-        stopped = np.flatnonzero(~grad[1:] & grad[:-1]) + 1
-        if started.size:
-            lines.append((int(started[0]), "graduated (met every graduation criterion)"))
-        if stopped.size:
-            more = f" ({stopped.size} times)" if stopped.size > 1 else ""
-            lines.append((int(stopped[0]), f"fell back below the graduation criteria{more}"))
-        ep = (f & _EXTREME) > 0
-        out = np.flatnonzero(~ep[1:] & ep[:-1]) + 1
-        if out.size:
-            lines.append((int(out[0]), "first month above the extreme-poverty line"))
-        lines.sort(key=lambda x: x[0])
-        text = [f"Month {m}: {t}." for m, t in lines]
+        events = self.model.event_log.household(i)
+        text = [f"Month {m}: {t}." for m, t in condensed(events)]
+        ep = self.flags[: end + 1, i] & _EXTREME > 0
         state = self.node_state(np.array([i]))
         now = STATUS_NAMES[int(state["status"][0])]
         if state["graduated"][0]:

@@ -80,6 +80,8 @@ class Intervention(Component):
         self.use_stream(model.streams)
         self.cost_usd_ppp = 0.0
         self.households_reached = 0
+        #: The last delivery: ``(month, household ids)`` (month -1 = none yet).
+        self.delivered: tuple[int, np.ndarray] = (-1, np.zeros(0, np.int64))
 
     @classmethod
     def stream_name(cls) -> str:
@@ -92,6 +94,7 @@ class Intervention(Component):
         if model.programme_active and self.is_delivery_month(model.programme_month):
             ids = self.eligible(model)
             if ids.size:
+                self.delivered = (model.month, ids)
                 self.deliver(model, ids)
 
     # -- hooks ------------------------------------------------------------------------------
@@ -104,6 +107,11 @@ class Intervention(Component):
         """
         ids = model.participant_ids
         return ids[model.hh.in_push[ids]]
+
+    def delivered_this_month(self, model: GraduationModel) -> np.ndarray:
+        """Households :meth:`step` delivered to this month, int ids, shape ``(k,)``."""
+        month, ids = self.delivered
+        return ids if month == model.month else ids[:0]
 
     def is_delivery_month(self, programme_month: int) -> bool:
         """Whether ``programme_month`` (1 = first programme month) is a delivery month."""

@@ -38,6 +38,7 @@ from pydantic import Field, model_validator
 from scipy import sparse
 
 from pushpull_sim.components import Reporter, State
+from pushpull_sim.events import EventBatch, EventKind
 from pushpull_sim.households import CONTROL
 from pushpull_sim.interventions.base import CreditRecord, Intervention, InterventionParams
 from pushpull_sim.units import MAX_VALUE
@@ -417,6 +418,73 @@ class SavingsGroups(Intervention):
         ),
     }
 
+    event_kinds = {
+        "joined_group": EventKind(
+            4,
+            "savings group",
+            "joined a savings group",
+            "joined savings group {counterpart} (its first meeting)",
+            "",
+            "The household's savings group held its first meeting with it as a member.",
+            counterpart="savings group",
+        ),
+        "group_loan_repaid": EventKind(
+            7,
+            "savings group",
+            "repaid a group loan",
+            "repaid its savings-group loan of USD {value:,.0f} ({detail})",
+            "USD PPP",
+            "The household's loan from its savings group was paid off this month; the "
+            "value is the loan's size.",
+            ("in instalments", "set off against its share at the share-out"),
+            "savings group",
+        ),
+        "group_loan_defaulted": EventKind(
+            7,
+            "savings group",
+            "defaulted on a group loan",
+            "defaulted on its savings-group loan: USD {value:,.0f} written off, and it may "
+            "not borrow from the group again",
+            "USD PPP",
+            "A savings-group loan was written off this month (long in arrears, or not "
+            "covered by the member's part at the share-out); the value is the balance "
+            "outstanding before the write-off.",
+            counterpart="savings group",
+        ),
+        "group_loan": EventKind(
+            7,
+            "savings group",
+            "took a group loan",
+            "took a loan of USD {value:,.0f} from its savings group ({detail})",
+            "USD PPP",
+            "The household borrowed from its savings group this month.",
+            ("at the group's meeting", "an emergency loan, when a member fell ill"),
+            "savings group",
+        ),
+        "share_out": EventKind(
+            7,
+            "savings group",
+            "share-out",
+            "received USD {value:,.0f} in cash at its savings group's share-out",
+            "USD PPP",
+            "The household's savings group shared out its fund (the end of a cycle); the "
+            "value is the cash paid to the household (its shares and their profit, less any "
+            "loan set off).",
+            counterpart="savings group",
+        ),
+        "left_group": EventKind(
+            7,
+            "savings group",
+            "left a savings group",
+            "left savings group {counterpart}: {detail}",
+            "",
+            "The household stopped being a member of its savings group at a share-out after "
+            "the project.",
+            ("the group dissolved", "it had contributed in too few of the cycle's months"),
+            "savings group",
+        ),
+    }
+
     _GROUP_FLOATS = (
         "fund",
         "loans_out",
@@ -457,6 +525,12 @@ class SavingsGroups(Intervention):
         self.repaid_on_time = np.zeros(n, np.int32)
         self.loans_taken = np.zeros(n, np.int32)
         self.loans_defaulted = np.zeros(n, np.int32)
+        self.loan_size = np.zeros(n)  # the last loan's principal
+        # last month's state, for the event log (:meth:`events`)
+        self._seen_group_of = self.group_of.copy()
+        self._seen_balance = self.loan_balance.copy()
+        self._seen_loan = self.loan_size.copy()
+        self._seen_defaulted = self.loans_defaulted.copy()
         # the household's last share-out
         self.shareout_shares = np.zeros(n)
         self.shareout_value = np.zeros(n)
@@ -624,6 +698,47 @@ class SavingsGroups(Intervention):
         ending = cycle_month >= p.cycle_months
         if ending.any():
             self._share_out(model, ids[ending], g[ending])
+
+    def events(self, model: GraduationModel) -> list[EventBatch]:
+        """This month's savings-group events: joined, loans taken, repaid and written off,
+        share-outs and members leaving, from the group's arrays against last month's."""
+        month, hh = model.month, model.hh
+        before, now = self._seen_group_of, self.group_of
+        out = []
+        joined = np.flatnonzero((now >= 0) & (now != before))
+        out.append(EventBatch("joined_group", joined, np.nan, 0, now[joined]))
+        defaulted = self.loans_defaulted > self._seen_defaulted
+        new_loan = self.loan_month == month
+        shared = np.zeros(0, np.int64)
+        if self.n_groups:
+            sharing = self.cycle_start == month
+            shared = np.flatnonzero((before >= 0) & sharing[np.maximum(before, 0)])
+        # a loan paid off (a new one is only lent once the last is paid off)
+        cleared = (self.loan_balance == 0) | new_loan
+        paid = np.flatnonzero((self._seen_balance > 0) & cleared & ~defaulted)
+        at_share_out = np.isin(paid, shared)
+        out.append(
+            EventBatch(
+                "group_loan_repaid", paid, self._seen_loan[paid], at_share_out, before[paid]
+            )
+        )
+        gone = np.flatnonzero(defaulted)
+        out.append(
+            EventBatch("group_loan_defaulted", gone, self._seen_balance[gone], 0, before[gone])
+        )
+        took = np.flatnonzero(new_loan)
+        emergency = hh.ill[took] & self.params.emergency_loans
+        out.append(EventBatch("group_loan", took, self.loan_size[took], emergency, now[took]))
+        out.append(EventBatch("share_out", shared, self.shareout_cash[shared], 0, before[shared]))
+        left = np.flatnonzero((before >= 0) & (now < 0))
+        if left.size:
+            dissolved = self.dissolved_month[before[left]] == month
+            out.append(EventBatch("left_group", left, np.nan, ~dissolved, before[left]))
+        np.copyto(self._seen_group_of, now)
+        np.copyto(self._seen_balance, self.loan_balance)
+        np.copyto(self._seen_loan, self.loan_size)
+        np.copyto(self._seen_defaulted, self.loans_defaulted)
+        return out
 
     def finalize(self, model: GraduationModel) -> None:
         """Record households reached (the books stay open: groups outlive the run)."""
@@ -957,6 +1072,7 @@ class SavingsGroups(Intervention):
         hh.debt[ids] += loan
         self.loan_balance[ids] += loan
         self.loan_months_left[ids[took]] = p.loan_term_months
+        self.loan_size[ids[took]] = loan[took]
         self.loan_month[ids[took]] = model.month
         self.arrears[ids[took]] = 0
         self.loans_taken[ids] += took

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from pushpull_sim.events import EventBatch, EventKind
 from pushpull_sim.households import ASSET_KINDS, LIVESTOCK
 from pushpull_sim.interventions.base import Intervention, InterventionParams
 from pushpull_sim.units import MAX_VALUE
@@ -55,6 +56,23 @@ class AssetTransfer(Intervention):
 
     kind = "asset_transfer"
     Params = AssetTransferParams
+    event_kinds = {
+        "asset_transfer": EventKind(
+            4,
+            "programme",
+            "asset transfer",
+            "received an asset transfer worth USD {value:,.0f} ({detail})",
+            "USD PPP",
+            "The programme transferred productive assets to the household this month (in "
+            "kind); the value is their worth.",
+            ("livestock", "a small enterprise", "a short-cycle product"),
+        )
+    }
+
+    def events(self, model: GraduationModel):
+        ids = self.delivered_this_month(model)
+        kind = ASSET_KINDS.index(self.params.asset_type)
+        return [EventBatch("asset_transfer", ids, self.params.value_usd_ppp, kind)]
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         value = self.params.value_usd_ppp
@@ -93,6 +111,20 @@ class ConsumptionSupport(Intervention):
 
     kind = "consumption_support"
     Params = ConsumptionSupportParams
+    event_kinds = {
+        "consumption_support": EventKind(
+            4,
+            "programme",
+            "consumption support",
+            "received consumption support of USD {value:,.0f}",
+            "USD PPP",
+            "The programme paid the household its monthly consumption support (cash).",
+        )
+    }
+
+    def events(self, model: GraduationModel):
+        ids = self.delivered_this_month(model)
+        return [EventBatch("consumption_support", ids, self.params.amount_usd_ppp_per_month)]
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         amount = self.params.amount_usd_ppp_per_month
@@ -127,6 +159,20 @@ class CashTransfer(Intervention):
 
     kind = "cash_transfer"
     Params = CashTransferParams
+    event_kinds = {
+        "cash_transfer": EventKind(
+            4,
+            "programme",
+            "cash transfer",
+            "received a cash transfer of USD {value:,.0f}",
+            "USD PPP",
+            "The programme paid the household an unconditional cash transfer.",
+        )
+    }
+
+    def events(self, model: GraduationModel):
+        ids = self.delivered_this_month(model)
+        return [EventBatch("cash_transfer", ids, self.params.amount_usd_ppp)]
 
     def deliver(self, model: GraduationModel, ids: np.ndarray) -> None:
         amount = self.params.amount_usd_ppp

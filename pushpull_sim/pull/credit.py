@@ -8,6 +8,7 @@ import numpy as np
 from pydantic import Field
 
 from pushpull_sim.components import Reporter, State
+from pushpull_sim.events import EventBatch, EventKind
 from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
@@ -154,6 +155,43 @@ class Lender(PullActor):
         ),
     }
 
+    event_kinds = {
+        "loan": EventKind(
+            4,
+            "credit",
+            "took a loan",
+            "took a loan of USD {value:,.0f} from lender {counterpart} ({detail})",
+            "USD PPP",
+            "A lender lent to the household this month; the detail says whether the "
+            "programme's linkage had referred it (``hh.linked``) or it passed the lender's "
+            "own screening.",
+            ("referred through the programme's linkage", "on the lender's own screening"),
+            "lender",
+        ),
+        "loan_repaid": EventKind(
+            7,
+            "credit",
+            "repaid a loan",
+            "repaid its loan of USD {value:,.0f} to lender {counterpart}",
+            "USD PPP",
+            "The household paid off its lender's loan this month; the value is the loan's "
+            "size.",
+            counterpart="lender",
+        ),
+        "loan_defaulted": EventKind(
+            7,
+            "credit",
+            "defaulted on a loan",
+            "defaulted on its loan from lender {counterpart}: USD {value:,.0f} written off "
+            "({detail}); the lender will not lend to it again",
+            "USD PPP",
+            "A lender's loan defaulted this month after months in arrears; the value is the "
+            "principal written off after any assets seized.",
+            ("nothing to seize", "productive assets seized against the debt"),
+            "lender",
+        ),
+    }
+
     def __init__(self, model: GraduationModel, params: LenderParams, villages: np.ndarray):
         super().__init__(model, params, villages)
         n = model.hh.n
@@ -169,6 +207,10 @@ class Lender(PullActor):
         self.claims_paid_usd_ppp = 0.0
         self._month_cost = 0.0
         self._loans_made = 0
+        none = np.zeros(0, np.int64)
+        # this month's loans, repayments and defaults, for the event log (:meth:`events`)
+        self._granted, self._repaid, self._defaulted = none, none, none
+        self._written_off, self._seized = np.zeros(0), np.zeros(0, bool)
 
     @property
     def monthly_rate(self) -> float:
@@ -237,6 +279,7 @@ class Lender(PullActor):
     def decide(self, model: GraduationModel) -> None:
         self._month_cost = 0.0
         self._loans_made = 0
+        self._granted = self._granted[:0]
         hh, p = model.hh, self.params
         n = hh.n
         ask = self.rng.random(n)  # one draw per household every month: common random numbers
@@ -284,6 +327,7 @@ class Lender(PullActor):
         hh.debt[granted] += amount
         self._month_cost += granted.size * p.fixed_cost_per_loan_usd_ppp
         self._loans_made = int(granted.size)
+        self._granted = granted
 
     def payments_due(self, model: GraduationModel) -> np.ndarray | None:
         """This month's interest and principal instalment on each household's loan."""
@@ -297,6 +341,7 @@ class Lender(PullActor):
     def settle(self, model: GraduationModel) -> None:
         hh, p = model.hh, self.params
         owing = np.flatnonzero(self.balance > 0)
+        self._repaid = self._defaulted = owing[:0]
         revenue = 0.0
         cost = self._month_cost + self.balance.sum() * p.cost_of_funds_yearly / 12.0
         if owing.size:
@@ -326,8 +371,19 @@ class Lender(PullActor):
             done = owing[self.balance[owing] <= 1e-9]
             self.balance[done] = 0.0
             hh.lender[done] = -1
+            self._repaid = done[~np.isin(done, self._defaulted)]
         clients = np.flatnonzero(self.balance > 0)
         self.book(model, revenue, cost, clients, loans_made=self._loans_made)
+
+    def events(self, model: GraduationModel) -> list[EventBatch]:
+        """This month's loans made, repaid and defaulted on (lender ``unique_id``)."""
+        hh, me = model.hh, self.unique_id
+        granted, repaid, bad = self._granted, self._repaid, self._defaulted
+        return [
+            EventBatch("loan", granted, self.principal[granted], ~hh.linked[granted], me),
+            EventBatch("loan_repaid", repaid, self.principal[repaid], 0, me),
+            EventBatch("loan_defaulted", bad, self._written_off, self._seized, me),
+        ]
 
     def _default(self, model: GraduationModel, owing: np.ndarray) -> tuple[float, float]:
         """Seize and write off loans long in arrears.
@@ -352,6 +408,7 @@ class Lender(PullActor):
         self.months_left[bad] = 0
         self.excluded[bad] = True
         hh.lender[bad] = -1
+        self._defaulted, self._written_off, self._seized = bad, lost, seized_book > 0
         claim = float((lost * self.guaranteed[bad]).sum())
         self.guaranteed[bad] = 0.0
         return float(lost.sum()), claim

@@ -1007,6 +1007,14 @@ class Output(_Group):
         "the horizon (1 = every month). Assumption.",
     )
 
+    events: bool = Field(
+        True,
+        description="Keep the household event log and the trial sample's monthly paths "
+        "(events.parquet, paths.parquet; `pushpull story`, the dashboard's stories); it "
+        "never changes the model's numbers. Assumption: on (its own call costs about 3 % "
+        "of a month at 100,000 households, docs/performance.md).",
+    )
+
     @field_validator("household_months")
     @classmethod
     def _nonneg(cls, v: list[int]) -> list[int]:

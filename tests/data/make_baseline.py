@@ -56,9 +56,10 @@ def baseline_scenarios() -> dict[str, Scenario]:
     return out
 
 
-def run_tables(scenario: Scenario) -> dict[str, pd.DataFrame]:
-    """Run one replication; return its tables (see :data:`TABLES`)."""
-    model = GraduationModel(scenario, replication=0).run()
+def run_tables(scenario: Scenario, events: bool | None = None) -> dict[str, pd.DataFrame]:
+    """Run one replication; return its tables (see :data:`TABLES`). ``events`` turns the
+    household event log on or off (None: the scenario's ``output.events``)."""
+    model = GraduationModel(scenario, replication=0, events=events).run()
     costs = pd.DataFrame({k: v for k, v in sorted(model.costs.items())})
     costs.insert(0, "month", range(len(costs)))
     return {
