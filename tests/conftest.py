@@ -19,6 +19,26 @@ from pushpull_sim.scenario import Scenario, scenario_from_dict
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
+#: A tiny base scenario for sweep specs: 60 households, 12 months, no burn-in.
+TINY_SWEEP_BASE = """
+name = "tiny"
+[run]
+months = 12
+[population]
+households = 60
+villages = 2
+burn_in_months = 0
+[programme]
+end_month = 6
+[[programme.interventions]]
+type = "asset_transfer"
+value_usd_ppp = 800.0
+[rct]
+itt_months = [6]
+[output]
+household_months = [0]
+"""
+
 
 def small(**groups) -> Scenario:
     """A small scenario (400 households, 4 villages, 48 months) with optional overrides."""

@@ -19,30 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TINY_SWEEP_BASE
 
 from pushpull_sim.cli import main
 from pushpull_sim.sweep import store
 from pushpull_sim.sweep.engine import run_sweep
 from pushpull_sim.sweep.spec import load_sweep
-
-BASE = """
-name = "tiny"
-[run]
-months = 12
-[population]
-households = 60
-villages = 2
-burn_in_months = 0
-[programme]
-end_month = 6
-[[programme.interventions]]
-type = "asset_transfer"
-value_usd_ppp = 800.0
-[rct]
-itt_months = [6]
-[output]
-household_months = [0]
-"""
 
 SPEC = """
 [sweep]
@@ -115,7 +97,7 @@ def specs(tmp_path_factory):
     """Two specs (seeds 5 and 6) and each one's reference tables, run uninterrupted (the
     reference directories are ``ref5`` and ``ref6`` beside the specs)."""
     folder = tmp_path_factory.mktemp("specs")
-    (folder / "base.toml").write_text(BASE)
+    (folder / "base.toml").write_text(TINY_SWEEP_BASE)
     out = {}
     for seed in (5, 6):
         path = folder / f"spec{seed}.toml"

@@ -9,35 +9,17 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import TINY_SWEEP_BASE
 
 from pushpull_sim.cli import main
 from pushpull_sim.sweep import store
 from pushpull_sim.sweep.engine import run_sweep
 from pushpull_sim.sweep.spec import MAX_RUNS, SpecError, load_sweep
 
-BASE = """
-name = "tiny"
-[run]
-months = 12
-[population]
-households = 60
-villages = 2
-burn_in_months = 0
-[programme]
-end_month = 6
-[[programme.interventions]]
-type = "asset_transfer"
-value_usd_ppp = 800.0
-[rct]
-itt_months = [6]
-[output]
-household_months = [0]
-"""
-
 
 def spec_file(folder: Path, design: str, parameters: str, extra: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "base.toml").write_text(BASE)
+    (folder / "base.toml").write_text(TINY_SWEEP_BASE)
     samples = "" if design == "grid" else "samples = 4\n"
     path = folder / "spec.toml"
     path.write_text(
