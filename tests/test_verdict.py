@@ -93,6 +93,17 @@ def test_a_clear_winner_beats_every_other_strategy_in_words():
     )
     assert "none: not applicable (it spends nothing)" in text
     assert max(len(line) for line in text.splitlines()) <= 100
+    # 8 replications: a clear winner still, with the caution that few replications give
+    assert "Caution: with 8 replications" in " ".join(text.split())
+
+
+def test_the_caution_about_few_replications_goes_at_ten():
+    rng = np.random.default_rng(2)
+    for r, cautious in [(3, True), (9, True), (10, False), (20, False)]:
+        base = rng.normal(5.0, 1.0, r)
+        result = made_up({"siloed": base, "sequenced": base + 1.0 + rng.normal(0, 0.1, r)})
+        text = " ".join(format_verdict(verdict(result)).split())
+        assert ("Caution: with" in text) == cautious, r
 
 
 def test_no_winner_is_claimed_when_an_interval_includes_zero():

@@ -115,6 +115,13 @@ class Verdict:
         return [c.other for c in self.contrasts if not c.told_apart]
 
 
+#: Below this many replications the verdict adds a caution: the paired differences' SD
+#: rests on too few values. Assumption (a t interval's width settles by about 10).
+FEW_REPLICATIONS = 10
+#: Replications the caution recommends: ``pushpull compare``'s default.
+RECOMMENDED_REPLICATIONS = 20
+
+
 def replications_needed(sd: float, difference: float, level: float = 0.95) -> int | None:
     """Replications for a paired Student-t interval narrower than ``|difference|``.
 
@@ -339,6 +346,11 @@ def verdict_lines(v: Verdict, result: CompareResult | None = None) -> list[str]:
         lines.append(text + ".")
     for label, reason in v.not_applicable.items():
         lines.append(f"- {label}: not applicable ({reason}).")
+    if 2 <= r < FEW_REPLICATIONS:
+        lines.append(
+            f"Caution: with {reps} the spread behind these intervals is itself poorly "
+            f"estimated; run {RECOMMENDED_REPLICATIONS} or more before acting on the verdict."
+        )
     return lines
 
 
