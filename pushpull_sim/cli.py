@@ -236,25 +236,33 @@ def build_parser() -> argparse.ArgumentParser:
         "productive assets, savings and consumption beside what happened) from a run "
         "directory's events.parquet and paths.parquet, and write a figure of the paths "
         "with the events marked. Give a HOUSEHOLD id, or --pick a typical household of a "
-        "kind: "
-        + "; ".join(f"{k}: {v}" for k, v in PICKS.items())
-        + ".",
+        "kind: " + "; ".join(f"{k}: {v}" for k, v in PICKS.items()) + ".",
     )
     story.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run directory")
     story.add_argument(
-        "household", type=_int_in(0, 2**31 - 1), nargs="?", metavar="HOUSEHOLD",
+        "household",
+        type=_int_in(0, 2**31 - 1),
+        nargs="?",
+        metavar="HOUSEHOLD",
         help="household id (0 .. households - 1)",
     )
     story.add_argument(
-        "--pick", choices=list(PICKS), metavar="KIND",
+        "--pick",
+        choices=list(PICKS),
+        metavar="KIND",
         help=f"a typical household of a kind instead ({', '.join(PICKS)})",
     )
     story.add_argument(
-        "--replication", type=_int_in(0, 10_000), default=0, metavar="R",
+        "--replication",
+        type=_int_in(0, 10_000),
+        default=0,
+        metavar="R",
         help="replication (default 0)",
     )
     story.add_argument(
-        "--figure", type=Path, metavar="FILE",
+        "--figure",
+        type=Path,
+        metavar="FILE",
         help="figure to write (default RUN_DIR/story_<household>_r<R>.png)",
     )
     from pushpull_sim.sweep.cli import add_sweep_parsers

@@ -242,8 +242,7 @@ CORE_EVENT_KINDS: Mapping[str, EventKind] = MappingProxyType(
             4,
             "programme",
             "handed over to pull",
-            "handed over from push support to the market (programme month {value:.0f}), "
-            "{detail}",
+            "handed over from push support to the market (programme month {value:.0f}), {detail}",
             "programme month",
             "The implementers handed the participant over from push to pull this month "
             "(the strategy's transition lever).",

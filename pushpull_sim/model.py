@@ -88,6 +88,7 @@ MONTHLY_STEPS: tuple[tuple[str, str], ...] = (
     ("record", "the trial's survey, monthly aggregates, household panel, event log"),
 )
 
+
 class GraduationModel(mesa.Model):
     """An agent-based model of graduation out of extreme poverty.
 

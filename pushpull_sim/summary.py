@@ -316,6 +316,20 @@ def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
     return notes
 
 
+#: An index effect this many combined standard errors (the model's and the published)
+#: from the published figure is marked in the run summary. Assumption: 3, a gap chance
+#: rarely makes.
+FAR_SES = 3.0
+
+
+def _far_from_published(e: dict) -> bool:
+    """Whether an index's mean effect lies more than :data:`FAR_SES` combined SEs from
+    the published effect (False when either is missing)."""
+    gap = e.get("effect_sd", math.nan) - e.get("published_sd", math.nan)
+    se = math.hypot(e.get("se_sd", math.nan), e.get("published_se_sd", math.nan))
+    return bool(math.isfinite(gap) and math.isfinite(se) and se > 0 and abs(gap) > FAR_SES * se)
+
+
 def _f(x: Any, fmt: str = "{:.3f}") -> str:
     if x is None:
         width = re.match(r"\{:>(\d+)", fmt)
@@ -377,14 +391,23 @@ def format_summary(s: dict[str, Any]) -> str:
                 f"  {'index (control-SD units)':<30}{'months':>7}{'model':>9}{'(SE)':>9}"
                 f"{'published':>11}{'(SE)':>9}"
             )
+            far = False
             for outcome, by_month in indices.items():
                 for m, e in by_month.items():
+                    mark = " *" if _far_from_published(e) else ""
+                    far = far or bool(mark)
                     add(
                         f"  {INDICES[outcome].label:<30}{m:>7}{_f(e['effect_sd']):>9}"
                         f"{'(' + _f(e['se_sd']) + ')':>9}{_f(e['published_sd']):>11}"
-                        f"{'(' + _f(e['published_se_sd']) + ')':>9}"
+                        f"{'(' + _f(e['published_se_sd']) + ')':>9}{mark}"
                     )
             add("  published: Banerjee et al. 2015 (Science), six-country pooled ITT, Table 3.")
+            if far:
+                add(
+                    f"  * more than {FAR_SES:g} combined SEs from the published figure; "
+                    "docs/calibration.md says"
+                )
+                add("    which figures the calibrated scenarios miss, and why.")
         measures = {o: v for o, v in s["itt"].items() if o not in INDICES}
         if measures:
             add(

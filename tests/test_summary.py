@@ -89,3 +89,15 @@ def test_a_programme_that_serves_no_one_has_no_cost_per_participant():
     assert s["cost"]["participants"] == 0
     (line,) = [x for x in format_summary(s).splitlines() if x.startswith("  per participant")]
     assert line.rstrip().endswith("not applicable")
+
+
+def test_an_index_far_from_the_published_effect_is_marked():
+    from pushpull_sim.summary import FAR_SES, _far_from_published
+
+    near = {"effect_sd": 0.13, "se_sd": 0.04, "published_sd": 0.122, "published_se_sd": 0.023}
+    far = {"effect_sd": 5.9, "se_sd": 0.11, "published_sd": 0.378, "published_se_sd": 0.030}
+    assert not _far_from_published(near) and _far_from_published(far)
+    se = (0.04**2 + 0.023**2) ** 0.5
+    edge = dict(near, effect_sd=0.122 + FAR_SES * se * 1.01)
+    assert _far_from_published(edge)
+    assert not _far_from_published(dict(near, published_sd=float("nan")))

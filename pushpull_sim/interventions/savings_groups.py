@@ -718,9 +718,7 @@ class SavingsGroups(Intervention):
         paid = np.flatnonzero((self._seen_balance > 0) & cleared & ~defaulted)
         at_share_out = np.isin(paid, shared)
         out.append(
-            EventBatch(
-                "group_loan_repaid", paid, self._seen_loan[paid], at_share_out, before[paid]
-            )
+            EventBatch("group_loan_repaid", paid, self._seen_loan[paid], at_share_out, before[paid])
         )
         gone = np.flatnonzero(defaulted)
         out.append(

@@ -174,8 +174,7 @@ class Lender(PullActor):
             "repaid a loan",
             "repaid its loan of USD {value:,.0f} to lender {counterpart}",
             "USD PPP",
-            "The household paid off its lender's loan this month; the value is the loan's "
-            "size.",
+            "The household paid off its lender's loan this month; the value is the loan's size.",
             counterpart="lender",
         ),
         "loan_defaulted": EventKind(
