@@ -359,16 +359,33 @@ def _probe(address: str, timeout_s: float) -> None:
 
 @contextmanager
 def _sigint_held() -> Iterator[None]:
-    """Block SIGINT in this thread while workers may start (where the platform allows),
-    so none starts with Python's handler; a Ctrl-C meanwhile arrives when it ends."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """Hold a Ctrl-C back while tasks are submitted and workers may start; it arrives,
+    as KeyboardInterrupt, when the block ends.
+
+    Two things are needed. SIGINT is blocked in this thread (where the platform allows)
+    so a worker forked meanwhile starts with it blocked, not with Python's handler. And,
+    in the main thread, Python's handler is replaced by one that only records the
+    signal: the kernel may deliver a process-wide SIGINT to another thread (a BLAS
+    thread started before the block), and Python would then still raise
+    KeyboardInterrupt in the main thread inside the pool's ``submit``, where it can leave
+    the pool's lock held and its shutdown waiting on it for ever.
+    """
+    caught: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = (
+        signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum)) if main else None
+    )
+    blocking = hasattr(signal, "pthread_sigmask")
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocking else None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        if main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if caught:
+        signal.raise_signal(signal.SIGINT)  # now handled as usual
 
 
 def _worker_init() -> None:

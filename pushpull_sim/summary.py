@@ -325,8 +325,12 @@ FAR_SES = 3.0
 def _far_from_published(e: dict) -> bool:
     """Whether an index's mean effect lies more than :data:`FAR_SES` combined SEs from
     the published effect (False when either is missing)."""
-    gap = e.get("effect_sd", math.nan) - e.get("published_sd", math.nan)
-    se = math.hypot(e.get("se_sd", math.nan), e.get("published_se_sd", math.nan))
+    def number(key: str) -> float:
+        value = e.get(key)
+        return math.nan if value is None else float(value)
+
+    gap = number("effect_sd") - number("published_sd")
+    se = math.hypot(number("se_sd"), number("published_se_sd"))
     return bool(math.isfinite(gap) and math.isfinite(se) and se > 0 and abs(gap) > FAR_SES * se)
 
 

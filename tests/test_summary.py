@@ -101,3 +101,4 @@ def test_an_index_far_from_the_published_effect_is_marked():
     edge = dict(near, effect_sd=0.122 + FAR_SES * se * 1.01)
     assert _far_from_published(edge)
     assert not _far_from_published(dict(near, published_sd=float("nan")))
+    assert not _far_from_published(dict(near, published_sd=None, published_se_sd=None))
