@@ -323,10 +323,16 @@ def test_ctrl_c_stops_compare_with_one_line_and_leaves_nothing(tmp_path):
         stdout=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT dumps every thread's stack
     )
     _wait_for_work(tmp_path, proc)
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # show where it hangs: Python's stack of every thread
+        os.kill(proc.pid, signal.SIGABRT)
+        _, err = proc.communicate(timeout=30)
+        raise AssertionError(f"compare did not stop within 60 s of Ctrl-C:\n{err[-8000:]}")
     assert proc.returncode == 130
     assert err.strip() == "pushpull compare: interrupted; nothing was written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
@@ -367,10 +373,11 @@ def test_sigterm_to_the_parent_stops_its_workers_too(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
 
 
-def _wait_for_work(folder, proc, timeout_s: float = 60.0) -> None:
+def _wait_for_work(folder, proc, timeout_s: float = 60.0, workers: int = 2) -> None:
     """Wait until the command has checked its input and started its runs: its temporary
-    output directory exists (so its signal handlers are set) and its worker processes
-    are up (so it has loaded the model), plus half a second of work."""
+    output directory exists (so its signal handlers are set) and all its worker processes
+    are up (so it has loaded the model; multiprocessing's resource tracker is a child
+    too, so one child alone does not mean a worker), plus a second of work."""
     import subprocess
     import time
 
@@ -380,10 +387,10 @@ def _wait_for_work(folder, proc, timeout_s: float = 60.0) -> None:
         if not any(p.name.startswith(".") for p in folder.iterdir()):
             return False
         children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True)
-        return bool(children.stdout.strip())
+        return len(children.stdout.split()) >= workers
 
     while not started():
         assert proc.poll() is None, "the command ended before it started its runs"
         assert time.monotonic() < deadline, "the command did not start its runs"
         time.sleep(0.05)
-    time.sleep(0.5)
+    time.sleep(1.0)
