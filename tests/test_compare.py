@@ -332,7 +332,9 @@ def test_ctrl_c_stops_compare_with_one_line_and_leaves_nothing(tmp_path):
     except subprocess.TimeoutExpired:  # show where it hangs: Python's stack of every thread
         os.kill(proc.pid, signal.SIGABRT)
         _, err = proc.communicate(timeout=30)
-        raise AssertionError(f"compare did not stop within 60 s of Ctrl-C:\n{err[-8000:]}") from None
+        raise AssertionError(
+            f"compare did not stop within 60 s of Ctrl-C:\n{err[-8000:]}"
+        ) from None
     assert proc.returncode == 130
     assert err.strip() == "pushpull compare: interrupted; nothing was written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]
