@@ -35,7 +35,6 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from itertools import repeat
 from typing import Any
 
 #: Seconds to wait for a Dask scheduler to answer. Assumption: generous for a cluster on
@@ -152,8 +151,12 @@ class LocalExecutor(Executor):
             return InProcess().map(fn, *zip(*args, strict=True)) if args else []
         with self._pool(min(self.workers, len(args))) as (pool, folder):
             with _sigint_held():  # workers start while tasks are submitted
-                pending = pool.map(_call_to_file, repeat(fn), args, repeat(None), repeat(folder))
-            return [_load(path) for path in pending]
+                futures = [pool.submit(_call_to_file, fn, a, None, folder) for a in args]
+            out = []
+            for future in futures:
+                _wait_some({future})
+                out.append(_load(future.result()))
+            return out
 
     def stream(
         self, fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], shared: Any = None
@@ -171,11 +174,11 @@ class LocalExecutor(Executor):
                     inflight.add(pool.submit(_call_to_file, fn, task, shared, folder))
                 self.max_in_flight = max(self.max_in_flight, len(inflight))
                 if len(inflight) >= width:
-                    finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                    finished, inflight = _wait_some(inflight)
                     for f in finished:
                         yield _load(f.result())
             while inflight:
-                finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                finished, inflight = _wait_some(inflight)
                 for f in finished:
                     yield _load(f.result())
 
@@ -355,6 +358,27 @@ def _probe(address: str, timeout_s: float) -> None:
         if isinstance(exc, TimeoutError | socket.timeout):
             text = f"no answer in {timeout_s:.0f} s"
         raise ExecutorError(f"--scheduler {address}: cannot connect: {text}") from None
+
+
+#: Longest the main thread waits for a worker's result in one go, s: it then wakes to
+#: run any pending signal handler. Assumption: short enough that Ctrl-C feels immediate.
+WAKE_S = 0.2
+
+
+def _wait_some(futures: set) -> tuple[set, set]:
+    """Wait until at least one of ``futures`` is done, in slices of :data:`WAKE_S`.
+
+    A Ctrl-C the kernel delivers to another thread (a BLAS thread, say) does not wake the
+    main thread from a blocking wait, and Python runs the handler only when it wakes; a
+    wait without a timeout would then run on until a result arrived, or for ever.
+
+    Returns:
+        tuple: ``(done, not_done)`` as :func:`concurrent.futures.wait` gives them.
+    """
+    while True:
+        done, pending = wait(futures, timeout=WAKE_S, return_when=FIRST_COMPLETED)
+        if done:
+            return done, pending
 
 
 @contextmanager

@@ -325,6 +325,7 @@ FAR_SES = 3.0
 def _far_from_published(e: dict) -> bool:
     """Whether an index's mean effect lies more than :data:`FAR_SES` combined SEs from
     the published effect (False when either is missing)."""
+
     def number(key: str) -> float:
         value = e.get(key)
         return math.nan if value is None else float(value)
