@@ -324,6 +324,9 @@ def test_ctrl_c_stops_compare_with_one_line_and_leaves_nothing(tmp_path):
         text=True,
         start_new_session=True,
         env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT dumps every thread's stack
+        # as from a terminal: a shell running this suite in the background without job
+        # control starts it with SIGINT ignored, and a child inherits that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     _wait_for_work(tmp_path, proc)
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
