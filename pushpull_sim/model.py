@@ -7,6 +7,7 @@ from collections import defaultdict, deque
 import mesa
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pushpull_sim.components import Component, household_states, registry
 from pushpull_sim.events import EventLog
@@ -19,18 +20,14 @@ from pushpull_sim.households import (
     LIVESTOCK,
     NEVER,
     SHORT_CYCLE,
-    STAGES,
     TREATMENT,
     Households,
 )
 from pushpull_sim.interventions.base import CreditRecord, Intervention
+from pushpull_sim.kernels import core as kernels
 from pushpull_sim.livelihood import (
     Technology,
-    binomial_deaths,
-    marginal_product,
-    own_production,
     technology,
-    time_allocation,
 )
 from pushpull_sim.memory import check_memory
 from pushpull_sim.network import build_network
@@ -535,17 +532,14 @@ class GraduationModel(mesa.Model):
             self.survey.observe(self)
 
     def _shocks(self) -> np.ndarray:
-        """Draw this month's shocks; apply asset losses. Returns health-cost demand (n,)."""
+        """Draw this month's shocks; apply asset losses (kernel
+        :func:`pushpull_sim.kernels.core.shocks`). Returns health-cost demand, USD PPP, (n,)."""
         sc, hh = self.params.shocks, self.hh
         n = hh.n
         # illness
         rng = self.streams.get("shocks.illness")
-        hh.ill[:] = rng.random(n) < sc.illness_prob_monthly
+        u_ill = rng.random(n)
         cost = rng.lognormal(self._health_mu, sc.health_cost_sigma, n)
-        if sc.health_cost_mean_usd_ppp > 0:
-            health_demand = np.where(hh.ill, cost * (1.0 - hh.health_cover), 0.0)
-        else:
-            health_demand = np.zeros(n)
         # drought by region (covariate)
         rng = self.streams.get("shocks.drought")
         start = rng.random(self.n_regions) < 1.0 - (1.0 - sc.drought_prob_yearly) ** (1 / 12)
@@ -558,31 +552,33 @@ class GraduationModel(mesa.Model):
         self.outbreak = rng.random(self.n_regions) < sc.outbreak_prob_monthly
         u = rng.random(n)
         tech = self.tech
-        p = tech.mortality_monthly * (1.0 - sc.skill_mortality_reduction * hh.skill)
-        if self.outbreak.any():  # otherwise every factor below is 1.0
-            outbreak = self.outbreak[hh.region] & tech.outbreak_exposed
-            p = p * np.where(outbreak, sc.outbreak_mortality_multiplier, 1.0)
-        p = np.minimum(p, 1.0)
-        # units at risk; herds above MAX_HERD are treated as MAX_HERD equal shares, which
-        # keeps the binomial inverse fast and finite at any scale
-        units = np.minimum(np.ceil(hh.assets / tech.unit_value_usd_ppp), MAX_HERD)
-        # deaths per herd: the binomial quantile, evaluated only where it can be above 0
-        # (herds without deaths lose nothing: assets x 0 / units = 0)
-        live, died = binomial_deaths(u, units, p)
-        mortality = np.zeros(n)
-        mortality[live] = hh.assets[live] * died / units[live]
+        health_demand, units, died, mortality = (np.empty(n) for _ in range(4))
+        # herds above MAX_HERD are treated as MAX_HERD equal shares, which keeps the
+        # binomial inverse fast and finite at any scale
+        pending = kernels.shocks(
+            u_ill, cost, sc.illness_prob_monthly, hh.health_cover,
+            sc.health_cost_mean_usd_ppp > 0, u, hh.assets, hh.skill, hh.region,
+            self.outbreak, tech.outbreak_exposed, sc.outbreak_mortality_multiplier,
+            tech.mortality_monthly, sc.skill_mortality_reduction, tech.unit_value_usd_ppp,
+            float(MAX_HERD), hh.ill, health_demand, units, died, mortality,
+        )  # fmt: skip
+        if pending:  # the few herds the cumulative sums do not settle: Boost's quantile
+            ids = np.flatnonzero(died == kernels.PENDING)
+            p = tech.mortality_monthly[ids] * (1.0 - sc.skill_mortality_reduction * hh.skill[ids])
+            if self.outbreak.any():
+                hit = self.outbreak[hh.region[ids]] & tech.outbreak_exposed[ids]
+                p = p * np.where(hit, sc.outbreak_mortality_multiplier, 1.0)
+            p = np.minimum(p, 1.0)
+            dead = np.maximum(stats.binom.ppf(u[ids], units[ids], p), 0.0)
+            mortality[ids] = hh.assets[ids] * dead / units[ids]
         if sc.scheduled:
             mortality += self._scheduled_shocks(units, mortality)
         self.asset_deaths = mortality  # this month's deaths, for the event log
-        depreciation = (hh.assets - mortality) * self.params.livelihood.depreciation_monthly
-        # a herd that dies whole loses exactly its value: the sum above may exceed it in
-        # the last bit, which would leave assets at -1e-13
-        loss = np.minimum(mortality + depreciation, hh.assets)
-        hh.assets -= loss
-        hh.asset_losses += loss
-        worn = hh.durables * self.params.behaviour.durables_depreciation_monthly
-        hh.durables -= worn
-        hh.durables_losses += worn
+        kernels.shocks_losses(
+            mortality, self.params.livelihood.depreciation_monthly,
+            self.params.behaviour.durables_depreciation_monthly, hh.assets, hh.asset_losses,
+            hh.durables, hh.durables_losses,
+        )  # fmt: skip
         return health_demand
 
     def _scheduled_shocks(self, units: np.ndarray, mortality: np.ndarray) -> np.ndarray:
@@ -645,30 +641,18 @@ class GraduationModel(mesa.Model):
         return mask if arm is None else mask & arm
 
     def _risk_sharing(self, health_demand: np.ndarray) -> None:
-        """Informal transfers from neighbours with cash above their buffer to ill households."""
+        """Informal transfers from neighbours with cash above their buffer to ill households
+        (kernel :func:`pushpull_sim.kernels.core.risk_sharing`)."""
         hh = self.hh
         share = self.params.network.risk_sharing_share
         if share == 0 or self.network.nnz == 0:
             return
-        expected_loss = self.params.shocks.illness_income_loss * hh.income_12m
-        gap = np.where(hh.ill, np.maximum(health_demand + expected_loss - hh.savings, 0.0), 0.0)
-        needy = (gap > 0).astype(float)
-        if not needy.any():
-            return
-        buffer = self._buffer
-        offer = np.where(hh.ill, 0.0, share * np.maximum(hh.savings - buffer, 0.0))
-        adj = self.network  # symmetric, so adj.T @ x == adj @ x, summed in the same order
-        k = adj @ needy  # needy neighbours of each giver
-        per_link = np.divide(offer, k, out=np.zeros_like(offer), where=k > 0)
-        raw = needy * (adj @ per_link)
-        scale = np.divide(gap, raw, out=np.zeros_like(raw), where=raw > 1e-12)
-        scale = np.minimum(scale, 1.0)
-        received = raw * scale
-        given = per_link * (adj @ (needy * scale))
-        hh.savings += received - given
-        np.maximum(hh.savings, 0.0, out=hh.savings)  # guard float dust only
-        hh.risk_sharing_in += received
-        hh.risk_sharing_out += given
+        adj = self.network  # symmetric
+        kernels.risk_sharing(
+            adj.indptr, adj.indices, adj.data, hh.ill, health_demand, hh.income_12m,
+            self.params.shocks.illness_income_loss, hh.savings, self._buffer, share,
+            hh.risk_sharing_in, hh.risk_sharing_out,
+        )  # fmt: skip
 
     def _push(self) -> None:
         prog = self.params.programme
@@ -743,84 +727,50 @@ class GraduationModel(mesa.Model):
         return in_drought[self.hh.region]
 
     def _produce_and_earn(self) -> None:
+        """Time allocation, casual wages, remittances and own production with inputs
+        (kernel :func:`pushpull_sim.kernels.core.produce_and_earn`)."""
         sc, hh = self.params, self.hh
         liv, sh = sc.livelihood, sc.shocks
-        drought = self._drought()
-        ill_factor = 1.0 - sh.illness_income_loss * hh.ill
-        own_days, days, _ = self._time_allocation()
-        offered = hh.labour * liv.labour_days_per_month - own_days  # to the casual market
-        if drought is not None:  # otherwise the factor is 1.0
-            days = days * (1.0 - sh.drought_wage_loss * drought)
-        hh.days_own[:] = own_days * ill_factor
-        hh.days_casual[:] = days * ill_factor
-        if self.month > 0:
-            self._set_wages(offered)
-        # remittances arrive, less the fee of the channel (cheaper through an agent)
-        hh.remittance_fees[:] = hh.remittance_gross * hh.transaction_cost
-        hh.remittances[:] = hh.remittance_gross - hh.remittance_fees
-        hh.wage_rate[:] = self.wage[hh.village]
-        hh.income_wage[:] = days * hh.wage_rate * ill_factor
-        # own production: gross output and the input bill at full input use
+        in_drought = self.drought_months_left > 0
         tech = self.tech
-        scale = hh.ability * (1.0 + liv.skill_productivity_gain * hh.skill)
-        net_full = own_production(hh.assets, tech) * scale
-        gross_full = net_full / (1.0 - tech.input_share)
-        bill_full = gross_full - net_full
-        # inputs bought: fewer when the price paid is above the reference price
-        # price paid, relative to the commercial price: voucher discount, transaction cost
-        price = (1.0 - hh.input_discount) * (1.0 + hh.transaction_cost)
-        if self._price_shocked:  # scheduled price shocks (otherwise every factor is 1.0)
-            price = price * self.price_factor["input"][hh.region]
-            bill_full = bill_full * self.price_factor["input"][hh.region]
-        # use = min(ratio ** elasticity, 1): 1 wherever ratio >= 1 (the elasticity is >= 0),
-        # so the power is only taken below (where prices are usually equal, ratio is 1)
-        ratio = hh.reference_price / price
-        use = np.ones(hh.n)
-        below = np.flatnonzero(~(ratio >= 1.0))
-        use[below] = np.minimum(ratio[below] ** liv.input_price_elasticity, 1.0)
-        # and no more than the cash at hand pays for (a voucher stretches it)
-        cash_at_hand = hh.savings + hh.income_wage + hh.transfer_cash + hh.remittances
-        paid_at_full_use = bill_full * price
-        affordable = np.divide(
-            cash_at_hand, paid_at_full_use, out=np.ones_like(use), where=paid_at_full_use > 0
-        )
-        use = np.minimum(use, affordable)
-        output = gross_full * (1.0 - liv.input_output_loss * (1.0 - use))
-        if drought is not None:  # otherwise the factor is 1.0
-            output = output * (1.0 - sh.drought_yield_loss * tech.drought_exposure * drought)
-        output = output * ill_factor
-        if self._price_shocked:
-            output = output * self.price_factor["output"][hh.region]
-        cost = use * bill_full * (1.0 + hh.transaction_cost)  # before any voucher
-        subsidy = cost * hh.input_discount
-        hh.input_use[:] = use
-        hh.input_cost[:] = cost
-        hh.input_subsidy[:] = subsidy
-        hh.transfer_in_kind += subsidy
-        if liv.local_price_discount:  # thin village markets pay less than the spot price
-            output = output * (1.0 - liv.local_price_discount)
-        hh.income_own[:] = output - cost
-        # the reference price drifts toward the price paid (or, when vouchers are shown as
-        # a separate payment, the commercial price), where inputs are bought
-        anchor = price
-        if self.levers["reference_anchoring"] == "commercial_price":
-            anchor = 1.0 + hh.transaction_cost
-        buying = np.flatnonzero(cost > 0)
-        hh.reference_price[buying] += liv.reference_price_adjustment * (
-            anchor[buying] - hh.reference_price[buying]
+        pf = self.price_factor
+        kernels.produce_and_earn(
+            hh.ill, sh.illness_income_loss, hh.labour, liv.labour_days_per_month, hh.assets,
+            tech.labour_days_per_usd, hh.casual_access, hh.region, in_drought,
+            bool(in_drought.any()), sh.drought_wage_loss, sh.drought_yield_loss,
+            tech.drought_exposure, hh.village, self.wage,
+            self.month > 0 and liv.wage_flexibility != 0, self._wage_reference(),
+            liv.wage_usd_ppp_per_day, liv.wage_flexibility, liv.wage_supply_ratio_min,
+            liv.wage_supply_ratio_max, hh.remittance_gross, hh.transaction_cost, hh.ability,
+            hh.skill, liv.skill_productivity_gain, *self._production_args(),
+            tech.input_share, hh.input_discount, self._price_shocked, pf["input"],
+            pf["output"], hh.reference_price, liv.input_price_elasticity, hh.savings,
+            hh.transfer_cash, liv.input_output_loss, liv.local_price_discount,
+            self.levers["reference_anchoring"] == "commercial_price",
+            liv.reference_price_adjustment, hh.days_own, hh.days_casual, hh.remittance_fees,
+            hh.remittances, hh.wage_rate, hh.income_wage, hh.input_use, hh.input_cost,
+            hh.input_subsidy, hh.transfer_in_kind, hh.income_own,
+        )  # fmt: skip
+
+    def _production_args(self, tech: Technology | None = None) -> tuple:
+        """The technology's arguments to the kernels' production functions, in order:
+        ``(concave, alpha, threshold, width, return_low, return_high, saturation)``."""
+        t = self.tech if tech is None else tech
+        return (
+            t.production == "concave",
+            t.concave_alpha,
+            t.asset_threshold_usd_ppp,
+            t.threshold_width_usd_ppp,
+            t.return_low_monthly,
+            t.return_high_monthly,
+            t.asset_saturation_usd_ppp,
         )
 
-    def _time_allocation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """This month's days in own production and in casual work, and whether more own
-        production would displace casual work (:func:`~pushpull_sim.livelihood.time_allocation`),
-        each shape ``(n,)``."""
-        liv, hh = self.params.livelihood, self.hh
-        return time_allocation(
-            hh.assets,
-            hh.labour * liv.labour_days_per_month,
-            self.tech.labour_days_per_usd,
-            hh.casual_access,
-        )
+    def _wage_reference(self) -> np.ndarray:
+        """Casual labour days offered per village at the baseline survey (the wage's
+        reference point), shape ``(villages,)``; ones before it is taken (unused then)."""
+        ref = getattr(self, "labour_supply_baseline", None)
+        return np.ones(self.wage.size) if ref is None else ref
 
     def marginal_net_return(
         self, ids: np.ndarray | None = None, tech: Technology | None = None
@@ -828,7 +778,8 @@ class GraduationModel(mesa.Model):
         """What one more USD of productive assets earns a month, net: the marginal product
         (with the household's ability and skill) less depreciation, expected losses, and
         the wage given up for the days it takes once they come out of casual work rather
-        than idle time. The one rule behind investing and borrowing to invest.
+        than idle time. The one rule behind investing and borrowing to invest (kernel
+        :func:`pushpull_sim.kernels.core.marginal_net_return`).
 
         Args:
             ids: Households, shape ``(k,)`` (default: everyone).
@@ -842,16 +793,14 @@ class GraduationModel(mesa.Model):
         if tech is None:
             tech = self.tech if ids is None else self.tech.take(ids)
         assets = hh.assets[sel]
-        skill = 1.0 + liv.skill_productivity_gain * hh.skill[sel]
-        mpk = marginal_product(assets, tech) * hh.ability[sel] * skill
-        _, _, displaces = time_allocation(
-            assets,
-            hh.labour[sel] * liv.labour_days_per_month,
-            tech.labour_days_per_usd,
-            hh.casual_access[sel],
-        )
-        wage_forgone = np.where(displaces, tech.labour_days_per_usd * hh.wage_rate[sel], 0.0)
-        return mpk - liv.depreciation_monthly - tech.mortality_monthly - wage_forgone
+        out = np.empty(assets.size)
+        kernels.marginal_net_return(
+            assets, hh.ability[sel], hh.skill[sel], liv.skill_productivity_gain,
+            hh.labour[sel], liv.labour_days_per_month, tech.labour_days_per_usd,
+            hh.casual_access[sel], hh.wage_rate[sel], liv.depreciation_monthly,
+            tech.mortality_monthly, *self._production_args(tech), out,
+        )  # fmt: skip
+        return out
 
     def _labour_offered(self) -> np.ndarray:
         """Casual labour days each household offers this month (its days not taken by own
@@ -870,186 +819,76 @@ class GraduationModel(mesa.Model):
             offered = self._labour_offered()
         return np.bincount(self.hh.village, weights=offered, minlength=self.wage.size)
 
-    def _set_wages(self, offered: np.ndarray | None = None) -> None:
-        """Village casual wages respond to labour supply relative to the baseline survey.
-
-        Args:
-            offered: :meth:`_labour_offered`, if already computed this month.
-        """
-        liv = self.params.livelihood
-        if liv.wage_flexibility == 0:
-            return
-        ref = self.labour_supply_baseline
-        supply = self._labour_supply(offered)
-        ratio = np.divide(supply, ref, out=np.ones_like(ref), where=ref > 0)
-        # a village emptied of casual labour keeps a finite wage
-        ratio = np.clip(ratio, liv.wage_supply_ratio_min, liv.wage_supply_ratio_max)
-        self.wage[:] = liv.wage_usd_ppp_per_day * ratio ** (-liv.wage_flexibility)
-
     def _consume_save_invest(
         self, health_demand: np.ndarray, due: np.ndarray | None = None
     ) -> np.ndarray:
         """Consume, save and invest, setting aside ``due`` (USD PPP per household, the
         month's debt service: :meth:`Component.payments_due`) after subsistence and before
-        any spending above it or investment.
+        any spending above it or investment (kernel
+        :func:`pushpull_sim.kernels.core.consume_save_invest`).
 
         Returns the mask of households that sold assets in distress this month."""
         sc, hh = self.params, self.hh
         if due is None:
             due = np.zeros(hh.n)
-        bh = sc.behaviour
-        need = self.need
-        # vouchers save cash; remittances arrive net of fees
-        disposable = hh.income + hh.transfer_cash + hh.input_subsidy + hh.remittances
-        cash = hh.savings + disposable
-        # distress sale: only to keep consumption at the floor and pay for health
-        price = 1.0 - bh.distress_sale_discount
-        drought = self._drought()
-        if drought is not None:  # otherwise the factor is 1.0
-            price = price * (1.0 - sc.shocks.drought_asset_price_drop * drought)
-        if self._price_shocked:
-            price = price * self.price_factor["asset"][hh.region]
-        floor = bh.distress_floor_share * need
-        short = np.maximum(floor + health_demand - cash, 0.0)
-        # household durables go first (bedding, utensils, a radio), then productive assets
-        durables_sold = np.minimum(hh.durables, short / price)
-        durables_proceeds = durables_sold * price
-        hh.durables -= durables_sold
-        hh.durables_losses += durables_sold - durables_proceeds
-        short = np.maximum(short - durables_proceeds, 0.0)
-        sell = np.minimum(hh.assets, short / price)
-        proceeds = sell * price
-        hh.assets -= sell
-        hh.asset_sale_proceeds += proceeds  # productive assets sold in distress
-        hh.asset_losses += sell - proceeds
-        cash += proceeds + durables_proceeds
-        # health costs from cash above the consumption floor (the rest of the care is
-        # forgone), then consumption
-        paid = np.minimum(health_demand, np.maximum(cash - floor, 0.0))
-        hh.health_cost += paid
-        cash -= paid
-        disposable -= paid
-        # do productive assets beat the hurdle at the margin?
-        worth_it = self.marginal_net_return() > bh.investment_hurdle_monthly
-        mpc = np.where(worth_it, bh.mpc_when_investing, bh.mpc_above_subsistence)
-        # the month's debt service is set aside after subsistence, before the surplus
-        target = need + mpc * np.maximum(disposable - due - need, 0.0)
-        consumption = np.minimum(np.maximum(cash - due, np.minimum(cash, need)), target)
-        cash -= consumption
-        # part of the spending above subsistence buys durables: a store of value, sold
-        # first in distress, which surveys count in consumption expenditure
-        ds = bh.durables_share_of_surplus
-        durables = ds * np.maximum(consumption - need, 0.0)
-        # savings above the buffer: invest when assets beat the hurdle, else spend some
-        buffer = self._buffer
-        willing = bh.investment_share * np.minimum(  # np.clip, without its overhead
-            np.maximum(1.0 + bh.confidence_investment_effect * (hh.confidence - 0.5), 0.0), 2.0
-        )
-        excess = np.minimum(np.maximum(cash - due - buffer, 0.0) * willing, np.maximum(cash, 0.0))
-        invest = np.where(worth_it, excess, 0.0)
-        spent = np.where(worth_it, 0.0, excess)
-        durables += ds * spent
-        consumption += spent
-        cash -= excess
-        hh.assets += invest
-        hh.asset_purchases += invest
-        hh.durables += durables
-        hh.durables_purchases += durables
-        hh.consumption += consumption - durables
-        # cash kept at home is partly lost; with an agent it is kept in mobile money
-        lost = np.where(hh.agent < 0, cash * sc.livelihood.cash_loss_monthly, 0.0)
-        hh.cash_losses += lost
-        hh.savings[:] = cash - lost
-        return sell > 1e-9
-
-    def _confidence_dynamics(self) -> None:
-        """Confidence drifts toward an anchor mixing its baseline and the neighbours' mean
-        confidence: coaching's gains fade unless peers hold them up (network peer effects)."""
-        bh, hh = self.params.behaviour, self.hh
-        if bh.confidence_decay_monthly == 0:
-            return
-        neighbours = np.divide(
-            self.network @ hh.confidence,
-            self.degree,
-            out=np.full(hh.n, bh.confidence_baseline),
-            where=self.degree > 0,
-        )
-        w = bh.confidence_peer_weight
-        anchor = (1.0 - w) * bh.confidence_baseline + w * neighbours
-        hh.confidence += bh.confidence_decay_monthly * (anchor - hh.confidence)
+        bh, liv = sc.behaviour, sc.livelihood
+        in_drought = self.drought_months_left > 0
+        tech = self.tech
+        sold = np.empty(hh.n, bool)
+        kernels.consume_save_invest(
+            hh.income_wage, hh.income_own, hh.income_sales, hh.transfer_cash,
+            hh.input_subsidy, hh.remittances, health_demand, due, self.need, self._buffer,
+            hh.region, in_drought, bool(in_drought.any()),
+            sc.shocks.drought_asset_price_drop, self._price_shocked,
+            self.price_factor["asset"], bh.distress_sale_discount, bh.distress_floor_share,
+            hh.ability, hh.skill, liv.skill_productivity_gain, hh.labour,
+            liv.labour_days_per_month, tech.labour_days_per_usd, hh.casual_access,
+            hh.wage_rate, liv.depreciation_monthly, tech.mortality_monthly,
+            *self._production_args(), bh.investment_hurdle_monthly, bh.mpc_when_investing,
+            bh.mpc_above_subsistence, bh.durables_share_of_surplus, bh.investment_share,
+            bh.confidence_investment_effect, hh.confidence, hh.agent,
+            liv.cash_loss_monthly, hh.savings, hh.assets, hh.durables, hh.durables_losses,
+            hh.asset_sale_proceeds, hh.asset_losses, hh.health_cost, hh.asset_purchases,
+            hh.durables_purchases, hh.consumption, hh.cash_losses, sold,
+        )  # fmt: skip
+        return sold
 
     def _update_status(self, sold: np.ndarray) -> None:
+        """Poverty, graduation, confidence and the pathway stage (kernel
+        :func:`pushpull_sim.kernels.core.update_status`); then the finite-number check."""
         sc, hh = self.params, self.hh
-        st = sc.status
+        st, pv, g, bh = sc.status, sc.poverty, sc.graduation, sc.behaviour
         month = self.month
         np.divide(hh.consumption, hh.size_ae * DAYS_PER_MONTH, out=hh.consumption_ppd)
-        hh.last_distress_month[sold] = month
-        if not self._initialised_averages:
-            hh.income_12m[:] = hh.income
-            hh.income_wage_12m[:] = hh.income_wage
-            hh.income_own_12m[:] = hh.income_own
-            hh.income_sales_12m[:] = hh.income_sales
-            hh.food_security[:] = hh.consumption >= self._need_floor
-            self._initialised_averages = True
-        else:
-            w = 1.0 / st.income_average_months
-            hh.income_12m += w * (hh.income - hh.income_12m)
-            hh.income_wage_12m += w * (hh.income_wage - hh.income_wage_12m)
-            hh.income_own_12m += w * (hh.income_own - hh.income_own_12m)
-            hh.income_sales_12m += w * (hh.income_sales - hh.income_sales_12m)
-            hh.food_security += (1.0 / st.food_security_months) * (
-                (hh.consumption >= self._need_floor) - hh.food_security
-            )
-        pv = sc.poverty
         cpd = hh.consumption_ppd
-        if pv.definition == "international":
-            hh.extreme_poor[:] = cpd < pv.extreme_line_usd_ppp_per_day
-        else:  # the seed's definition: bottom half of the nationally poor, or under $1/day
+        international = pv.definition == "international"
+        half = -np.inf  # the seed's definition: bottom half of the nationally poor
+        if not international:
             below = cpd < pv.national_line_usd_ppp_per_day
-            half = np.median(cpd[below]) if below.any() else -np.inf
-            hh.extreme_poor[:] = (cpd < pv.dollar_a_day_usd_ppp) | (below & (cpd <= half))
-        hh.poor[:] = cpd < pv.poverty_line_usd_ppp_per_day
-
-        g = sc.graduation
+            half = float(np.median(cpd[below])) if below.any() else -np.inf
         line = {
             "extreme": pv.extreme_line_usd_ppp_per_day,
             "poverty": pv.poverty_line_usd_ppp_per_day,
-            "subsistence": sc.behaviour.subsistence_usd_ppp_per_ae_day * (1 - 1e-12),
+            "subsistence": bh.subsistence_usd_ppp_per_ae_day * (1 - 1e-12),
         }[g.consumption_line]
-        source_min = g.income_source_min_share * np.maximum(hh.income_12m, 1e-12)
-        sources = (
-            (hh.income_wage_12m >= source_min).astype(np.int8)
-            + (hh.income_own_12m >= source_min)
-            + (hh.income_sales_12m >= source_min)
-        ) * (hh.income_12m > 0)
-        since_distress = month - hh.last_distress_month
-        recent_distress = since_distress < g.no_distress_sale_months
-        savings = hh.savings + hh.vsla_share  # confidence below changes neither
-        graduated = (
-            (cpd >= line)
-            & (hh.assets >= g.min_assets_usd_ppp)
-            & (savings >= g.min_savings_usd_ppp)
-            & (sources >= g.min_income_sources)
-            & ~recent_distress
-        )
-        changed = graduated != hh.graduated
-        hh.status_changed_month[changed] = month
-        first = graduated & (hh.first_graduation_month == NEVER) & (month > 0)
-        hh.first_graduation_month[first] = month
-        hh.graduated[:] = graduated
-
-        self._confidence_dynamics()
-
-        # the stage: the first of these that holds (stage 4, the last, if none does);
-        # assigned from the last condition to the first, so the first one wins
-        stage = hh.stage
-        stage.fill(len(STAGES) - 1)
-        recent = since_distress < st.stage_recent_distress_months
-        acute = since_distress < st.stage_acute_distress_months
-        stage[(cpd < pv.poverty_line_usd_ppp_per_day) | recent] = 3
-        stage[hh.assets < self.tech.asset_threshold_usd_ppp] = 2
-        stage[savings < self._buffer] = 1
-        stage[(hh.consumption < self._need_floor) | acute] = 0
+        adj = self.network
+        kernels.update_status(
+            month, not self._initialised_averages, hh.consumption, cpd, self._need_floor,
+            hh.income_wage, hh.income_own, hh.income_sales, float(st.income_average_months),
+            float(st.food_security_months), hh.income_12m, hh.income_wage_12m,
+            hh.income_own_12m, hh.income_sales_12m, hh.food_security, sold,
+            hh.last_distress_month, international, pv.extreme_line_usd_ppp_per_day,
+            pv.dollar_a_day_usd_ppp, pv.national_line_usd_ppp_per_day, half,
+            pv.poverty_line_usd_ppp_per_day, hh.extreme_poor, hh.poor, line,
+            g.income_source_min_share, g.min_assets_usd_ppp, g.min_savings_usd_ppp,
+            g.min_income_sources, g.no_distress_sale_months, hh.assets, hh.savings,
+            hh.vsla_share, hh.graduated, hh.status_changed_month, hh.first_graduation_month,
+            NEVER, bh.confidence_decay_monthly, adj.indptr, adj.indices, adj.data,
+            self.degree, bh.confidence_baseline, bh.confidence_peer_weight, hh.confidence,
+            self.tech.asset_threshold_usd_ppp, self._buffer, st.stage_recent_distress_months,
+            st.stage_acute_distress_months, hh.stage,
+        )  # fmt: skip
+        self._initialised_averages = True
         hh.check_finite(month)  # a NaN is an error here, never a status counted as a result
 
 

@@ -41,7 +41,8 @@ def test_self_employment_raises_the_wage_for_those_left_in_casual_work():
     ts = treated.timeseries()
     last = ts[(ts["month"] == treated.month) & (ts["arm"] == "all")]
     assert last["wage_mean"].item() == pytest.approx(treated.hh.wage_rate.mean())
-    # the wage follows (supply / baseline supply) ** -flexibility
-    treated._set_wages()
+    # the wage follows (supply / baseline supply) ** -flexibility: the production stage
+    # sets it from the days offered at the assets held now
+    treated._produce_and_earn()
     supply = treated._labour_supply() / treated.labour_supply_baseline
     np.testing.assert_allclose(treated.wage, lv.wage_usd_ppp_per_day * supply**-0.3)

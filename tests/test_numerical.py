@@ -130,19 +130,24 @@ def test_huge_finite_values_whose_sum_overflows_are_not_an_error():
     hh.check_finite(1)
 
 
-def test_a_nan_arising_in_a_month_stops_the_model_naming_where(monkeypatch):
-    model = GraduationModel(whole_herd_deaths(), seed=1)
-    real = L.own_production
-
-    def broken(assets, p):  # production goes wrong for household 123 only
-        out = real(assets, p)
-        if out.size > 123:
-            out[123] = np.nan
-        return out
-
+def _break_production(monkeypatch, household) -> None:
+    """From month 1, production goes wrong for one household (its ability turns NaN just
+    before the production stage, so its own-production income is NaN)."""
     import pushpull_sim.model as M
 
-    monkeypatch.setattr(M, "own_production", broken)
+    real = M.GraduationModel._produce_and_earn
+
+    def broken(self):
+        if self.month >= 1:
+            self.hh.ability[household(self.hh.n)] = np.nan
+        real(self)
+
+    monkeypatch.setattr(M.GraduationModel, "_produce_and_earn", broken)
+
+
+def test_a_nan_arising_in_a_month_stops_the_model_naming_where(monkeypatch):
+    model = GraduationModel(whole_herd_deaths(), seed=1)
+    _break_production(monkeypatch, lambda n: 123)
     with pytest.raises(NumericalError) as info:
         model.step()
     assert info.value.month == 1 and info.value.household == 123
@@ -150,16 +155,7 @@ def test_a_nan_arising_in_a_month_stops_the_model_naming_where(monkeypatch):
 
 
 def test_run_command_reports_a_nan_in_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
-    import pushpull_sim.model as M
-
-    real = L.own_production
-
-    def broken(assets, p):
-        out = real(assets, p)
-        out[out.size // 2] = np.nan
-        return out
-
-    monkeypatch.setattr(M, "own_production", broken)
+    _break_production(monkeypatch, lambda n: n // 2)
     scenario = tmp_path / "s.toml"
     scenario.write_text(dump_scenario(whole_herd_deaths()), encoding="utf-8")
     out = tmp_path / "run"
