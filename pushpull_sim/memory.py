@@ -46,6 +46,12 @@ WORK_BYTES = 512
 #: Peak bytes per tie end while the network is built: the tie lists, the sparse matrix in
 #: coordinate form (data, rows, columns) and in compressed rows (measured: 56).
 TIE_END_BYTES = 56
+#: The compiled kernels of the monthly step (:mod:`pushpull_sim.kernels`), bytes, once per
+#: process: loading them from numba's cache takes about 45 MB (the compiler's runtime and
+#: the machine code), compiling them on a machine without the cache about 90 MB at its
+#: peak (measured: a 200-household run in a fresh process, peak resident size less the
+#: size after the imports; 53 MB warm, 97 MB cold). The cold figure, rounded up.
+KERNELS_BYTES = 100 * 2**20
 #: Bytes per ring tie of a village while its Watts-Strogatz graph is drawn (Python integers
 #: in a set, the node and degree lists; measured: about 150).
 RING_TIE_BYTES = 150
@@ -148,7 +154,7 @@ def model_bytes(scenario: Scenario, panel: bool = False, events: bool | None = N
         per_household += (horizon + 1) * path * scenario.programme.eligible_share
     largest_village = math.ceil(n / pop.villages)
     ring = largest_village * (net.mean_degree // 2) * RING_TIE_BYTES
-    return int(n * per_household + ring)
+    return int(n * per_household + ring + KERNELS_BYTES)
 
 
 def _cgroup_limit() -> int | None:
