@@ -539,7 +539,9 @@ class GraduationModel(mesa.Model):
         # illness
         rng = self.streams.get("shocks.illness")
         u_ill = rng.random(n)
-        cost = rng.lognormal(self._health_mu, sc.health_cost_sigma, n)
+        # the lognormal health cost's normal draws (the kernel takes exp where ill: the
+        # same numbers as rng.lognormal, which draws these and exponentiates them all)
+        z_health = rng.standard_normal(n)
         # drought by region (covariate)
         rng = self.streams.get("shocks.drought")
         start = rng.random(self.n_regions) < 1.0 - (1.0 - sc.drought_prob_yearly) ** (1 / 12)
@@ -556,8 +558,8 @@ class GraduationModel(mesa.Model):
         # herds above MAX_HERD are treated as MAX_HERD equal shares, which keeps the
         # binomial inverse fast and finite at any scale
         pending = kernels.shocks(
-            u_ill, cost, sc.illness_prob_monthly, hh.health_cover,
-            sc.health_cost_mean_usd_ppp > 0, u, hh.assets, hh.skill, hh.region,
+            u_ill, z_health, self._health_mu, sc.health_cost_sigma, sc.illness_prob_monthly,
+            hh.health_cover, sc.health_cost_mean_usd_ppp > 0, u, hh.assets, hh.skill, hh.region,
             self.outbreak, tech.outbreak_exposed, sc.outbreak_mortality_multiplier,
             tech.mortality_monthly, sc.skill_mortality_reduction, tech.unit_value_usd_ppp,
             float(MAX_HERD), hh.ill, health_demand, units, died, mortality,

@@ -611,7 +611,7 @@ def test_deaths_are_the_binomial_quantile():
     out = [np.empty(n) for _ in range(4)]
     ill = np.zeros(n, bool)
     pending = kernels.shocks(
-        np.ones(n), np.zeros(n), 0.0, np.zeros(n), False, u, units, np.zeros(n),
+        np.ones(n), np.zeros(n), 0.0, 1.0, 0.0, np.zeros(n), False, u, units, np.zeros(n),
         np.zeros(n, np.int32), np.zeros(1, bool), np.zeros(n, bool), 1.0, p, 0.0,
         np.ones(n), float(MAX_HERD), ill, *out,
     )  # fmt: skip

@@ -60,7 +60,9 @@ def marginal_product(a, concave, alpha, threshold, width, r_lo, r_hi, sat):
 @jit
 def shocks(
     u_ill,
-    health_cost,
+    z_health,
+    health_mu,
+    health_sigma,
     illness_prob,
     health_cover,
     charge_health,
@@ -84,8 +86,10 @@ def shocks(
     """Shocks: illness and its health-cost demand, and deaths in each herd.
 
     A household falls ill when its draw ``u_ill`` is below ``illness_prob``; its demand
-    for care is its draw ``health_cost`` less the share covered (``health_cover``), or 0
-    when ``charge_health`` is false (health care costs nothing). Each unit of a herd
+    for care is its lognormal health cost, ``exp(health_mu + health_sigma x z_health)``
+    (the value ``Generator.lognormal`` gives from the same standard normal draw), less the
+    share covered (``health_cover``), or 0 when ``charge_health`` is false (health care
+    costs nothing). Each unit of a herd
     (``ceil(assets / unit_value)`` units, at most ``max_herd``) dies with probability
     ``mortality_monthly x (1 - skill_mortality_reduction x skill)``, times
     ``outbreak_multiplier`` in a region with an outbreak for exposed kinds (at most 1).
@@ -96,7 +100,9 @@ def shocks(
     at 0.
 
     Args:
-        u_ill, health_cost: Draws, uniform and lognormal (USD PPP), shape ``(n,)``.
+        u_ill, z_health: Draws, uniform and standard normal, shape ``(n,)``.
+        health_mu, health_sigma (float): The health cost's log mean and log standard
+            deviation (USD PPP).
         illness_prob (float): Monthly illness probability.
         health_cover: Share of health costs covered, ``(n,)``.
         charge_health (bool): Whether illness brings a health-cost demand.
@@ -123,9 +129,10 @@ def shocks(
     for i in range(n):
         sick = u_ill[i] < illness_prob
         ill[i] = sick
-        health_demand[i] = (
-            health_cost[i] * (1.0 - health_cover[i]) if (sick and charge_health) else 0.0
-        )
+        health_demand[i] = 0.0
+        if sick and charge_health:
+            cost = math.exp(health_mu + health_sigma * z_health[i])
+            health_demand[i] = cost * (1.0 - health_cover[i])
         p = mortality_monthly[i] * (1.0 - skill_mortality_reduction * skill[i])
         if outbreak[region[i]] and outbreak_exposed[i]:
             p = p * outbreak_multiplier
