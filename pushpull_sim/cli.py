@@ -183,10 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser(
         "bench",
         help="time the monthly step against Mesa's Boltzmann wealth example",
-        description="Time Mesa's Boltzmann wealth example (10k and 100k agents) and this "
+        description="Time Mesa's Boltzmann wealth example (10k or 100k agents) and this "
         "model's monthly step (full push and pull package, layered strategy, data "
-        "collection on) at each size; print household-steps/s, the ratio to Mesa, build "
-        "time and peak memory (see docs/performance.md).",
+        "collection on) in alternation at each size; print household-steps/s, the median "
+        "ratio to Mesa, build time and peak memory, then complete default runs, the "
+        "kernels' compile and cache-load time and the command line's start-up (see "
+        "docs/performance.md).",
     )
     bench.add_argument(
         "--sizes",
@@ -205,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         metavar="R",
         help="complete runs of the default scenario to time (default 10; 0 = skip)",
+    )
+    bench.add_argument(
+        "--rounds",
+        type=_int_in(1, 100),
+        default=3,
+        metavar="R",
+        help="rounds of Mesa then the model per size; the median ratio is reported, so a "
+        "drift in the machine's speed cancels (default 3)",
     )
     dashboard = sub.add_parser(
         "dashboard",
