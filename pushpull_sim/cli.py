@@ -11,6 +11,11 @@ written, a sweep spec given to ``run`` or a scenario to ``sweep``) prints one li
 standard error and exits with status 2; nothing already written is touched. The output
 directory is checked before the simulation starts.
 
+Start-up loads only the argument parser's light declarations (the strategies' levers, the
+story kinds): the model, numpy, pandas, scipy, numba, Mesa and matplotlib load only when
+a command needs them, so ``--help``, a bad option and a missing scenario file answer at
+once.
+
 Output piped to a reader that stops early (``pushpull interventions | head -1``) ends
 quietly: the rest of the output is dropped, a command that writes files still writes
 them, and the exit status is 141 (128 + SIGPIPE, as a shell reports a writer whose
@@ -30,8 +35,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from pushpull_sim.scenario import ScenarioError, load_scenario
 
 EXIT_USAGE = 2
 #: Exit status of a run whose arithmetic failed (a NaN or an infinity in the model).
@@ -180,10 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser(
         "bench",
         help="time the monthly step against Mesa's Boltzmann wealth example",
-        description="Time Mesa's Boltzmann wealth example (10k and 100k agents) and this "
+        description="Time Mesa's Boltzmann wealth example (10k or 100k agents) and this "
         "model's monthly step (full push and pull package, layered strategy, data "
-        "collection on) at each size; print household-steps/s, the ratio to Mesa, build "
-        "time and peak memory (see docs/performance.md).",
+        "collection on) in alternation at each size; print household-steps/s, the median "
+        "ratio to Mesa, build time and peak memory, then complete default runs, the "
+        "kernels' compile and cache-load time and the command line's start-up (see "
+        "docs/performance.md).",
     )
     bench.add_argument(
         "--sizes",
@@ -202,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         metavar="R",
         help="complete runs of the default scenario to time (default 10; 0 = skip)",
+    )
+    bench.add_argument(
+        "--rounds",
+        type=_int_in(1, 100),
+        default=3,
+        metavar="R",
+        help="rounds of Mesa then the model per size; the median ratio is reported, so a "
+        "drift in the machine's speed cancels (default 3)",
     )
     dashboard = sub.add_parser(
         "dashboard",
@@ -227,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "classroom network)",
     )
     dashboard.add_argument("--show", action="store_true", help="open the page in a browser")
-    from pushpull_sim.story import PICKS
+    from pushpull_sim.picks import PICKS
 
     story = sub.add_parser(
         "story",
@@ -315,6 +328,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from pushpull_sim.output import OutputError, prepare_output
+    from pushpull_sim.scenario.errors import ScenarioError
 
     scenario = _load_scenario(args.scenario, "compare")
     if scenario.programme.budget_usd_ppp is None:
@@ -519,13 +533,18 @@ def _load_scenario(path: Path, command: str):
         ScenarioError: The file is a sweep spec (it has a ``[sweep]`` table), or as
             :func:`pushpull_sim.scenario.load_scenario`.
     """
-    data = _toml_table(path) if _is_file(path) else None
+    from pushpull_sim.scenario.errors import ScenarioError, check_scenario_file
+
+    check_scenario_file(path)  # a missing file: one line, before the model's modules load
+    data = _toml_table(path)
     if data is not None and isinstance(data.get("sweep"), dict):
         raise ScenarioError(
             f"{path}: this is a sweep spec (it has a [sweep] table), not a scenario: run it "
             f"with `pushpull sweep {path}`"
             + ("" if command == "run" else f"; `pushpull {command}` takes a scenario file")
         )
+    from pushpull_sim.scenario import load_scenario
+
     return load_scenario(path)
 
 
@@ -536,7 +555,7 @@ def _refuse_scenario_as_spec(path: Path) -> None:
         ScenarioError: The file has no ``[sweep]`` table and every top-level key is a
             scenario's.
     """
-    from pushpull_sim.scenario import Scenario
+    from pushpull_sim.scenario import Scenario, ScenarioError
 
     data = _toml_table(path) if _is_file(path) else None
     if data is None or "sweep" in data:
@@ -555,6 +574,8 @@ def _refuse_missing_sweep_dir(path: Path) -> None:
     Raises:
         ScenarioError: With a one-line message saying which.
     """
+    from pushpull_sim.scenario.errors import ScenarioError
+
     if not path.exists():
         raise ScenarioError(f"{path}: no such directory; give the --out of a pushpull sweep")
     if not path.is_dir():
@@ -570,6 +591,25 @@ def _terminate(signum, frame) -> None:  # SIGTERM: unwind so temporary files are
     raise SystemExit(128 + signum)
 
 
+#: Errors ``main`` reports in one line with exit status 2 (bad input), as (module, class).
+_USAGE_ERRORS = (
+    ("pushpull_sim.scenario.errors", "ScenarioError"),
+    ("pushpull_sim.output", "OutputError"),
+    ("pushpull_sim.story", "StoryError"),
+)
+#: Errors ``main`` reports in one line with exit status 1 (a NaN or an infinity).
+_NUMERICAL_ERRORS = (("pushpull_sim.households", "NumericalError"),)
+
+
+def _loaded(errors: tuple[tuple[str, str], ...]) -> tuple[type[BaseException], ...]:
+    """The classes of ``errors`` whose modules are loaded. An error of a module that was
+    never loaded cannot have been raised, so ``main`` catches them without importing the
+    model's modules (numpy, pandas) at start-up; the tuple is built only when an
+    exception reaches the ``except`` clause."""
+    found = (getattr(sys.modules.get(module), name, None) for module, name in errors)
+    return tuple(cls for cls in found if cls is not None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``pushpull`` console script.
 
@@ -577,9 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         int: Exit status (0 success, 1 a numerical failure in the model, 2 bad input,
         130 interrupted, 141 standard output's reader closed the pipe).
     """
-    from pushpull_sim.households import NumericalError
     from pushpull_sim.output import OutputError
-    from pushpull_sim.story import StoryError
 
     global _stdout_closed
     _stdout_closed = False
@@ -592,11 +630,11 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()  # a reader that closed the pipe shows here, not at exit
     except BrokenPipeError:  # from a command's own print: its reader has gone
         _drop_stdout()
-    except (ScenarioError, OutputError, StoryError) as exc:
+    except _loaded(_USAGE_ERRORS) as exc:
         message = exc.for_cli() if isinstance(exc, OutputError) else str(exc)
         print(f"pushpull {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
-    except NumericalError as exc:  # never a result: one line, and nothing is written
+    except _loaded(_NUMERICAL_ERRORS) as exc:  # never a result: one line, and nothing is written
         print(f"pushpull {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:  # Ctrl-C: the commands have removed their unfinished output

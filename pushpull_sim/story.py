@@ -15,33 +15,19 @@ median (the lowest id on a tie): not the best or the worst case.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from pushpull_sim.events import GROUPS, PATH_COLUMNS, event_kinds, with_words
+from pushpull_sim.picks import PICKS as PICKS  # re-exported
 from pushpull_sim.validation import OneLineError
 
 #: Key of the run's facts in ``events.parquet``'s schema metadata (JSON: ``households``,
 #: ``months``, ``replications``, ``start_month``, ``end_month``, ``extreme_line``).
 META_KEY = b"pushpull_sim"
-
-#: Kinds of household ``--pick`` chooses from, with what each means.
-PICKS: Mapping[str, str] = MappingProxyType(
-    {
-        "graduated": "served by the programme, and meets every graduation criterion at the horizon",
-        "fell_back": "served, graduated at some month, but no longer meets the criteria at "
-        "the horizon",
-        "never_graduated": "served, and never met every graduation criterion",
-        "never_served": "eligible (among the poorest), but never served: the control arm, "
-        "or offered and not served",
-        "distress": "served, and sold productive assets in distress at least once",
-    }
-)
 
 #: Marker of each event group in a story's figure.
 _MARKERS = dict(zip(GROUPS, ("o", "s", "D", "^", "v", "*"), strict=True))

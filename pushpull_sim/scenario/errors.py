@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -13,6 +14,28 @@ from pushpull_sim.validation import OneLineError, allowed, show
 class ScenarioError(OneLineError):
     """A scenario could not be loaded. The message is one line naming the file, the key,
     the value and what is allowed."""
+
+
+def check_scenario_file(path: str | Path) -> None:
+    """Check that a scenario file exists and is a file, before anything reads it.
+
+    Args:
+        path: Path to a ``.toml`` file.
+
+    Raises:
+        ScenarioError: The path is a directory, does not exist, or cannot be looked up
+            (a name too long for the file system, a loop of links); the message is one
+            line.
+    """
+    path = Path(path)
+    try:
+        is_dir, is_file = path.is_dir(), path.is_file()
+    except OSError as exc:  # a name too long for the file system, a loop of links
+        raise ScenarioError(f"{show(str(path))}: cannot be read: {exc.strerror or exc}") from None
+    if is_dir:
+        raise ScenarioError(f"{path}: is a directory, not a scenario file")
+    if not is_file:
+        raise ScenarioError(f"{path}: no such scenario file")
 
 
 def component_error(where: str, value: str, what: str) -> PydanticCustomError:

@@ -10,8 +10,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from pushpull_sim.scenario.core import Scenario
-from pushpull_sim.scenario.errors import ScenarioError, format_error
-from pushpull_sim.validation import show
+from pushpull_sim.scenario.errors import ScenarioError, check_scenario_file, format_error
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<dict>") -> Scenario:
@@ -62,14 +61,7 @@ def load_scenario(path: str | Path) -> Scenario:
             or out-of-range value; the message is one line.
     """
     path = Path(path)
-    try:
-        is_dir, is_file = path.is_dir(), path.is_file()
-    except OSError as exc:  # a name too long for the file system, a loop of links
-        raise ScenarioError(f"{show(str(path))}: cannot be read: {exc.strerror or exc}") from None
-    if is_dir:
-        raise ScenarioError(f"{path}: is a directory, not a scenario file")
-    if not is_file:
-        raise ScenarioError(f"{path}: no such scenario file")
+    check_scenario_file(path)
     data = read_toml(path)
     data.setdefault("name", path.stem)
     return scenario_from_dict(data, source=str(path))
