@@ -38,10 +38,13 @@ def test_bench_writes_every_figure(tmp_path, capsys) -> None:
     for key in ("first_model_cold_s", "first_model_warm_s", "next_model_s"):
         assert row[key] > 0, key
     # every kernel the first model called is compiled into the empty cache, then loaded
-    # from it by the next process, none compiled again; no kernel, no compile time
+    # from it by the next process, none compiled again; no kernel, no compile time. A
+    # kernel called only from other kernels (a production function) is compiled on its
+    # own but loaded inside its callers' machine code, so fewer are loaded than compiled.
     compiled = row["kernel_signatures"]
     assert row["kernel_cache_misses_cold"] == compiled
-    assert row["kernel_cache_hits_warm"] == compiled and row["kernel_cache_misses_warm"] == 0
+    assert 0 < row["kernel_cache_hits_warm"] <= compiled
+    assert row["kernel_cache_misses_warm"] == 0
     assert (row["compile_cold_s"] > 0) == (compiled > 0)
     assert (row["load_warm_s"] > 0) == (compiled > 0)
     assert row["compile_cold_s"] >= 0 and row["load_warm_s"] >= 0
