@@ -30,7 +30,7 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.scenario import Livelihood, Scenario
@@ -118,7 +118,7 @@ def technology(asset_kind: np.ndarray, sc: Scenario) -> Technology:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    return special.expit(x)
 
 
 def own_production(assets: np.ndarray, p: Livelihood | Technology) -> np.ndarray:

@@ -20,8 +20,6 @@ from pushpull_sim.kernels import core as kernels
 from pushpull_sim.livelihood import (
     Technology,
     binomial_deaths,
-    marginal_product,
-    own_production,
     time_allocation,
 )
 from pushpull_sim.model import MAX_HERD, GraduationModel
@@ -32,6 +30,56 @@ ATOL = 1e-12
 
 
 # ---------------------------------------------------------------- the numpy references
+# the production functions as the stages used them (the logistic then by tanh)
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def own_production(assets: np.ndarray, p: Technology) -> np.ndarray:
+    """Monthly net output of own production before shocks and skill effects.
+
+    Args:
+        assets: Productive assets, USD PPP, shape ``(n,)``, non-negative.
+        p: Livelihood parameters, or per-household :class:`Technology`.
+
+    Returns:
+        numpy.ndarray: Net output, USD PPP per month, shape ``(n,)``.
+    """
+    if p.production == "concave":
+        a = p.concave_alpha
+        held = np.maximum(assets, 0.0)  # a power of -1e-13 is NaN
+        return p.return_high_monthly * p.asset_threshold_usd_ppp ** (1.0 - a) * held**a
+    rho = p.return_low_monthly + (p.return_high_monthly - p.return_low_monthly) * _sigmoid(
+        (assets - p.asset_threshold_usd_ppp) / p.threshold_width_usd_ppp
+    )
+    sat = p.asset_saturation_usd_ppp
+    return rho * sat * -np.expm1(-assets / sat)
+
+
+def marginal_product(assets: np.ndarray, p: Technology) -> np.ndarray:
+    """Marginal monthly net output of one more USD of assets, ``f'(A)``.
+
+    Args:
+        assets: Productive assets, USD PPP, shape ``(n,)``.
+        p: Livelihood parameters, or per-household :class:`Technology`.
+
+    Returns:
+        numpy.ndarray: USD per USD per month, shape ``(n,)``.
+    """
+    if p.production == "concave":
+        a = p.concave_alpha
+        safe = np.maximum(assets, 1.0)  # finite at zero: the first dollar earns like the 1st
+        return a * p.return_high_monthly * (p.asset_threshold_usd_ppp / safe) ** (1.0 - a)
+    w = p.threshold_width_usd_ppp
+    s = _sigmoid((assets - p.asset_threshold_usd_ppp) / w)
+    span = p.return_high_monthly - p.return_low_monthly
+    rho = p.return_low_monthly + span * s
+    drho = span * s * (1.0 - s) / w
+    sat = p.asset_saturation_usd_ppp
+    e = np.exp(-assets / sat)
+    return drho * sat * (1.0 - e) + rho * e
+
+
 def ref_shocks(self) -> np.ndarray:
     """Draw this month's shocks; apply asset losses. Returns health-cost demand (n,)."""
     sc, hh = self.params.shocks, self.hh

@@ -31,13 +31,23 @@ PENDING = -1.0
 
 
 @jit
+def logistic(x):
+    """The logistic function ``1 / (1 + exp(-x))``, without overflow at any ``x`` (as
+    ``scipy.special.expit``)."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@jit
 def own_production(a, concave, alpha, threshold, width, r_lo, r_hi, sat):
     """One household's :func:`pushpull_sim.livelihood.own_production` (net output, USD PPP
     a month) at assets ``a`` (USD PPP) with its technology's parameters."""
     if concave:
         held = max(a, 0.0)
         return r_hi * threshold ** (1.0 - alpha) * held**alpha
-    s = 0.5 * (1.0 + math.tanh(0.5 * ((a - threshold) / width)))
+    s = logistic((a - threshold) / width)
     rho = r_lo + (r_hi - r_lo) * s
     return rho * sat * -math.expm1(-a / sat)
 
@@ -49,7 +59,7 @@ def marginal_product(a, concave, alpha, threshold, width, r_lo, r_hi, sat):
     if concave:
         safe = max(a, 1.0)
         return alpha * r_hi * (threshold / safe) ** (1.0 - alpha)
-    s = 0.5 * (1.0 + math.tanh(0.5 * ((a - threshold) / width)))
+    s = logistic((a - threshold) / width)
     span = r_hi - r_lo
     rho = r_lo + span * s
     drho = span * s * (1.0 - s) / width
