@@ -268,24 +268,11 @@ def binomial_deaths(
     return live, died
 
 
-def marginal_net_return_of(
-    hh: Households, tech: Technology, liv: Livelihood, ids: np.ndarray
-) -> np.ndarray:
-    """:meth:`pushpull_sim.model.GraduationModel.marginal_net_return` over households
-    ``ids``, compiled (:func:`pushpull_sim.kernels.livelihood.marginal_net_return`): one
-    pass over ``ids`` instead of a dozen whole-array operations.
-
-    Args:
-        hh: The households.
-        tech: The population's technology (``model.tech``, arrays of shape ``(n,)``).
-        liv: The livelihood parameters (``model.params.livelihood``).
-        ids: Household ids, int, shape ``(k,)``.
-
-    Returns:
-        numpy.ndarray: USD per USD per month, shape ``(k,)``.
-    """
-    return kernels.marginal_net_return(
-        np.asarray(ids, np.int64),
+def production_args(hh: Households, tech: Technology, liv: Livelihood) -> tuple:
+    """The arrays and parameters the compiled marginal net return reads
+    (:func:`pushpull_sim.kernels.livelihood.marginal_net_return_one`, after ``i``), in
+    its order: the households' arrays, the technology's, then the scalars."""
+    return (
         hh.assets,
         hh.ability,
         hh.skill,
@@ -305,3 +292,22 @@ def marginal_net_return_of(
         float(liv.labour_days_per_month),
         float(liv.depreciation_monthly),
     )
+
+
+def marginal_net_return_of(
+    hh: Households, tech: Technology, liv: Livelihood, ids: np.ndarray
+) -> np.ndarray:
+    """:meth:`pushpull_sim.model.GraduationModel.marginal_net_return` over households
+    ``ids``, compiled (:func:`pushpull_sim.kernels.livelihood.marginal_net_return`): one
+    pass over ``ids`` instead of a dozen whole-array operations.
+
+    Args:
+        hh: The households.
+        tech: The population's technology (``model.tech``, arrays of shape ``(n,)``).
+        liv: The livelihood parameters (``model.params.livelihood``).
+        ids: Household ids, int, shape ``(k,)``.
+
+    Returns:
+        numpy.ndarray: USD per USD per month, shape ``(k,)``.
+    """
+    return kernels.marginal_net_return(np.asarray(ids, np.int64), *production_args(hh, tech, liv))

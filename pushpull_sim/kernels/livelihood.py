@@ -90,6 +90,66 @@ def marginal_product_one(
 
 
 @jit
+def marginal_net_return_one(
+    i: int,
+    assets: np.ndarray,
+    ability: np.ndarray,
+    skill: np.ndarray,
+    labour: np.ndarray,
+    casual_access: np.ndarray,
+    wage_rate: np.ndarray,
+    threshold: np.ndarray,
+    width: np.ndarray,
+    return_low: np.ndarray,
+    return_high: np.ndarray,
+    saturation: np.ndarray,
+    mortality: np.ndarray,
+    days_per_usd: np.ndarray,
+    concave: bool,
+    alpha: float,
+    skill_gain: float,
+    labour_days_per_month: float,
+    depreciation: float,
+) -> float:
+    """What one more USD of productive assets earns household ``i`` a month, net.
+
+    :meth:`pushpull_sim.model.GraduationModel.marginal_net_return` for one household:
+    the marginal product (with ability and skill) less depreciation, expected losses
+    (``mortality``), and the wage given up for the days the extra assets take once they
+    come out of casual work rather than idle time
+    (:func:`pushpull_sim.livelihood.time_allocation`).
+
+    Args:
+        i: Household id.
+        assets, ability, skill, labour, casual_access, wage_rate: The households' arrays
+            (``hh.<name>``), shape ``(n,)``; ``wage_rate`` in USD PPP per day.
+        threshold, width, return_low, return_high, saturation, mortality, days_per_usd:
+            The technology's arrays (``model.tech``: ``asset_threshold_usd_ppp``,
+            ``threshold_width_usd_ppp``, ``return_low_monthly``, ``return_high_monthly``,
+            ``asset_saturation_usd_ppp``, ``mortality_monthly``, ``labour_days_per_usd``),
+            shape ``(n,)``.
+        concave: Whether the technology is ``"concave"``.
+        alpha: Exponent of the concave technology.
+        skill_gain: ``livelihood.skill_productivity_gain``.
+        labour_days_per_month: ``livelihood.labour_days_per_month``, days per adult.
+        depreciation: ``livelihood.depreciation_monthly``, share per month.
+
+    Returns:
+        float: USD per USD per month.
+    """
+    a = assets[i]
+    mp = marginal_product_one(
+        a, concave, alpha, threshold[i], width[i], return_low[i], return_high[i], saturation[i]
+    )
+    mpk = mp * ability[i] * (1.0 + skill_gain * skill[i])
+    days = labour[i] * labour_days_per_month
+    own = min(max(a, 0.0) * days_per_usd[i], days)
+    displaces = days - own <= casual_access[i] * days
+    wage_forgone = days_per_usd[i] * wage_rate[i] if displaces else 0.0
+    return mpk - depreciation - mortality[i] - wage_forgone
+
+
+@jit
 def marginal_net_return(
     ids: np.ndarray,
     assets: np.ndarray,
@@ -111,50 +171,33 @@ def marginal_net_return(
     labour_days_per_month: float,
     depreciation: float,
 ) -> np.ndarray:
-    """What one more USD of productive assets earns households ``ids`` a month, net.
-
-    :meth:`pushpull_sim.model.GraduationModel.marginal_net_return`, one household at a
-    time: the marginal product (with ability and skill) less depreciation, expected
-    losses (``mortality``), and the wage given up for the days the extra assets take
-    once they come out of casual work rather than idle time
-    (:func:`pushpull_sim.livelihood.time_allocation`).
-
-    Args:
-        ids: Household ids, int, shape ``(k,)``.
-        assets, ability, skill, labour, casual_access, wage_rate: The households' arrays
-            (``hh.<name>``), shape ``(n,)``; ``wage_rate`` in USD PPP per day.
-        threshold, width, return_low, return_high, saturation, mortality, days_per_usd:
-            The technology's arrays (``model.tech``: ``asset_threshold_usd_ppp``,
-            ``threshold_width_usd_ppp``, ``return_low_monthly``, ``return_high_monthly``,
-            ``asset_saturation_usd_ppp``, ``mortality_monthly``, ``labour_days_per_usd``),
-            shape ``(n,)``.
-        concave: Whether the technology is ``"concave"``.
-        alpha: Exponent of the concave technology.
-        skill_gain: ``livelihood.skill_productivity_gain``.
-        labour_days_per_month: ``livelihood.labour_days_per_month``, days per adult.
-        depreciation: ``livelihood.depreciation_monthly``, share per month.
+    """:func:`marginal_net_return_one` for households ``ids`` (arguments as there, ``ids``
+    int of shape ``(k,)``).
 
     Returns:
         numpy.ndarray: USD per USD per month, float, shape ``(k,)``.
     """
     out = np.empty(ids.size)
     for j in range(ids.size):
-        i = ids[j]
-        a = assets[i]
-        mp = marginal_product_one(
-            a,
+        out[j] = marginal_net_return_one(
+            ids[j],
+            assets,
+            ability,
+            skill,
+            labour,
+            casual_access,
+            wage_rate,
+            threshold,
+            width,
+            return_low,
+            return_high,
+            saturation,
+            mortality,
+            days_per_usd,
             concave,
             alpha,
-            threshold[i],
-            width[i],
-            return_low[i],
-            return_high[i],
-            saturation[i],
+            skill_gain,
+            labour_days_per_month,
+            depreciation,
         )
-        mpk = mp * ability[i] * (1.0 + skill_gain * skill[i])
-        days = labour[i] * labour_days_per_month
-        own = min(max(a, 0.0) * days_per_usd[i], days)
-        displaces = days - own <= casual_access[i] * days
-        wage_forgone = days_per_usd[i] * wage_rate[i] if displaces else 0.0
-        out[j] = mpk - depreciation - mortality[i] - wage_forgone
     return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pushpull_sim.kernels import jit
-from pushpull_sim.kernels.livelihood import own_production_one
+from pushpull_sim.kernels.livelihood import marginal_net_return_one, own_production_one
 
 
 # --------------------------------------------------------------------------- buyers
@@ -234,8 +234,6 @@ def buyer_support_terms(
 def lender_decide(
     ids: np.ndarray,
     ask: np.ndarray,
-    net_return: np.ndarray,
-    assets: np.ndarray,
     savings: np.ndarray,
     vsla_share: np.ndarray,
     confidence: np.ndarray,
@@ -259,6 +257,24 @@ def lender_decide(
     instalment_per_usd: float,
     hurdle: float,
     hurdle_guaranteed: float,
+    assets: np.ndarray,
+    ability: np.ndarray,
+    skill: np.ndarray,
+    labour: np.ndarray,
+    casual_access: np.ndarray,
+    wage_rate: np.ndarray,
+    threshold: np.ndarray,
+    width: np.ndarray,
+    return_low: np.ndarray,
+    return_high: np.ndarray,
+    saturation: np.ndarray,
+    mortality: np.ndarray,
+    days_per_usd: np.ndarray,
+    concave: bool,
+    alpha: float,
+    skill_gain: float,
+    labour_days_per_month: float,
+    depreciation: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A lender's monthly lending (:meth:`pushpull_sim.pull.credit.Lender.decide`).
 
@@ -275,10 +291,8 @@ def lender_decide(
     Args:
         ids: The footprint, household ids ascending, int, shape ``(k,)``.
         ask: The month's uniform draws, one per household, shape ``(n,)``.
-        net_return: Marginal net return of each footprint household, USD per USD per
-            month, shape ``(k,)``.
-        assets, savings, vsla_share, confidence, income_12m: The households' arrays,
-            shape ``(n,)`` (USD PPP; confidence 0-1).
+        savings, vsla_share, confidence, income_12m: The households' arrays, shape
+            ``(n,)`` (USD PPP; confidence 0-1).
         linked: ``hh.linked`` (referred by the programme), bool, shape ``(n,)``.
         lender_of: ``hh.lender``, int, shape ``(n,)``, -1 = none.
         excluded: Households this lender excludes, bool, shape ``(n,)``.
@@ -298,6 +312,11 @@ def lender_decide(
         instalment_per_usd: First instalment per USD lent (``1 / term + rate``).
         hurdle: Smallest profitable loan, USD PPP (inf if none).
         hurdle_guaranteed: The same for very poor applicants under a guarantee.
+        assets, ..., depreciation: What the marginal net return reads
+            (:func:`pushpull_sim.kernels.livelihood.marginal_net_return_one`;
+            :func:`pushpull_sim.livelihood.production_args`), evaluated only for
+            eligible households whose draw falls below the higher of their two possible
+            probabilities (it decides between them only there).
 
     Returns:
         tuple: ``(granted, amount)``: household ids lent to (ascending, int64) and the
@@ -309,15 +328,44 @@ def lender_decide(
     m = 0
     for j in range(ids.size):
         i = ids[j]
-        prob = application_prob * (profitable_multiplier if net_return[j] > monthly_rate else 1.0)
-        if confidence_baseline > 0:
-            prob = prob * (confidence[i] / confidence_baseline)
         ok = (assets[i] >= min_assets) and (savings[i] + vsla_share[i] >= min_savings)
         if records:
             ok = ok or good_record[j]
         ok = ok or linked[i]
         eligible = ok and footprint[i] and not excluded[i] and lender_of[i] < 0
-        if not (eligible and ask[i] < prob):
+        if not eligible:
+            continue
+        # the probability with and without the multiplier for borrowing to invest
+        prob_invest = application_prob * profitable_multiplier
+        prob_other = application_prob * 1.0
+        if confidence_baseline > 0:
+            prob_invest = prob_invest * (confidence[i] / confidence_baseline)
+            prob_other = prob_other * (confidence[i] / confidence_baseline)
+        if not ask[i] < max(prob_invest, prob_other):
+            continue  # does not apply whichever the return
+        net_return = marginal_net_return_one(
+            i,
+            assets,
+            ability,
+            skill,
+            labour,
+            casual_access,
+            wage_rate,
+            threshold,
+            width,
+            return_low,
+            return_high,
+            saturation,
+            mortality,
+            days_per_usd,
+            concave,
+            alpha,
+            skill_gain,
+            labour_days_per_month,
+            depreciation,
+        )
+        prob = prob_invest if net_return > monthly_rate else prob_other
+        if not ask[i] < prob:
             continue
         wealth = assets[i] + savings[i] + vsla_share[i]
         size = min(max_loan, collateral_multiple * wealth)

@@ -10,7 +10,7 @@ from pydantic import Field
 from pushpull_sim.components import Reporter, State
 from pushpull_sim.events import EventBatch, EventKind
 from pushpull_sim.kernels import pull as kernels
-from pushpull_sim.livelihood import marginal_net_return_of
+from pushpull_sim.livelihood import production_args
 from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
@@ -307,8 +307,6 @@ class Lender(PullActor):
         granted, amount = kernels.lender_decide(
             ids,
             ask,
-            marginal_net_return_of(hh, model.tech, model.params.livelihood, ids),
-            hh.assets,
             hh.savings,
             hh.vsla_share,
             hh.confidence,
@@ -332,6 +330,7 @@ class Lender(PullActor):
             1.0 / p.term_months + self.monthly_rate,  # first instalment per USD lent
             hurdle,
             hurdle_guaranteed,
+            *production_args(hh, model.tech, model.params.livelihood),
         )
         if granted.size == 0:
             return
