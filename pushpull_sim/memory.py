@@ -43,6 +43,10 @@ MEMORY_SHARE = 0.8
 #: at once while a stage computes (measured peak minus the arrays and the network, about
 #: 40 float arrays at 300,000 households; rounded up).
 WORK_BYTES = 512
+#: The compiled kernels' fixed cost, bytes: the compiler's runtime and the machine code
+#: loaded from the cache on a run's first month (measured: about 51 MB over the pull and
+#: savings-group kernels in a process that had imported the model; rounded up).
+KERNEL_RUNTIME_BYTES = 64 * 2**20
 #: Peak bytes per tie end while the network is built: the tie lists, the sparse matrix in
 #: coordinate form (data, rows, columns) and in compressed rows (measured: 56).
 TIE_END_BYTES = 56
@@ -148,7 +152,7 @@ def model_bytes(scenario: Scenario, panel: bool = False, events: bool | None = N
         per_household += (horizon + 1) * path * scenario.programme.eligible_share
     largest_village = math.ceil(n / pop.villages)
     ring = largest_village * (net.mean_degree // 2) * RING_TIE_BYTES
-    return int(n * per_household + ring)
+    return int(n * per_household + ring + KERNEL_RUNTIME_BYTES)
 
 
 def _cgroup_limit() -> int | None:
