@@ -41,6 +41,8 @@ from pushpull_sim.components import Reporter, State
 from pushpull_sim.events import EventBatch, EventKind
 from pushpull_sim.households import CONTROL
 from pushpull_sim.interventions.base import CreditRecord, Intervention, InterventionParams
+from pushpull_sim.kernels import savings_groups as kernels
+from pushpull_sim.livelihood import marginal_net_return_of
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +50,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Tolerance (USD PPP) below which a balance counts as repaid.
 _DUST = 1e-9
+#: Relative shortfall of a payment still counted as in full (rounding, not money).
+_ON_TIME_MARGIN = 1e-12
+#: Share of a group's fund held back when rationing grants and loans pro rata, so that
+#: rounding never takes a fund below zero.
+_RATION_MARGIN = 1e-12
 
 
 class SavingsGroupParams(InterventionParams):
@@ -576,14 +583,13 @@ class SavingsGroups(Intervention):
 
     def step(self, model: GraduationModel) -> None:
         """Form groups on delivery months, open those whose first meeting falls this month,
-        pay social-fund grants, charge facilitation."""
+        pay social-fund grants and emergency loans, charge facilitation."""
         if model.programme_active and self.is_delivery_month(model.programme_month):
             self._form_groups(model)
         if self.n_groups == 0:
             return
         self._open_groups(model)
-        self._social_fund_grants(model)
-        self._emergency_loans(model)
+        self._emergencies(model)
         if model.programme_active:
             n_active = int(self.active.sum())
             if n_active:
@@ -595,21 +601,27 @@ class SavingsGroups(Intervention):
 
     def payments_due(self, model: GraduationModel) -> np.ndarray | None:
         """This month's instalment and interest on each member's group loan (loans made
-        last month or earlier, as the meeting collects them)."""
+        last month or earlier, as the meeting collects them; compiled:
+        :func:`pushpull_sim.kernels.savings_groups.savings_groups_payments_due`)."""
         if self.n_groups == 0:
             return None
-        owing = (self.loan_balance > 0) & (self.loan_month < model.month)
-        if not owing.any():
-            return None
-        bal = self.loan_balance
-        left = np.maximum(self.loan_months_left, 1)
-        return np.where(owing, self.params.interest_rate_monthly * bal + bal / left, 0.0)
+        due = np.empty(self.loan_balance.size)
+        owing = kernels.savings_groups_payments_due(
+            self.loan_balance,
+            self.loan_month,
+            self.loan_months_left,
+            model.month,
+            self.params.interest_rate_monthly,
+            due,
+        )
+        return due if owing else None
 
     def after_consumption(self, model: GraduationModel) -> None:
         """The monthly meeting: repayments, defaults, social fund, shares, loans, share-out.
 
-        Vectorised over member households (``np.bincount`` over group ids); no Python loop
-        over households or groups.
+        Steps 1-4 and each member's loan request in one pass over the members (compiled:
+        :func:`pushpull_sim.kernels.savings_groups.savings_groups_after_consumption`), the
+        loans by :meth:`_disburse`, the share-out in numpy.
         """
         if self.n_groups == 0:
             return
@@ -619,85 +631,72 @@ class SavingsGroups(Intervention):
             return
         p = self.params
         hh = model.hh
-        G = self.n_groups
-        g = self.group_of[ids].astype(np.int64)
-        self.member_months[ids] += 1
-        cycle_month = model.month - self.cycle_start[g]
-
-        def per_group(values: np.ndarray) -> np.ndarray:
-            return np.bincount(g, values, minlength=G)
-
-        # 1. instalments
-        bal = self.loan_balance[ids]
-        owing = (bal > 0) & (self.loan_month[ids] < model.month)  # not this month's loans
-        left = np.maximum(self.loan_months_left[ids], 1)
-        interest_due = np.where(owing, p.interest_rate_monthly * bal, 0.0)
-        principal_due = np.where(owing, bal / left, 0.0)
-        due = interest_due + principal_due
-        cash = hh.savings[ids]
-        pay = np.minimum(due, cash)
-        int_paid = np.minimum(pay, interest_due)
-        prin_paid = pay - int_paid
-        on_time = owing & (pay >= due * (1.0 - 1e-12))
-        new_bal = bal - prin_paid
-        new_bal[new_bal <= _DUST] = 0.0
-        repaid = bal - new_bal
-        hh.savings[ids] = cash - pay
-        hh.interest_paid[ids] += int_paid
-        hh.debt[ids] = np.maximum(hh.debt[ids] - repaid, 0.0)  # debt sums lenders' too
-        self.fund += per_group(pay)
-        self.interest_total += per_group(int_paid)
-        self.loans_out -= per_group(repaid)
-        self.instalments_due[ids] += owing
-        self.repaid_on_time[ids] += on_time
-        self.loan_months_left[ids] -= on_time
-        arrears = np.where(owing & ~on_time, self.arrears[ids] + 1, 0)
-        # 2. defaults
-        default = (new_bal > 0) & (arrears >= p.default_after_months)
-        written = np.where(default, new_bal, 0.0)
-        new_bal -= written
-        hh.debt[ids] = np.maximum(hh.debt[ids] - written, 0.0)  # debt sums lenders' too
-        hh.debt_written_off[ids] += written
-        self.loans_out -= per_group(written)
-        self.defaults_total += per_group(written)
-        self.loans_defaulted[ids] += default
-        self.barred[ids] |= default
-        arrears[default] = 0
-        self.arrears[ids] = arrears
-        self.loan_balance[ids] = new_bal
-        self.loan_months_left[ids[new_bal == 0]] = 0
-        # 3. social fund
-        sf_amount = p.social_fund_usd_ppp_per_month
-        sf = np.where(hh.savings[ids] >= sf_amount, sf_amount, 0.0)
-        hh.savings[ids] -= sf
-        hh.financial_income[ids] -= sf
-        sf_g = per_group(sf)
-        self.social_fund += sf_g
-        self.social_in_total += sf_g
-        # 4. shares
-        value = p.share_value_usd_ppp
-        above = np.maximum(hh.savings[ids] - p.cash_buffer_usd_ppp, 0.0)
+        u = self.rng.random(ids.size)  # drawn every meeting: a stable stream
+        lending = p.loan_multiple != 0
+        # what investing one more USD returns: members whose return beats the interest
+        # rate borrow to invest
+        net_return = (
+            marginal_net_return_of(hh, model.tech, model.params.livelihood, ids)
+            if lending
+            else u[:0]
+        )
         share = p.contribution_share
         if p.facilitated_contribution_share is not None and model.programme_active:
             share = p.facilitated_contribution_share
-        shares = np.floor(share * above / value)
-        shares = np.where((shares < 1) & (above >= value), 1.0, shares)
-        shares = np.minimum(shares, p.max_shares_per_month)
-        contrib = np.minimum(shares * value, hh.savings[ids])
-        hh.savings[ids] -= contrib
-        hh.vsla_share[ids] += contrib
-        hh.savings_deposits[ids] = contrib
-        c_g = per_group(contrib)
-        self.fund += c_g
-        self.contributions_total += c_g
-        self.cycle_contrib_months[ids] += contrib > 0
+        ask, ending = kernels.savings_groups_after_consumption(
+            ids,
+            self.group_of,
+            model.month,
+            self.cycle_start,
+            self.loan_balance,
+            self.loan_month,
+            self.loan_months_left,
+            self.arrears,
+            self.barred,
+            self.member_months,
+            self.instalments_due,
+            self.repaid_on_time,
+            self.loans_defaulted,
+            self.cycle_contrib_months,
+            hh.savings,
+            hh.interest_paid,
+            hh.debt,
+            hh.debt_written_off,
+            hh.financial_income,
+            hh.vsla_share,
+            hh.savings_deposits,
+            hh.ill,
+            self.fund,
+            self.interest_total,
+            self.loans_out,
+            self.defaults_total,
+            self.social_fund,
+            self.social_in_total,
+            self.contributions_total,
+            self.balance_sum,
+            u,
+            net_return,
+            p.interest_rate_monthly,
+            _ON_TIME_MARGIN,
+            _DUST,
+            p.default_after_months,
+            p.social_fund_usd_ppp_per_month,
+            p.share_value_usd_ppp,
+            p.cash_buffer_usd_ppp,
+            share,
+            float(p.max_shares_per_month),
+            p.loan_multiple,
+            p.loan_demand_base_prob,
+            p.cycle_months - p.loan_term_months,
+            p.cycle_months,
+        )
         # 5. loans
-        self._lend(model, ids, g, cycle_month)
-        self.balance_sum += per_group(hh.vsla_share[ids])
+        if lending:
+            self._disburse(model, ids, ask)
         # 6. share-out
-        ending = cycle_month >= p.cycle_months
         if ending.any():
-            self._share_out(model, ids[ending], g[ending])
+            members = ids[ending]
+            self._share_out(model, members, self.group_of[members].astype(np.int64))
 
     def events(self, model: GraduationModel) -> list[EventBatch]:
         """This month's savings-group events: joined, loans taken, repaid and written off,
@@ -980,104 +979,56 @@ class SavingsGroups(Intervention):
         self.charge(model, opening.size * self.params.formation_cost_usd_ppp)
 
     # ------------------------------------------------------------------ monthly parts
-    def _social_fund_grants(self, model: GraduationModel) -> None:
-        """Grants to ill members, pro rata to what each group's social fund holds."""
+    def _emergencies(self, model: GraduationModel) -> None:
+        """Grants to ill members, pro rata to what each group's social fund holds, then
+        (``emergency_loans``) loans to those without one, paid out at once, before the
+        month's spending (compiled:
+        :func:`pushpull_sim.kernels.savings_groups.savings_groups_step`)."""
+        p = self.params
         hh = model.hh
-        ill = np.flatnonzero((self.group_of >= 0) & hh.ill)
-        if ill.size == 0 or self.params.social_grant_usd_ppp == 0:
-            return
-        g = self.group_of[ill].astype(np.int64)
-        ask = np.full(ill.size, self.params.social_grant_usd_ppp)
-        demand = np.bincount(g, ask, minlength=self.n_groups)
-        ratio = np.divide(
-            np.maximum(self.social_fund, 0.0) * (1.0 - 1e-12),
-            demand,
-            out=np.zeros(self.n_groups),
-            where=demand > 0,
+        ids, ask = kernels.savings_groups_step(
+            self.group_of,
+            hh.ill,
+            self.social_fund,
+            self.social_out_total,
+            hh.savings,
+            hh.financial_income,
+            self.loan_balance,
+            self.barred,
+            hh.vsla_share,
+            p.social_grant_usd_ppp,
+            _RATION_MARGIN,
+            p.loan_multiple,
         )
-        grant = ask * np.minimum(ratio, 1.0)[g]
-        hh.savings[ill] += grant
-        hh.financial_income[ill] += grant
-        paid = np.bincount(g, grant, minlength=self.n_groups)
-        self.social_fund -= paid
-        self.social_out_total += paid
+        if ids.size and p.emergency_loans and p.loan_multiple != 0:
+            self._disburse(model, ids, ask)  # a late one is set off at the share-out
 
-    def _can_borrow(
-        self, model: GraduationModel, ids: np.ndarray, cycle_month: np.ndarray | None
-    ) -> np.ndarray:
-        """Members ``ids`` allowed a new loan: none outstanding, never defaulted, shares
-        held and (unless ``cycle_month`` is None, as for emergencies) the loan can be repaid
-        before the share-out. Bool, shape ``(k,)``."""
-        p = self.params
-        ok = (self.loan_balance[ids] == 0) & ~self.barred[ids] & (model.hh.vsla_share[ids] > 0)
-        if cycle_month is not None:
-            ok &= cycle_month <= p.cycle_months - p.loan_term_months
-        return ok
-
-    def _emergency_loans(self, model: GraduationModel) -> None:
-        """Loans to members who fall ill, paid out at once (before the month's spending)."""
+    def _disburse(self, model: GraduationModel, ids: np.ndarray, ask: np.ndarray) -> None:
+        """Lend ``ask`` (shape ``(k,)``) to members ``ids``, rationed pro rata by each
+        group's cash; loans below one share's value are not made (compiled:
+        :func:`pushpull_sim.kernels.savings_groups.disburse`)."""
         p = self.params
         hh = model.hh
-        if not p.emergency_loans or p.loan_multiple == 0:
-            return
-        ids = np.flatnonzero((self.group_of >= 0) & hh.ill)
-        if ids.size == 0:
-            return
-        g = self.group_of[ids].astype(np.int64)
-        can = self._can_borrow(model, ids, None)  # a late one is set off at the share-out
-        ask = np.where(can, p.loan_multiple * hh.vsla_share[ids], 0.0)
-        self._disburse(model, ids, g, ask)
-
-    def _lend(
-        self, model: GraduationModel, ids: np.ndarray, g: np.ndarray, cycle_month: np.ndarray
-    ) -> None:
-        """Loans at the meeting: members who are ill, whose assets' marginal net return
-        (:meth:`~pushpull_sim.model.GraduationModel.marginal_net_return`) beats the
-        interest rate, or (probability ``loan_demand_base_prob``) who need cash for
-        other reasons ask for ``loan_multiple`` times their shares."""
-        p = self.params
-        hh = model.hh
-        u = self.rng.random(ids.size)  # drawn every meeting: a stable stream
-        if p.loan_multiple == 0:
-            return
-        pays = model.marginal_net_return(ids) > p.interest_rate_monthly  # to invest
-        wants = hh.ill[ids] | pays | (u < p.loan_demand_base_prob)
-        can = self._can_borrow(model, ids, cycle_month)
-        ask = np.where(wants & can, p.loan_multiple * hh.vsla_share[ids], 0.0)
-        self._disburse(model, ids, g, ask)
-
-    def _disburse(
-        self, model: GraduationModel, ids: np.ndarray, g: np.ndarray, ask: np.ndarray
-    ) -> None:
-        """Lend ``ask`` (shape ``(k,)``) to members ``ids`` of groups ``g``, rationed pro rata
-        by each group's cash; loans below one share's value are not made."""
-        p = self.params
-        hh = model.hh
-        G = self.n_groups
-        demand = np.bincount(g, ask, minlength=G)
-        if not demand.any():
-            return
-        ratio = np.divide(
-            np.maximum(self.fund, 0.0) * (1.0 - 1e-12),
-            demand,
-            out=np.zeros(G),
-            where=demand > 0,
+        kernels.disburse(
+            ids,
+            self.group_of,
+            ask,
+            model.month,
+            p.loan_term_months,
+            p.share_value_usd_ppp,
+            _RATION_MARGIN,
+            hh.savings,
+            hh.debt,
+            self.loan_balance,
+            self.loan_months_left,
+            self.loan_size,
+            self.loan_month,
+            self.arrears,
+            self.loans_taken,
+            self.fund,
+            self.loans_out,
+            self.disbursed_total,
         )
-        loan = ask * np.minimum(ratio, 1.0)[g]
-        loan[loan < p.share_value_usd_ppp] = 0.0
-        took = loan > 0
-        hh.savings[ids] += loan
-        hh.debt[ids] += loan
-        self.loan_balance[ids] += loan
-        self.loan_months_left[ids[took]] = p.loan_term_months
-        self.loan_size[ids[took]] = loan[took]
-        self.loan_month[ids[took]] = model.month
-        self.arrears[ids[took]] = 0
-        self.loans_taken[ids] += took
-        lent = np.bincount(g, loan, minlength=G)
-        self.fund -= lent
-        self.loans_out += lent
-        self.disbursed_total += lent
 
     def _share_out(self, model: GraduationModel, ids: np.ndarray, g: np.ndarray) -> None:
         """Share out the funds of the groups whose cycle ends (members ``ids``, groups ``g``).

@@ -8,7 +8,7 @@ import numpy as np
 from pydantic import Field
 
 from pushpull_sim.components import Reporter, State
-from pushpull_sim.livelihood import own_production
+from pushpull_sim.kernels import pull as kernels
 from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
@@ -128,22 +128,6 @@ def marketing_group(model: GraduationModel, ids: np.ndarray) -> np.ndarray:
     return group
 
 
-def _best_first(score: np.ndarray, k: int) -> np.ndarray:
-    """The first ``k`` positions of ``np.argsort(-score, kind="stable")`` (all if fewer).
-
-    Only the candidates scoring at least the k-th best score are sorted: they are the
-    first ones in the full stable order (ties in position order), so the first k agree.
-    """
-    neg = -score
-    if k <= 0:
-        return np.zeros(0, np.intp)
-    if k < neg.size:
-        kth = np.partition(neg, k - 1)[k - 1]
-        top = np.flatnonzero(neg <= kth)
-        return top[np.argsort(neg[top], kind="stable")][:k]
-    return np.argsort(neg, kind="stable")
-
-
 class Buyer(PullActor):
     """A buyer (trader, processor) that buys the output meeting its quality standard.
 
@@ -225,7 +209,7 @@ class Buyer(PullActor):
         weight: ``{"risk_share_usd_ppp": y, "kpi_volume_weight": w}``."""
         hh = model.hh
         fp = self.footprint_ids()  # a buyer's suppliers are in its footprint
-        poor_suppliers = int(((hh.buyer[fp] == self.unique_id) & model.pull_list[fp]).sum())
+        poor_suppliers = kernels.buyer_support_terms(fp, hh.buyer, model.pull_list, self.unique_id)
         pay = offer.risk_share_usd_ppp * poor_suppliers
         terms = {
             "risk_share_usd_ppp": offer.risk_share_usd_ppp,
@@ -247,79 +231,59 @@ class Buyer(PullActor):
 
         Returns:
             numpy.ndarray: Shape ``(k,)``, or ``(n,)`` by default; the same value for a
-            household either way.
+            household either way (compiled: :func:`pushpull_sim.kernels.pull.expected_volume`).
         """
         hh, tech = model.hh, model.tech
-        gain = model.params.livelihood.skill_productivity_gain
-        if ids is None:
-            assets, ability, skill, quality = hh.assets, hh.ability, hh.skill, hh.quality
-        else:
-            tech = self.footprint_tech(model) if ids is self.footprint_ids() else tech.take(ids)
-            assets, ability, skill, quality = (
-                hh.assets[ids],
-                hh.ability[ids],
-                hh.skill[ids],
-                hh.quality[ids],
-            )
-        gross = (
-            own_production(assets, tech) * ability * (1.0 + gain * skill) / (1.0 - tech.input_share)
+        sel = np.arange(hh.n) if ids is None else np.asarray(ids, np.int64)
+        return kernels.expected_volume(
+            sel,
+            hh.assets,
+            hh.ability,
+            hh.skill,
+            hh.quality,
+            tech.asset_threshold_usd_ppp,
+            tech.threshold_width_usd_ppp,
+            tech.return_low_monthly,
+            tech.return_high_monthly,
+            tech.asset_saturation_usd_ppp,
+            tech.input_share,
+            tech.production == "concave",
+            float(tech.concave_alpha),
+            float(model.params.livelihood.skill_productivity_gain),
+            float(self.params.sell_share),
         )
-        return gross * quality * self.params.sell_share
-
-    def _relationship_cost_share(self, model: GraduationModel, cand: np.ndarray) -> np.ndarray:
-        """Relationship cost per candidate: a marketing group shares one among its members."""
-        group = marketing_group(model, cand)
-        in_group = group >= 0
-        size = np.ones(cand.size)
-        if in_group.any():
-            counts = np.bincount(group[in_group])
-            size[in_group] = counts[group[in_group]]
-        return self.params.relationship_cost_usd_ppp / size
-
-    def _pooled_volume(self, model: GraduationModel, cand: np.ndarray, vol: np.ndarray):
-        """Volume the minimum applies to: own, or the marketing group's pooled volume."""
-        group = marketing_group(model, cand)
-        in_group = group >= 0
-        pooled = vol.copy()
-        if in_group.any():
-            sums = np.bincount(group[in_group], weights=vol[in_group])
-            pooled[in_group] = sums[group[in_group]]
-        return pooled
 
     def decide(self, model: GraduationModel) -> None:
+        """Choose this month's suppliers (compiled:
+        :func:`pushpull_sim.kernels.pull.buyer_decide`; see the class docstring)."""
         hh, p = model.hh, self.params
         self._bought = self._paid = 0.0
         fp = self.footprint_ids()  # its suppliers are always in its footprint
-        linked_to = hh.buyer[fp]
-        is_mine = linked_to == self.unique_id
-        mine = fp[is_mine]
         if not self.active:
-            hh.buyer[mine] = -1
+            hh.buyer[fp[hh.buyer[fp] == self.unique_id]] = -1
             self._suppliers = np.zeros(0, np.int64)
             return
-        free = (linked_to < 0) | is_mine
-        cand = fp[free]
-        vol = self.expected_volume(model, fp)[free]
-        pooled = self._pooled_volume(model, cand, vol)
         weight = float(self.support.get("kpi_volume_weight", p.kpi_volume_weight))
-        risk_share = float(self.support.get("risk_share_usd_ppp", 0.0))
-        margin = vol * (p.resale_margin - p.price_premium) - self._relationship_cost_share(
-            model, cand
+        keep = kernels.buyer_decide(
+            fp,
+            self.expected_volume(model, fp),
+            hh.buyer,
+            hh.savings_group,
+            hh.linked,
+            hh.village,
+            model.pull_list,
+            bool(hh.linked.any()),  # linked households outside a group form producer groups
+            max(int(hh.savings_group.max()) + 1, 0),
+            int(self.unique_id),
+            p.resale_margin - p.price_premium,
+            p.relationship_cost_usd_ppp,
+            weight,
+            p.inclusion_bonus_usd_ppp,
+            float(self.support.get("risk_share_usd_ppp", 0.0)),
+            p.min_volume_usd_ppp,
+            p.max_suppliers,
+            p.target_volume_usd_ppp,
         )
-        very_poor = model.pull_list[cand]
-        score = (
-            weight * margin
-            + (1.0 - weight) * p.inclusion_bonus_usd_ppp * very_poor
-            + risk_share * very_poor
-        )
-        ok = (score > 0) & (pooled >= p.min_volume_usd_ppp) & (vol > 0)
-        cand, vol, score = cand[ok], vol[ok], score[ok]
-        order = _best_first(score, p.max_suppliers)
-        cand, vol = cand[order], vol[order]
-        before = np.cumsum(vol) - vol  # expected volume already sourced before each
-        keep = cand[: p.max_suppliers][before[: p.max_suppliers] < p.target_volume_usd_ppp]
-        hh.buyer[mine] = -1
-        hh.buyer[keep] = self.unique_id
         self._suppliers = np.sort(keep)
         self.ever_supplied[keep] = True
 

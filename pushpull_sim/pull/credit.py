@@ -9,11 +9,19 @@ from pydantic import Field
 
 from pushpull_sim.components import Reporter, State
 from pushpull_sim.events import EventBatch, EventKind
+from pushpull_sim.kernels import pull as kernels
+from pushpull_sim.livelihood import production_args
 from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
+
+#: Shortfall below which an instalment counts as paid in full, and balance below which
+#: a loan counts as repaid, USD PPP (rounding, not money).
+_LATE_TOLERANCE = 1e-9
+#: No savings-group records to read (a lender that does not accept them).
+_NO_RECORD = np.zeros(0, bool)
 
 
 class LenderParams(PullActorParams):
@@ -276,44 +284,56 @@ class Lender(PullActor):
         return self.ever_borrowed
 
     def decide(self, model: GraduationModel) -> None:
+        """Screen this month's applicants and lend (compiled:
+        :func:`pushpull_sim.kernels.pull.lender_decide`; see the class docstring)."""
         self._month_cost = 0.0
         self._loans_made = 0
         self._granted = self._granted[:0]
         hh, p = model.hh, self.params
-        n = hh.n
-        ask = self.rng.random(n)  # one draw per household every month: common random numbers
+        ask = self.rng.random(hh.n)  # one draw per household every month: common random numbers
         if not self.active:
             return
-        # only households in its footprint can borrow: work over them alone (elementwise,
-        # so the same values as over everyone)
+        # only households in its footprint can borrow: work over them alone
         ids = self.footprint_ids()
-        tech = self.footprint_tech(model)
-        assets = hh.assets[ids]
-        worth_it = model.marginal_net_return(ids, tech) > self.monthly_rate
-        base = model.params.behaviour.confidence_baseline
-        prob = p.application_prob_monthly * np.where(
-            worth_it, p.application_multiplier_profitable, 1.0
-        )
-        prob = prob * (hh.confidence[ids] / base if base > 0 else 1.0)
-        applicants = self.eligible_borrowers(model, ids) & (ask[ids] < prob)
-        wealth = assets + hh.savings[ids] + hh.vsla_share[ids]
-        size = np.minimum(p.max_loan_usd_ppp, p.collateral_multiple * wealth)
-        if p.max_instalment_share_of_income is not None:  # what the income can repay
-            per_usd = 1.0 / p.term_months + self.monthly_rate  # first instalment per USD lent
-            capacity = p.max_instalment_share_of_income * np.maximum(hh.income_12m[ids], 0.0)
-            size = np.minimum(size, capacity / per_usd)
-        hurdle = self.minimum_profitable_loan()
         # a facilitating implementer's guarantee covers part of the loss on loans to the
         # very poor: it lowers their screening hurdle, and pays that share of the loss
+        hurdle = self.minimum_profitable_loan()
         guarantee = float(self.support.get("guarantee_share", 0.0))
+        hurdle_guaranteed = hurdle
         if guarantee > 0:
-            hurdle = np.where(model.pull_list[ids], self.minimum_profitable_loan(guarantee), hurdle)
+            hurdle_guaranteed = self.minimum_profitable_loan(guarantee)
             self.guarantor = self.support.get("guarantor", self.guarantor)
-        chosen = np.flatnonzero(applicants & (size > 0) & (size >= hurdle))
-        if chosen.size == 0:
+        cap = p.max_instalment_share_of_income  # loans sized to what the income can repay
+        granted, amount = kernels.lender_decide(
+            ids,
+            ask,
+            hh.savings,
+            hh.vsla_share,
+            hh.confidence,
+            hh.income_12m,
+            hh.linked,
+            hh.lender,
+            self.excluded,
+            self.in_footprint(model),
+            model.pull_list,
+            self._good_group_record(model, ids) if p.accepts_group_record else _NO_RECORD,
+            self.monthly_rate,
+            p.application_prob_monthly,
+            p.application_multiplier_profitable,
+            model.params.behaviour.confidence_baseline,
+            p.min_assets_usd_ppp,
+            p.min_savings_usd_ppp,
+            p.max_loan_usd_ppp,
+            p.collateral_multiple,
+            cap is not None,
+            0.0 if cap is None else cap,
+            1.0 / p.term_months + self.monthly_rate,  # first instalment per USD lent
+            hurdle,
+            hurdle_guaranteed,
+            *production_args(hh, model.tech, model.params.livelihood),
+        )
+        if granted.size == 0:
             return
-        granted = ids[chosen]
-        amount = size[chosen]
         self.balance[granted] = amount
         self.principal[granted] = amount
         # the share of each new loan's loss a guarantee covers (0 for loans it does not)
@@ -329,37 +349,33 @@ class Lender(PullActor):
         self._granted = granted
 
     def payments_due(self, model: GraduationModel) -> np.ndarray | None:
-        """This month's interest and principal instalment on each household's loan."""
-        if not (self.balance > 0).any():
+        """This month's interest and principal instalment on each household's loan
+        (compiled: :func:`pushpull_sim.kernels.pull.lender_payments_due`)."""
+        due = np.empty(self.balance.size)
+        if not kernels.lender_payments_due(self.balance, self.months_left, self.monthly_rate, due):
             return None
-        left = np.maximum(self.months_left, 1)
-        return np.where(
-            self.balance > 0, self.balance * self.monthly_rate + self.balance / left, 0.0
-        )
+        return due
 
     def settle(self, model: GraduationModel) -> None:
+        """Collect what is due, write off loans long in arrears, book the month (the
+        collection compiled: :func:`pushpull_sim.kernels.pull.lender_settle`; see the
+        class docstring)."""
         hh, p = model.hh, self.params
-        owing = np.flatnonzero(self.balance > 0)
-        self._repaid = self._defaulted = owing[:0]
         revenue = 0.0
         cost = self._month_cost + self.balance.sum() * p.cost_of_funds_yearly / 12.0
+        owing, paid_interest = kernels.lender_settle(
+            self.balance,
+            self.months_left,
+            self.arrears,
+            hh.savings,
+            hh.interest_paid,
+            self.interest_paid_total,
+            hh.debt,
+            self.monthly_rate,
+            _LATE_TOLERANCE,
+        )
+        self._repaid = self._defaulted = owing[:0]
         if owing.size:
-            bal = self.balance[owing]
-            interest = bal * self.monthly_rate
-            principal_due = bal / np.maximum(self.months_left[owing], 1)
-            cash = hh.savings[owing]
-            paid_interest = np.minimum(interest, cash)
-            paid_principal = np.minimum(principal_due, cash - paid_interest)
-            # paid_interest + paid_principal may exceed the cash by its last bit: clamp
-            hh.savings[owing] = np.maximum(cash - (paid_interest + paid_principal), 0.0)
-            hh.interest_paid[owing] += paid_interest
-            self.interest_paid_total[owing] += paid_interest
-            # debt sums every lender's and group's balance: rounding can leave -1e-13
-            hh.debt[owing] = np.maximum(hh.debt[owing] - paid_principal, 0.0)
-            self.balance[owing] -= paid_principal
-            self.months_left[owing] = np.maximum(self.months_left[owing] - 1, 0)
-            late = (paid_interest + paid_principal) < interest + principal_due - 1e-9
-            self.arrears[owing] = np.where(late, self.arrears[owing] + 1, 0)
             revenue = float(paid_interest.sum())
             lost, claim = self._default(model, owing)
             cost += lost
@@ -367,11 +383,12 @@ class Lender(PullActor):
                 paid = self.guarantor.pay_claim(model, claim)
                 self.claims_paid_usd_ppp += paid
                 revenue += paid
-            done = owing[self.balance[owing] <= 1e-9]
+            done = owing[self.balance[owing] <= _LATE_TOLERANCE]
             self.balance[done] = 0.0
             hh.lender[done] = -1
             self._repaid = done[~np.isin(done, self._defaulted)]
-        clients = np.flatnonzero(self.balance > 0)
+        # only borrowers can still owe: a balance is never raised in settle
+        clients = owing[self.balance[owing] > 0]
         self.book(model, revenue, cost, clients, loans_made=self._loans_made)
 
     def events(self, model: GraduationModel) -> list[EventBatch]:

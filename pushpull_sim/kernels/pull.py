@@ -1,0 +1,474 @@
+"""Compiled kernels of the pull actors' monthly hooks (:mod:`pushpull_sim.pull`).
+
+One kernel per hook, named as the hook (``buyer_decide`` is :meth:`Buyer.decide
+<pushpull_sim.pull.buyers.Buyer.decide>`), each a loop over the actor's households in
+ascending id order. The actor's method draws its random numbers from its named stream
+as before and passes them in; it keeps the rare paths (an actor leaving, defaults,
+entrants) in numpy. Sums per group add in household order, as ``np.bincount`` does;
+totals over households that the books report (revenue, cost) are still summed by numpy
+from arrays the kernels return.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pushpull_sim.kernels import jit
+from pushpull_sim.kernels.livelihood import marginal_net_return_one, own_production_one
+
+
+# --------------------------------------------------------------------------- buyers
+@jit
+def expected_volume(
+    ids: np.ndarray,
+    assets: np.ndarray,
+    ability: np.ndarray,
+    skill: np.ndarray,
+    quality: np.ndarray,
+    threshold: np.ndarray,
+    width: np.ndarray,
+    return_low: np.ndarray,
+    return_high: np.ndarray,
+    saturation: np.ndarray,
+    input_share: np.ndarray,
+    concave: bool,
+    alpha: float,
+    skill_gain: float,
+    sell_share: float,
+) -> np.ndarray:
+    """Expected monthly purchase from households ``ids``, USD PPP at spot value.
+
+    Expected gross output at full input use from current assets (own production x
+    ability x skill gain / (1 - input share)) x quality x ``sell_share``
+    (:meth:`pushpull_sim.pull.buyers.Buyer.expected_volume`).
+
+    Args:
+        ids: Household ids, int, shape ``(k,)``.
+        assets, ability, skill, quality: The households' arrays, shape ``(n,)``.
+        threshold, width, return_low, return_high, saturation, input_share: The
+            technology's arrays (``model.tech``), shape ``(n,)``.
+        concave: Whether the technology is ``"concave"``.
+        alpha: Exponent of the concave technology.
+        skill_gain: ``livelihood.skill_productivity_gain``.
+        sell_share: Share of qualifying output sold to the buyer, 0-1.
+
+    Returns:
+        numpy.ndarray: USD PPP per month, shape ``(k,)``.
+    """
+    out = np.empty(ids.size)
+    for j in range(ids.size):
+        i = ids[j]
+        own = own_production_one(
+            assets[i],
+            concave,
+            alpha,
+            threshold[i],
+            width[i],
+            return_low[i],
+            return_high[i],
+            saturation[i],
+        )
+        gross = own * ability[i] * (1.0 + skill_gain * skill[i]) / (1.0 - input_share[i])
+        out[j] = gross * quality[i] * sell_share
+    return out
+
+
+@jit
+def buyer_decide(
+    fp: np.ndarray,
+    vol_fp: np.ndarray,
+    buyer_of: np.ndarray,
+    savings_group: np.ndarray,
+    linked: np.ndarray,
+    village: np.ndarray,
+    pull_list: np.ndarray,
+    producer_groups: bool,
+    group_offset: int,
+    unique_id: int,
+    unit_margin: float,
+    relationship_cost: float,
+    weight: float,
+    inclusion_bonus: float,
+    risk_share: float,
+    min_volume: float,
+    max_suppliers: int,
+    target_volume: float,
+) -> np.ndarray:
+    """A buyer's monthly choice of suppliers (:meth:`pushpull_sim.pull.buyers.Buyer.decide`).
+
+    Candidates are the households of its footprint not linked to another buyer. Each
+    markets with its savings group, or (``producer_groups``: some household is linked)
+    a linked household outside one with its village's producer group, numbered
+    ``group_offset + village``; a group shares one relationship cost among its
+    candidates, and the minimum volume applies to its pooled volume. Score = ``weight x
+    (volume x unit_margin - relationship cost share) + (1 - weight) x inclusion_bonus x
+    very poor + risk_share x very poor``. Candidates with a positive score, a volume
+    above zero and a (pooled) volume of at least ``min_volume`` are taken best score
+    first (ties in id order) up to ``max_suppliers``, while the volume already sourced
+    is below ``target_volume``. The buyer's old links are cut (``buyer_of = -1``) and
+    the chosen ones linked (``buyer_of = unique_id``).
+
+    Args:
+        fp: The buyer's footprint, household ids ascending, int, shape ``(k,)``.
+        vol_fp: Expected volume of each footprint household (:func:`expected_volume`),
+            USD PPP per month, shape ``(k,)``.
+        buyer_of: ``hh.buyer``, int, shape ``(n,)``; updated in place.
+        savings_group: ``hh.savings_group``, int, shape ``(n,)``, -1 = none.
+        linked: ``hh.linked``, bool, shape ``(n,)``.
+        village: ``hh.village``, int, shape ``(n,)``.
+        pull_list: ``model.pull_list`` (the very poor), bool, shape ``(n,)``.
+        producer_groups: Whether any household is linked (``hh.linked.any()``).
+        group_offset: First producer-group number (``max(hh.savings_group) + 1``, >= 0).
+        unique_id: The buyer's id.
+        unit_margin: ``resale_margin - price_premium``, per USD bought.
+        relationship_cost: USD PPP per relationship per month.
+        weight: Weight of margin vs inclusion, 0-1.
+        inclusion_bonus: USD PPP per very poor supplier per month.
+        risk_share: Risk-sharing support per very poor supplier, USD PPP per month.
+        min_volume: Minimum (pooled) expected volume, USD PPP per month.
+        max_suppliers: Most suppliers.
+        target_volume: Expected volume at which sourcing stops, USD PPP per month.
+
+    Returns:
+        numpy.ndarray: The suppliers chosen, household ids in order of choice, int64.
+    """
+    k = fp.size
+    # candidates and the group each markets with (-1 = alone)
+    cand = np.empty(k, np.int64)
+    vol = np.empty(k)
+    group = np.empty(k, np.int64)
+    m = 0
+    n_groups = 0
+    for j in range(k):
+        i = fp[j]
+        if buyer_of[i] >= 0 and buyer_of[i] != unique_id:
+            continue
+        gi = np.int64(savings_group[i])
+        if producer_groups and gi < 0 and linked[i]:
+            gi = group_offset + np.int64(village[i])
+        cand[m] = i
+        vol[m] = vol_fp[j]
+        group[m] = gi
+        if gi + 1 > n_groups:
+            n_groups = gi + 1
+        m += 1
+    # each group's candidates and pooled volume, summed in id order (np.bincount's)
+    members = np.zeros(n_groups, np.int64)
+    pooled_g = np.zeros(n_groups)
+    for j in range(m):
+        if group[j] >= 0:
+            members[group[j]] += 1
+            pooled_g[group[j]] += vol[j]
+    # qualifying candidates and their scores
+    ok_pos = np.empty(m, np.int64)
+    neg = np.empty(m)
+    n_ok = 0
+    for j in range(m):
+        g = group[j]
+        size = 1.0 if g < 0 else float(members[g])
+        pooled = vol[j] if g < 0 else pooled_g[g]
+        margin = vol[j] * unit_margin - relationship_cost / size
+        very_poor = 1.0 if pull_list[cand[j]] else 0.0
+        score = (
+            weight * margin + (1.0 - weight) * inclusion_bonus * very_poor + risk_share * very_poor
+        )
+        if score > 0 and pooled >= min_volume and vol[j] > 0:
+            ok_pos[n_ok] = j
+            neg[n_ok] = -score
+            n_ok += 1
+    ok_pos = ok_pos[:n_ok]
+    neg = neg[:n_ok]
+    # best first, ties in id order: only those scoring at least the k-th best are sorted
+    if max_suppliers <= 0:
+        order = np.zeros(0, np.int64)
+    elif max_suppliers < n_ok:
+        kth = np.partition(neg, max_suppliers - 1)[max_suppliers - 1]
+        top = np.flatnonzero(neg <= kth)
+        order = top[np.argsort(neg[top], kind="mergesort")][:max_suppliers]
+    else:
+        order = np.argsort(neg, kind="mergesort")
+    # while the expected volume already sourced is below the target
+    keep = np.empty(order.size, np.int64)
+    n_keep = 0
+    sourced = 0.0
+    for r in range(order.size):
+        j = ok_pos[order[r]]
+        sourced += vol[j]
+        if sourced - vol[j] < target_volume:
+            keep[n_keep] = cand[j]
+            n_keep += 1
+    for j in range(k):
+        if buyer_of[fp[j]] == unique_id:
+            buyer_of[fp[j]] = -1
+    for r in range(n_keep):
+        buyer_of[keep[r]] = unique_id
+    return keep[:n_keep]
+
+
+@jit
+def buyer_support_terms(
+    fp: np.ndarray, buyer_of: np.ndarray, pull_list: np.ndarray, unique_id: int
+) -> int:
+    """Very poor suppliers a buyer has now, the count a project's risk sharing pays for
+    (:meth:`pushpull_sim.pull.buyers.Buyer.support_terms`).
+
+    Args:
+        fp: The buyer's footprint, household ids, int, shape ``(k,)``.
+        buyer_of: ``hh.buyer``, int, shape ``(n,)``.
+        pull_list: ``model.pull_list`` (the very poor), bool, shape ``(n,)``.
+        unique_id: The buyer's id.
+
+    Returns:
+        int: Households of the footprint linked to this buyer and on the pull list.
+    """
+    count = 0
+    for j in range(fp.size):
+        i = fp[j]
+        if buyer_of[i] == unique_id and pull_list[i]:
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- lenders
+@jit
+def lender_decide(
+    ids: np.ndarray,
+    ask: np.ndarray,
+    savings: np.ndarray,
+    vsla_share: np.ndarray,
+    confidence: np.ndarray,
+    income_12m: np.ndarray,
+    linked: np.ndarray,
+    lender_of: np.ndarray,
+    excluded: np.ndarray,
+    footprint: np.ndarray,
+    pull_list: np.ndarray,
+    good_record: np.ndarray,
+    monthly_rate: float,
+    application_prob: float,
+    profitable_multiplier: float,
+    confidence_baseline: float,
+    min_assets: float,
+    min_savings: float,
+    max_loan: float,
+    collateral_multiple: float,
+    instalment_cap: bool,
+    max_instalment_share: float,
+    instalment_per_usd: float,
+    hurdle: float,
+    hurdle_guaranteed: float,
+    assets: np.ndarray,
+    ability: np.ndarray,
+    skill: np.ndarray,
+    labour: np.ndarray,
+    casual_access: np.ndarray,
+    wage_rate: np.ndarray,
+    threshold: np.ndarray,
+    width: np.ndarray,
+    return_low: np.ndarray,
+    return_high: np.ndarray,
+    saturation: np.ndarray,
+    mortality: np.ndarray,
+    days_per_usd: np.ndarray,
+    concave: bool,
+    alpha: float,
+    skill_gain: float,
+    labour_days_per_month: float,
+    depreciation: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A lender's monthly lending (:meth:`pushpull_sim.pull.credit.Lender.decide`).
+
+    A household of the footprint applies when ``ask < prob``: ``application_prob`` (x
+    ``profitable_multiplier`` when its assets' marginal net return beats the monthly
+    rate) x confidence / baseline (when the baseline is positive). An applicant must be
+    eligible: assets and savings (with group shares) at the minimums, or a good group
+    record, or linked; in the footprint, not excluded, without a lender. The loan is
+    ``min(max_loan, collateral_multiple x (assets + savings + shares))``, and (with the
+    instalment cap) at most ``max_instalment_share x max(income_12m, 0) /
+    instalment_per_usd``; it is made when positive and at least the hurdle
+    (``hurdle_guaranteed`` for the very poor, ``pull_list``).
+
+    Args:
+        ids: The footprint, household ids ascending, int, shape ``(k,)``.
+        ask: The month's uniform draws, one per household, shape ``(n,)``.
+        savings, vsla_share, confidence, income_12m: The households' arrays, shape
+            ``(n,)`` (USD PPP; confidence 0-1).
+        linked: ``hh.linked`` (referred by the programme), bool, shape ``(n,)``.
+        lender_of: ``hh.lender``, int, shape ``(n,)``, -1 = none.
+        excluded: Households this lender excludes, bool, shape ``(n,)``.
+        footprint: Households this lender can serve, bool, shape ``(n,)``.
+        pull_list: ``model.pull_list`` (the very poor), bool, shape ``(n,)``.
+        good_record: Good savings-group record of each footprint household, bool, shape
+            ``(k,)``, or shape ``(0,)`` when the lender does not accept group records.
+        monthly_rate: Interest per month.
+        application_prob: Monthly application probability at baseline confidence.
+        profitable_multiplier: Its multiplier when borrowing to invest pays.
+        confidence_baseline: Baseline confidence (no scaling when not positive).
+        min_assets, min_savings: Eligibility minimums, USD PPP.
+        max_loan: Largest loan, USD PPP.
+        collateral_multiple: Loan limit as a multiple of assets plus savings.
+        instalment_cap: Whether loans are sized to what the income can repay.
+        max_instalment_share: Largest first instalment, share of monthly income.
+        instalment_per_usd: First instalment per USD lent (``1 / term + rate``).
+        hurdle: Smallest profitable loan, USD PPP (inf if none).
+        hurdle_guaranteed: The same for very poor applicants under a guarantee.
+        assets, ..., depreciation: What the marginal net return reads
+            (:func:`pushpull_sim.kernels.livelihood.marginal_net_return_one`;
+            :func:`pushpull_sim.livelihood.production_args`), evaluated only for
+            eligible households whose draw falls below the higher of their two possible
+            probabilities (it decides between them only there).
+
+    Returns:
+        tuple: ``(granted, amount)``: household ids lent to (ascending, int64) and the
+        loans, USD PPP, each shape ``(m,)``.
+    """
+    granted = np.empty(ids.size, np.int64)
+    amount = np.empty(ids.size)
+    records = good_record.size > 0
+    m = 0
+    for j in range(ids.size):
+        i = ids[j]
+        ok = (assets[i] >= min_assets) and (savings[i] + vsla_share[i] >= min_savings)
+        if records:
+            ok = ok or good_record[j]
+        ok = ok or linked[i]
+        eligible = ok and footprint[i] and not excluded[i] and lender_of[i] < 0
+        if not eligible:
+            continue
+        # the probability with and without the multiplier for borrowing to invest
+        prob_invest = application_prob * profitable_multiplier
+        prob_other = application_prob * 1.0
+        if confidence_baseline > 0:
+            prob_invest = prob_invest * (confidence[i] / confidence_baseline)
+            prob_other = prob_other * (confidence[i] / confidence_baseline)
+        if not ask[i] < max(prob_invest, prob_other):
+            continue  # does not apply whichever the return
+        net_return = marginal_net_return_one(
+            i,
+            assets,
+            ability,
+            skill,
+            labour,
+            casual_access,
+            wage_rate,
+            threshold,
+            width,
+            return_low,
+            return_high,
+            saturation,
+            mortality,
+            days_per_usd,
+            concave,
+            alpha,
+            skill_gain,
+            labour_days_per_month,
+            depreciation,
+        )
+        prob = prob_invest if net_return > monthly_rate else prob_other
+        if not ask[i] < prob:
+            continue
+        wealth = assets[i] + savings[i] + vsla_share[i]
+        size = min(max_loan, collateral_multiple * wealth)
+        if instalment_cap:
+            capacity = max_instalment_share * max(income_12m[i], 0.0)
+            size = min(size, capacity / instalment_per_usd)
+        bar = hurdle_guaranteed if pull_list[i] else hurdle
+        if size > 0 and size >= bar:
+            granted[m] = i
+            amount[m] = size
+            m += 1
+    return granted[:m], amount[:m]
+
+
+@jit
+def lender_payments_due(
+    balance: np.ndarray, months_left: np.ndarray, monthly_rate: float, out: np.ndarray
+) -> bool:
+    """This month's interest and principal instalment on each household's loan
+    (:meth:`pushpull_sim.pull.credit.Lender.payments_due`): ``balance x rate + balance /
+    max(months_left, 1)`` where a balance is owed, else 0.
+
+    Args:
+        balance: Principal owed, USD PPP, shape ``(n,)``.
+        months_left: Months left on each loan, int, shape ``(n,)``.
+        monthly_rate: Interest per month.
+        out: Written: USD PPP due, shape ``(n,)``.
+
+    Returns:
+        bool: Whether any household owes.
+    """
+    owing = False
+    for i in range(balance.size):
+        b = balance[i]
+        if b > 0:
+            out[i] = b * monthly_rate + b / max(months_left[i], 1)
+            owing = True
+        else:
+            out[i] = 0.0
+    return owing
+
+
+@jit
+def lender_settle(
+    balance: np.ndarray,
+    months_left: np.ndarray,
+    arrears: np.ndarray,
+    savings: np.ndarray,
+    interest_paid: np.ndarray,
+    interest_paid_total: np.ndarray,
+    debt: np.ndarray,
+    monthly_rate: float,
+    late_tolerance: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Collect the month's instalments (:meth:`pushpull_sim.pull.credit.Lender.settle`,
+    before defaults).
+
+    Each borrower (``balance > 0``) owes interest ``balance x rate`` and principal
+    ``balance / max(months_left, 1)``, paid from cash, interest first. Cash, debt and the
+    balance fall by what is paid (cash and debt clamped at 0 against last-bit rounding),
+    months left fall by one, and a borrower who paid more than ``late_tolerance`` short
+    is one month further in arrears (else none).
+
+    Args:
+        balance: Principal owed, USD PPP, shape ``(n,)``; updated.
+        months_left: Months left on each loan, int, shape ``(n,)``; updated.
+        arrears: Consecutive months in arrears, int, shape ``(n,)``; updated.
+        savings: ``hh.savings`` (cash), USD PPP, shape ``(n,)``; updated.
+        interest_paid: ``hh.interest_paid`` this month, USD PPP, shape ``(n,)``; updated.
+        interest_paid_total: What each household paid this lender, USD PPP, ``(n,)``;
+            updated.
+        debt: ``hh.debt``, USD PPP, shape ``(n,)``; updated.
+        monthly_rate: Interest per month.
+        late_tolerance: Shortfall below which a payment counts as in full, USD PPP.
+
+    Returns:
+        tuple: ``(owing, paid_interest)``: the borrowers (ascending ids, int64) and the
+        interest each paid, USD PPP, each shape ``(m,)``.
+    """
+    n = balance.size
+    owing = np.empty(n, np.int64)
+    paid = np.empty(n)
+    m = 0
+    for i in range(n):
+        bal = balance[i]
+        if not bal > 0:
+            continue
+        interest = bal * monthly_rate
+        principal_due = bal / max(months_left[i], 1)
+        cash = savings[i]
+        paid_interest = min(interest, cash)
+        paid_principal = min(principal_due, cash - paid_interest)
+        # paid_interest + paid_principal may exceed the cash by its last bit: clamp
+        savings[i] = max(cash - (paid_interest + paid_principal), 0.0)
+        interest_paid[i] += paid_interest
+        interest_paid_total[i] += paid_interest
+        # debt sums every lender's and group's balance: rounding can leave -1e-13
+        debt[i] = max(debt[i] - paid_principal, 0.0)
+        balance[i] = bal - paid_principal
+        months_left[i] = max(months_left[i] - 1, 0)
+        late = (paid_interest + paid_principal) < interest + principal_due - late_tolerance
+        arrears[i] = arrears[i] + 1 if late else 0
+        owing[m] = i
+        paid[m] = paid_interest
+        m += 1
+    return owing[:m], paid[:m]
