@@ -27,6 +27,8 @@ from pushpull_sim.interventions.base import CreditRecord, Intervention
 from pushpull_sim.kernels import core as kernels
 from pushpull_sim.livelihood import (
     Technology,
+    marginal_net_return_of,
+    production_args,
     technology,
 )
 from pushpull_sim.memory import check_memory
@@ -774,35 +776,22 @@ class GraduationModel(mesa.Model):
         ref = getattr(self, "labour_supply_baseline", None)
         return np.ones(self.wage.size) if ref is None else ref
 
-    def marginal_net_return(
-        self, ids: np.ndarray | None = None, tech: Technology | None = None
-    ) -> np.ndarray:
+    def marginal_net_return(self, ids: np.ndarray | None = None) -> np.ndarray:
         """What one more USD of productive assets earns a month, net: the marginal product
         (with the household's ability and skill) less depreciation, expected losses, and
         the wage given up for the days it takes once they come out of casual work rather
-        than idle time. The one rule behind investing and borrowing to invest (kernel
-        :func:`pushpull_sim.kernels.core.marginal_net_return`).
+        than idle time. The one rule behind investing and borrowing to invest (compiled:
+        :func:`pushpull_sim.livelihood.marginal_net_return_of`).
 
         Args:
-            ids: Households, shape ``(k,)`` (default: everyone).
-            tech: ``self.tech.take(ids)``, if the caller keeps it (default: taken here).
+            ids: Households, int, shape ``(k,)`` (default: everyone).
 
         Returns:
             numpy.ndarray: USD per USD per month, shape ``(k,)`` (or ``(n,)``).
         """
-        hh, liv = self.hh, self.params.livelihood
-        sel = slice(None) if ids is None else ids
-        if tech is None:
-            tech = self.tech if ids is None else self.tech.take(ids)
-        assets = hh.assets[sel]
-        out = np.empty(assets.size)
-        kernels.marginal_net_return(
-            assets, hh.ability[sel], hh.skill[sel], liv.skill_productivity_gain,
-            hh.labour[sel], liv.labour_days_per_month, tech.labour_days_per_usd,
-            hh.casual_access[sel], hh.wage_rate[sel], liv.depreciation_monthly,
-            tech.mortality_monthly, *self._production_args(tech), out,
-        )  # fmt: skip
-        return out
+        if ids is None:
+            ids = np.arange(self.hh.n)
+        return marginal_net_return_of(self.hh, self.tech, self.params.livelihood, ids)
 
     def _labour_offered(self) -> np.ndarray:
         """Casual labour days each household offers this month (its days not taken by own
@@ -843,13 +832,10 @@ class GraduationModel(mesa.Model):
             hh.region, in_drought, bool(in_drought.any()),
             sc.shocks.drought_asset_price_drop, self._price_shocked,
             self.price_factor["asset"], bh.distress_sale_discount, bh.distress_floor_share,
-            hh.ability, hh.skill, liv.skill_productivity_gain, hh.labour,
-            liv.labour_days_per_month, tech.labour_days_per_usd, hh.casual_access,
-            hh.wage_rate, liv.depreciation_monthly, tech.mortality_monthly,
-            *self._production_args(), bh.investment_hurdle_monthly, bh.mpc_when_investing,
+            *production_args(hh, tech, liv), bh.investment_hurdle_monthly, bh.mpc_when_investing,
             bh.mpc_above_subsistence, bh.durables_share_of_surplus, bh.investment_share,
             bh.confidence_investment_effect, hh.confidence, hh.agent,
-            liv.cash_loss_monthly, hh.savings, hh.assets, hh.durables, hh.durables_losses,
+            liv.cash_loss_monthly, hh.savings, hh.durables, hh.durables_losses,
             hh.asset_sale_proceeds, hh.asset_losses, hh.health_cost, hh.asset_purchases,
             hh.durables_purchases, hh.consumption, hh.cash_losses, sold,
         )  # fmt: skip

@@ -7,9 +7,9 @@ Money is USD PPP (2021) per household per month; every array argument has one en
 household, shape ``(n,)``, unless its description says per village or per region. The
 random numbers come in as arguments, drawn by the model from the stage's named stream.
 
-Production functions (:mod:`pushpull_sim.livelihood`) are repeated here element by
-element, as :func:`own_production` and :func:`marginal_product`, for the kernels' use;
-``concave`` selects the concave technology (else the S-shaped one with a poverty trap).
+The production function and the investment rule, household by household, come from
+:mod:`pushpull_sim.kernels.livelihood` (one copy for every kernel); ``concave`` selects
+the concave technology (else the S-shaped one with a poverty trap).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from pushpull_sim.kernels import jit
+from pushpull_sim.kernels.livelihood import marginal_net_return_one, own_production_one
 
 #: Relative margin of the binomial-quantile shortcut (the same as
 #: :data:`pushpull_sim.livelihood._MARGIN`, which documents it).
@@ -28,43 +29,6 @@ MARGIN = 1e-9
 NONE_DIE_MIN = 1e-6
 #: ``died`` value of a herd whose deaths the kernel leaves to Boost's binomial quantile.
 PENDING = -1.0
-
-
-@jit
-def logistic(x):
-    """The logistic function ``1 / (1 + exp(-x))``, without overflow at any ``x`` (as
-    ``scipy.special.expit``)."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-@jit
-def own_production(a, concave, alpha, threshold, width, r_lo, r_hi, sat):
-    """One household's :func:`pushpull_sim.livelihood.own_production` (net output, USD PPP
-    a month) at assets ``a`` (USD PPP) with its technology's parameters."""
-    if concave:
-        held = max(a, 0.0)
-        return r_hi * threshold ** (1.0 - alpha) * held**alpha
-    s = logistic((a - threshold) / width)
-    rho = r_lo + (r_hi - r_lo) * s
-    return rho * sat * -math.expm1(-a / sat)
-
-
-@jit
-def marginal_product(a, concave, alpha, threshold, width, r_lo, r_hi, sat):
-    """One household's :func:`pushpull_sim.livelihood.marginal_product` (USD per USD of
-    assets a month) at assets ``a``."""
-    if concave:
-        safe = max(a, 1.0)
-        return alpha * r_hi * (threshold / safe) ** (1.0 - alpha)
-    s = logistic((a - threshold) / width)
-    span = r_hi - r_lo
-    rho = r_lo + span * s
-    drho = span * s * (1.0 - s) / width
-    e = math.exp(-a / sat)
-    return drho * sat * (1.0 - e) + rho * e
 
 
 @jit
@@ -432,7 +396,7 @@ def produce_and_earn(
         income_wage[i] = casual[i] * w * ill_factor
         scale = ability[i] * (1.0 + skill_productivity_gain * skill[i])
         net_full = (
-            own_production(
+            own_production_one(
                 assets[i], concave, alpha, threshold[i], width[i], r_lo[i], r_hi[i], sat[i]
             )
             * scale
@@ -474,88 +438,6 @@ def produce_and_earn(
 
 
 @jit
-def marginal_net_return(
-    assets,
-    ability,
-    skill,
-    skill_productivity_gain,
-    labour,
-    labour_days_per_month,
-    days_per_usd,
-    casual_access,
-    wage_rate,
-    depreciation_monthly,
-    mortality_monthly,
-    concave,
-    alpha,
-    threshold,
-    width,
-    r_lo,
-    r_hi,
-    sat,
-    out,
-):
-    """What one more USD of productive assets earns a month, net, per household (see
-    :meth:`pushpull_sim.model.GraduationModel.marginal_net_return`): the marginal product
-    with ability and skill, less depreciation, expected losses, and the wage given up
-    once own production displaces casual work. Arrays ``(k,)``; written to ``out``."""
-    for i in range(assets.size):
-        out[i] = _net_return(
-            assets[i],
-            ability[i],
-            skill[i],
-            skill_productivity_gain,
-            labour[i],
-            labour_days_per_month,
-            days_per_usd[i],
-            casual_access[i],
-            wage_rate[i],
-            depreciation_monthly,
-            mortality_monthly[i],
-            concave,
-            alpha,
-            threshold[i],
-            width[i],
-            r_lo[i],
-            r_hi[i],
-            sat[i],
-        )
-
-
-@jit
-def _net_return(
-    a,
-    ability,
-    skill,
-    skill_productivity_gain,
-    labour,
-    labour_days_per_month,
-    days_per_usd,
-    casual_access,
-    wage_rate,
-    depreciation_monthly,
-    mortality_monthly,
-    concave,
-    alpha,
-    threshold,
-    width,
-    r_lo,
-    r_hi,
-    sat,
-):
-    mpk = (
-        marginal_product(a, concave, alpha, threshold, width, r_lo, r_hi, sat)
-        * ability
-        * (1.0 + skill_productivity_gain * skill)
-    )
-    days = labour * labour_days_per_month
-    own = min(max(a, 0.0) * days_per_usd, days)
-    displaces = days - own <= casual_access * days
-    wage_forgone = days_per_usd * wage_rate if displaces else 0.0
-    return mpk - depreciation_monthly - mortality_monthly - wage_forgone
-
-
-@jit
 def consume_save_invest(
     income_wage,
     income_own,
@@ -575,23 +457,24 @@ def consume_save_invest(
     asset_factor,
     distress_sale_discount,
     distress_floor_share,
+    assets,
     ability,
     skill,
-    skill_productivity_gain,
     labour,
-    labour_days_per_month,
-    days_per_usd,
     casual_access,
     wage_rate,
-    depreciation_monthly,
-    mortality_monthly,
-    concave,
-    alpha,
     threshold,
     width,
     r_lo,
     r_hi,
     sat,
+    mortality_monthly,
+    days_per_usd,
+    concave,
+    alpha,
+    skill_productivity_gain,
+    labour_days_per_month,
+    depreciation_monthly,
     investment_hurdle,
     mpc_when_investing,
     mpc_above_subsistence,
@@ -602,7 +485,6 @@ def consume_save_invest(
     agent,
     cash_loss_monthly,
     savings,
-    assets,
     durables,
     durables_losses,
     asset_sale_proceeds,
@@ -636,11 +518,14 @@ def consume_save_invest(
         region, region_drought, any_drought, price_shocked, asset_factor: As in
             :func:`produce_and_earn` (``asset_factor`` per region).
         drought_asset_price_drop, distress_sale_discount, distress_floor_share (float).
-        ability ... sat: The inputs of :func:`marginal_net_return`.
+        assets ... depreciation_monthly: The arguments of
+            :func:`pushpull_sim.kernels.livelihood.marginal_net_return_one` after ``i``
+            (:func:`pushpull_sim.livelihood.production_args`); ``assets`` is updated in
+            place.
         investment_hurdle, mpc_when_investing, mpc_above_subsistence, durables_share,
             investment_share, confidence_investment_effect, cash_loss_monthly (float).
         confidence: ``(n,)``; agent: the household's agent, or < 0 for none (int), ``(n,)``.
-        savings, assets, durables: Updated in place, USD PPP, ``(n,)``.
+        savings, durables: Updated in place, USD PPP, ``(n,)``.
         durables_losses, asset_sale_proceeds, asset_losses, health_cost, asset_purchases,
             durables_purchases, consumption, cash_losses: Added to, USD PPP, ``(n,)``.
         sold: Output: sold productive assets in distress this month (bool), ``(n,)``.
@@ -676,26 +561,27 @@ def consume_save_invest(
         cash -= paid
         disposable -= paid
         worth_it = (
-            _net_return(
-                assets[i],
-                ability[i],
-                skill[i],
-                skill_productivity_gain,
-                labour[i],
-                labour_days_per_month,
-                days_per_usd[i],
-                casual_access[i],
-                wage_rate[i],
-                depreciation_monthly,
-                mortality_monthly[i],
+            marginal_net_return_one(
+                i,
+                assets,
+                ability,
+                skill,
+                labour,
+                casual_access,
+                wage_rate,
+                threshold,
+                width,
+                r_lo,
+                r_hi,
+                sat,
+                mortality_monthly,
+                days_per_usd,
                 concave,
                 alpha,
-                threshold[i],
-                width[i],
-                r_lo[i],
-                r_hi[i],
-                sat[i],
-            )
+                skill_productivity_gain,
+                labour_days_per_month,
+                depreciation_monthly,
+            )  # fmt: skip
             > investment_hurdle
         )
         mpc = mpc_when_investing if worth_it else mpc_above_subsistence

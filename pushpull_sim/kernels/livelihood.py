@@ -6,9 +6,10 @@ volume is built on :func:`own_production`, and a lender's or a savings group's l
 demand on :func:`marginal_net_return` (the model's investment rule,
 :meth:`pushpull_sim.model.GraduationModel.marginal_net_return`). Each function here is
 the same formula as the numpy one it mirrors, term for term and in the same order, so
-the two agree to the last bits of the transcendental functions (``tanh``, ``exp``,
-``expm1``, ``pow``); ``tests/test_kernels_pull.py`` checks them against the numpy
-functions themselves.
+the two agree to the last bits of the transcendental functions (``exp``, ``expm1``,
+``pow``); ``tests/test_kernels_pull.py`` checks them against the numpy functions
+themselves. The core stages' kernels (:mod:`pushpull_sim.kernels.core`) use them too:
+one production function for every kernel.
 
 Technology parameters are per-household arrays of shape ``(n,)`` (the fields of
 :class:`~pushpull_sim.livelihood.Technology`), indexed by household id inside the loops.
@@ -21,6 +22,17 @@ import math
 import numpy as np
 
 from pushpull_sim.kernels import jit
+
+
+@jit
+def logistic(x: float) -> float:
+    """The logistic function ``1 / (1 + exp(-x))``, without overflow at any ``x`` (the
+    form of ``scipy.special.expit``, which :func:`pushpull_sim.livelihood.own_production`
+    uses)."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
 
 
 @jit
@@ -54,7 +66,7 @@ def own_production_one(
     if concave:
         held = max(assets, 0.0)  # a power of -1e-13 is NaN
         return return_high * threshold ** (1.0 - alpha) * held**alpha
-    sig = 0.5 * (1.0 + math.tanh(0.5 * ((assets - threshold) / width)))
+    sig = logistic((assets - threshold) / width)
     rho = return_low + (return_high - return_low) * sig
     return rho * saturation * -math.expm1(-assets / saturation)
 
@@ -81,7 +93,7 @@ def marginal_product_one(
     if concave:
         safe = max(assets, 1.0)  # finite at zero: the first dollar earns like the 1st
         return alpha * return_high * (threshold / safe) ** (1.0 - alpha)
-    s = 0.5 * (1.0 + math.tanh(0.5 * ((assets - threshold) / width)))
+    s = logistic((assets - threshold) / width)
     span = return_high - return_low
     rho = return_low + span * s
     drho = span * s * (1.0 - s) / width
