@@ -361,3 +361,55 @@ def test_after_consumption_with_no_members():
     kernel_after_consumption(k, ids, 0.3, 3.0)
     ref_after_consumption(r, ids, 0.3, 3.0)
     assert_same(k, r)
+
+
+# ---------------------------------------------------------------- group formation order
+def ref_within(network, pool, local):
+    """The pool's sub-matrix, as the formation order built it before its kernel."""
+    from scipy import sparse
+
+    rows = network[pool]
+    local[pool] = np.arange(pool.size)
+    cols = local[rows.indices]
+    local[pool] = -1
+    keep = cols >= 0
+    kept_before = np.concatenate(([0], np.cumsum(keep)))
+    indptr = kept_before[rows.indptr]
+    return sparse.csr_array(
+        (rows.data[keep], cols[keep].astype(rows.indices.dtype), indptr.astype(rows.indptr.dtype)),
+        shape=(pool.size, pool.size),
+    )
+
+
+def ref_network_order(network, pool, wealth, village, local):
+    rank = np.argsort(np.argsort(wealth, kind="stable"), kind="stable").astype(float)
+    sub = ref_within(network, pool, local)
+    deg = np.asarray(sub.sum(axis=1)).ravel()
+    for _ in range(2):
+        rank = (rank + sub @ rank) / (1.0 + deg)
+    return pool[np.lexsort((rank, village))]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_network_order(seed):
+    from scipy import sparse
+
+    from pushpull_sim.interventions.savings_groups import NETWORK_ORDER_PASSES
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    a = sparse.random_array((n, n), density=0.03, rng=rng, format="csr")
+    a = ((a + a.T) > 0).astype(float).tocsr()
+    a.setdiag(0)
+    a.eliminate_zeros()
+    villages = rng.integers(0, 4, n)
+    local = np.full(n, -1, np.intp)
+    for size in (0, 1, 2, 37, 150):
+        pool = rng.choice(n, size, replace=False)
+        wealth = np.round(rng.lognormal(3.0, 1.0, size), 0)  # rounded: ties in wealth
+        want = ref_network_order(a, pool, wealth, villages[pool], local)
+        got = ksg.network_order(
+            a.indptr, a.indices, a.data, pool, wealth, villages[pool], NETWORK_ORDER_PASSES, local
+        )
+        np.testing.assert_array_equal(got, want)
+        assert (local == -1).all()

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from scipy import sparse
 
 from pushpull_sim.components import Reporter, State
 from pushpull_sim.events import EventBatch, EventKind
@@ -44,6 +43,12 @@ from pushpull_sim.interventions.base import CreditRecord, Intervention, Interven
 from pushpull_sim.kernels import savings_groups as kernels
 from pushpull_sim.livelihood import marginal_net_return_of
 from pushpull_sim.units import MAX_VALUE
+
+#: Passes of neighbour averaging of the wealth rank when a pool is ordered for group
+#: formation (consecutive members end up network neighbours). Assumption: two passes
+#: reach the neighbours of neighbours, enough for groups of 15-30 in villages of a few
+#: hundred.
+NETWORK_ORDER_PASSES = 2
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
@@ -276,35 +281,6 @@ class SavingsGroupParams(InterventionParams):
                 f"({self.loan_term_months})"
             )
         return self
-
-
-def _within(network: sparse.csr_array, pool: np.ndarray, local: np.ndarray) -> sparse.csr_array:
-    """The ties among ``pool``, ``network[pool][:, pool]``, in work proportional to the
-    pool's ties (scipy's column selection costs a pass over all n columns per call).
-
-    The same matrix: rows in pool order, each row's ties in the network's stored order,
-    renumbered to positions in the pool, so products with it add the same terms in the
-    same order.
-
-    Args:
-        network: Social network, CSR, shape ``(n, n)``.
-        pool: Household ids, shape ``(m,)``, distinct.
-        local: Scratch array, int, shape ``(n,)``, -1 everywhere; left so on return.
-
-    Returns:
-        scipy.sparse.csr_array: Shape ``(m, m)``.
-    """
-    rows = network[pool]
-    local[pool] = np.arange(pool.size)
-    cols = local[rows.indices]
-    local[pool] = -1
-    keep = cols >= 0
-    kept_before = np.concatenate(([0], np.cumsum(keep)))
-    indptr = kept_before[rows.indptr]
-    return sparse.csr_array(
-        (rows.data[keep], cols[keep].astype(rows.indices.dtype), indptr.astype(rows.indptr.dtype)),
-        shape=(pool.size, pool.size),
-    )
 
 
 class SavingsGroups(Intervention):
@@ -882,14 +858,12 @@ class SavingsGroups(Intervention):
             pool: Household ids of the pool, shape ``(m,)``, distinct.
             local: Scratch array, int, shape ``(n,)``, -1 everywhere; left so on return.
         """
-        hh = model.hh
+        hh, net = model.hh, model.network
         wealth = hh.assets[pool] + hh.savings[pool] + hh.vsla_share[pool]
-        rank = np.argsort(np.argsort(wealth, kind="stable"), kind="stable").astype(float)
-        sub = _within(model.network, pool, local)
-        deg = np.asarray(sub.sum(axis=1)).ravel()
-        for _ in range(2):
-            rank = (rank + sub @ rank) / (1.0 + deg)
-        return pool[np.lexsort((rank, hh.village[pool]))]
+        return kernels.network_order(
+            net.indptr, net.indices, net.data, pool, wealth, hh.village[pool],
+            NETWORK_ORDER_PASSES, local,
+        )  # fmt: skip
 
     def _split(self, m: int) -> tuple[int, int]:
         """Number of groups and members placed for a pool of ``m``."""
