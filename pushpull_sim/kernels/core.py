@@ -27,6 +27,10 @@ MARGIN = 1e-9
 #: Smallest probability of no death for which cumulative sums are used (as
 #: :data:`pushpull_sim.livelihood._NONE_DIE_MIN`).
 NONE_DIE_MIN = 1e-6
+#: Absolute slack on the lower bound ``1 - k p`` of the probability of no death, far
+#: above its rounding error (about 1e-16), so the shortcut it allows never settles a herd
+#: the exact test would not.
+BOUND_SLACK = 1e-12
 #: ``died`` value of a herd whose deaths the kernel leaves to Boost's binomial quantile.
 PENDING = -1.0
 
@@ -117,8 +121,12 @@ def shocks(
         died[i] = 0.0
         if not k > 0:
             continue
-        none_die = (1.0 - p) ** k
         u = u_death[i]
+        # no death when u <= P(no death) = (1 - p)^k; as (1 - p)^k >= 1 - k p (Bernoulli's
+        # inequality), most herds are settled without the power
+        if u <= (1.0 - k * p - BOUND_SLACK) * (1.0 - MARGIN):
+            continue
+        none_die = (1.0 - p) ** k
         if not u > none_die * (1.0 - MARGIN):
             continue
         d = PENDING
