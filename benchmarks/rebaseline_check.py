@@ -14,7 +14,10 @@ with the new, then compare:
   common random numbers) give the mean difference and its standard error; the check
   fails when any outcome's mean difference is more than 3 standard errors from zero;
 * the Monte Carlo error of the outcome's mean (the standard deviation across
-  replications over the square root of R) is printed beside it, for scale.
+  replications over the square root of R) is printed beside it, with the mean
+  difference in its units (``diff_over_mc_se``), for scale: a difference of rounding
+  alone can be systematic, and so many paired SEs, while a minute fraction of the
+  Monte Carlo error.
 
 Usage::
 
@@ -117,6 +120,7 @@ def compare(out: Path, markdown: bool = False) -> int:
                     "paired_se": se,
                     "mc_se": mc_se,
                     "z": z,
+                    "diff_over_mc_se": diff / mc_se if mc_se and mc_se > 0 else 0.0,
                     "identical_runs": int(np.sum(d == 0)),
                 }
             )
@@ -128,10 +132,12 @@ def compare(out: Path, markdown: bool = False) -> int:
         else:
             print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     z = table["z"].abs()
+    same = int((table["identical_runs"] == table["runs"]).sum())
     print(
-        f"\n{len(table)} scenario x outcome pairs; |z| median {z.median():.2f}, "
-        f"max {z.max():.2f}; {int((z > 2).sum())} beyond 2 SE, {len(bad)} beyond "
-        f"{MAX_SE:g} SE or with NaN in one version only"
+        f"\n{len(table)} scenario x outcome pairs; {same} identical in every run; |z| median "
+        f"{z.median():.2f}, max {z.max():.2f}; {int((z > 2).sum())} beyond 2 SE, {len(bad)} "
+        f"beyond {MAX_SE:g} SE or with NaN in one version only; largest |mean difference| "
+        f"{table['diff_over_mc_se'].abs().max():.2g} Monte Carlo SE"
     )
     return 1 if len(bad) else 0
 
