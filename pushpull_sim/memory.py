@@ -10,10 +10,10 @@ from :class:`~pushpull_sim.households.Households` with every component's state
 attached), the social network's ties (from ``network.mean_degree`` and the cross-village
 ties), the largest village's Watts-Strogatz construction, the arrays each intervention
 and pull actor keeps over all households, the temporaries of a monthly step, the
-household panel's copies at its recorded months and the household event log a run keeps.
-Its constants were measured with peak resident memory (``ru_maxrss``) at 100,000 to
-1,000,000 households; ``tests/test_memory.py`` checks the estimate stays above the
-measured peak and within twice it.
+household panel's copies at its recorded months, the household event log a run keeps and
+the compiled kernels (a fixed amount). Its constants were measured with peak resident
+memory (``ru_maxrss``) at 100,000 to 1,000,000 households; ``tests/test_memory.py``
+checks the estimate stays above the measured peak and within twice it.
 
 The limit is, in this order: ``PUSHPULL_MEMORY_LIMIT_GB`` if set; otherwise
 :data:`MEMORY_SHARE` of the smallest of the machine's physical memory, a container's
@@ -68,6 +68,11 @@ EVENT_CHUNK_BYTES = 15
 EVENT_BYTES = 2 * EVENT_CHUNK_BYTES + 16
 #: Bytes per event of a finished run's event table (measured: 16.1).
 EVENT_ROW_BYTES = 16
+#: Fixed bytes of the compiled kernels (:mod:`pushpull_sim.kernels`) in a process that
+#: runs the model: numba's LLVM runtime and the kernels' machine code. Measured as the
+#: peak resident memory a 200-household run adds: 45 MB with the kernels loaded from
+#: numba's cache, 110 MB when they are compiled (a machine's first run); rounded up.
+KERNEL_BYTES = 128 * 2**20
 #: Bytes per household-month of the monthly paths the event log keeps for the trial
 #: sample (eligible households): three float32 in the log, and a row of the paths table
 #: (month, household and the three).
@@ -148,7 +153,7 @@ def model_bytes(scenario: Scenario, panel: bool = False, events: bool | None = N
         per_household += (horizon + 1) * path * scenario.programme.eligible_share
     largest_village = math.ceil(n / pop.villages)
     ring = largest_village * (net.mean_degree // 2) * RING_TIE_BYTES
-    return int(n * per_household + ring)
+    return int(n * per_household + ring + KERNEL_BYTES)
 
 
 def _cgroup_limit() -> int | None:
