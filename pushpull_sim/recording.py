@@ -34,8 +34,17 @@ import pandas as pd
 
 from pushpull_sim.components import Reporter, components
 from pushpull_sim.households import ARM_NAMES, ASSET_KINDS, STAGES, TREATMENT
+from pushpull_sim.kernels.recording import (
+    arm_counts,
+    arm_sums,
+    gini_sums,
+    order_statistics,
+    rank_sums,
+    stage_counts,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pushpull_sim.households import Households
     from pushpull_sim.model import GraduationModel
     from pushpull_sim.scenario import Scenario
 
@@ -235,7 +244,16 @@ _PANEL_CATEGORIES = {
 
 
 def gini(x: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = equal); NaN for an empty array."""
+    """Gini coefficient of non-negative values (0 = equal); NaN for an empty array.
+
+    Args:
+        x: Values, shape ``(m,)``, float (not modified).
+
+    Returns:
+        float: ``2 W / (m T) - (m + 1) / m`` over the sorted values (``T`` their total,
+        ``W`` their rank-weighted total); 0.0 when ``T <= 0``; NaN when empty, or when a
+        value is NaN.
+    """
     if x.size == 0:
         return float("nan")
     return _gini_sorted(np.sort(x))
@@ -243,11 +261,18 @@ def gini(x: np.ndarray) -> float:
 
 def _gini_sorted(s: np.ndarray) -> float:
     """:func:`gini` of values already sorted ascending, shape ``(m,)``, m >= 1."""
-    total = s.sum()
+    if not (np.isfinite(s[0]) and np.isfinite(s[-1])):  # NaN sorts last
+        return _gini_of_sums(float(s.sum()), float((_ranks(s.size) * s).sum()), s.size)
+    total, weighted = rank_sums(s)
+    return _gini_of_sums(total, weighted, s.size)
+
+
+def _gini_of_sums(total: float, weighted: float, m: int) -> float:
+    """The Gini coefficient of m >= 1 sorted values from their total ``T`` and their
+    rank-weighted total ``W`` (:func:`~pushpull_sim.kernels.recording.rank_sums`)."""
     if total <= 0:
         return 0.0
-    ranks = _ranks(s.size)
-    return float((2.0 * (ranks * s).sum() / (s.size * total)) - (s.size + 1) / s.size)
+    return float(2.0 * weighted / (m * total) - (m + 1) / m)
 
 
 _RANKS = np.arange(1, 1, dtype=np.int64)
@@ -298,36 +323,26 @@ def percentiles(x: np.ndarray) -> np.ndarray:
 
 
 def _percentiles_sorted(x: np.ndarray) -> np.ndarray:
-    """:func:`percentiles` of values already sorted ascending, shape ``(m,)``, m >= 1.
+    """:func:`percentiles` of values already sorted ascending, shape ``(m,)``, m >= 1."""
+    index, gammas = _percentile_plan(x.size)
+    if x[-1] != x[-1]:  # NaN: sorting puts NaNs last
+        return np.full(3, np.nan)
+    return _interpolate(x[index].tolist(), gammas)
+
+
+def _interpolate(v: list[float], gammas: tuple[float, ...]) -> np.ndarray:
+    """The percentiles from their order statistics: ``v`` holds the lower then the upper
+    neighbours (as :func:`_percentile_plan` orders them), shape ``(6,)``.
 
     The three interpolations are done on Python floats (IEEE doubles, one rounding per
     operation, as numpy's): the same numbers, without a dozen tiny array operations.
     """
-    index, gammas = _percentile_plan(x.size)
-    v = x[index].tolist()
-    if v[-1] != v[-1] or x[-1] != x[-1]:  # NaN: sorting puts NaNs last
-        return np.full(3, np.nan)
     out = []
     for q, gamma in enumerate(gammas):
         a, b = v[q], v[3 + q]
         diff = b - a
         out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
     return np.array(out)
-
-
-def _sequential_sums(values: np.ndarray) -> np.ndarray:
-    """Column sums of ``values`` (shape ``(m, c)``), each added in row order from 0.0, as
-    ``np.bincount`` adds its weights: shape ``(c,)``.
-
-    A reduction over the outer axis of a C-ordered array adds whole rows in turn, so
-    every column is summed sequentially (unlike a reduction along a contiguous axis,
-    which is pairwise); a single column is accumulated explicitly.
-    """
-    if values.shape[1] == 1:
-        if values.shape[0] == 0:
-            return np.zeros(1)
-        return 0.0 + np.cumsum(values[:, 0])[-1:]
-    return np.add.reduce(values, axis=0, initial=0.0)
 
 
 def panel_months(scenario: Scenario) -> list[int]:
@@ -368,13 +383,9 @@ class Recorder:
         always_months: Months recorded whatever k, sorted.
     """
 
-    #: Largest reporter block evaluated at once, in values (rows x households); bounds
-    #: the recorder's scratch memory (16 MB) at any population size.
-    BLOCK_VALUES = 1 << 21
-    #: Most households for which the arm sums are taken from the block regrouped by arm
-    #: (fast while it fits in cache); above, one ``np.bincount`` of the block is faster.
-    #: Both add each arm's households in id order: the same sums.
-    GROUPED_MAX = 20_000
+    #: Most reporter arrays summed in one pass over the households (the arm code is read
+    #: once for them all; a few keep the pass's partial sums in cache).
+    PASS_ROWS = 8
 
     def __init__(self, model: GraduationModel) -> None:
         sc = model.params
@@ -397,97 +408,130 @@ class Recorder:
             fn for r in ratios.values() for fn in (r.fn, r.denominator)
         ]
         self._n_means = len(means)
-        rows = len(self._reporters)
-        self._chunk = max(2, min(rows, self.BLOCK_VALUES // max(n, 1)))
-        self._values = np.empty((self._chunk, n))  # reporter values, one row per reporter
         self._arm_key: np.ndarray | None = None  # arm the order below was built for
         self._order = np.empty(0, np.intp)  # households by arm, ascending ids within one
-        self._bounds: list[tuple[int, int]] = []  # each arm's slice of that order
+        self._ends = np.zeros(3, np.int64)  # end of each arm's slice of that order
         self._counts = np.zeros(3)
-        self._bins = np.empty(0, np.intp)  # bincount index of a block (large populations)
+        # scratch: assets and consumption per adult equivalent grouped by arm, sorted
+        # within each arm, and the Gini merge's work space
+        self._assets = np.empty(n)
+        self._consumption = np.empty(n)
+        self._merge_space = np.empty(2 * n + 8)
 
     def records(self, month: int) -> bool:
         """Whether the monthly aggregates of ``month`` are recorded."""
         return month in self._always or (month >= 0 and month % self.every == 0)
 
     def _arm_order(self, arm: np.ndarray) -> np.ndarray:
-        """Households grouped by arm (ascending ids within an arm), shape ``(n,)``."""
+        """Households grouped by arm (ascending ids within an arm), shape ``(n,)``.
+
+        Raises:
+            ValueError: If an arm code is not 0, 1 or 2.
+        """
         if self._arm_key is None or not np.array_equal(self._arm_key, arm):
+            if arm.size and (arm.min() < 0 or arm.max() > 2):
+                bad = arm[(arm < 0) | (arm > 2)][0]
+                raise ValueError(f"hh.arm: arm code {bad} is not 0, 1 or 2")
             self._arm_key = arm.copy()
             self._order = np.argsort(arm, kind="stable")
             counts = np.bincount(arm, minlength=3)
-            ends = np.cumsum(counts)
-            self._bounds = [(int(e - c), int(e)) for c, e in zip(counts, ends, strict=True)]
+            self._ends = np.cumsum(counts).astype(np.int64)
             self._counts = counts.astype(float)
-            if arm.size > self.GROUPED_MAX:  # bin arm + 3 r for reporter row r of a block
-                rows = np.arange(self._chunk, dtype=np.intp)[:, None]
-                self._bins = (arm.astype(np.intp)[None, :] + 3 * rows).ravel()
         return self._order
+
+    def _arm_sums(self, hh: Households) -> np.ndarray:
+        """Each reporter row's sum within each arm, shape ``(rows, 3)``, float64.
+
+        Every reporter is evaluated once; the array it returns is read in place (a
+        household array is not copied; only a read-only, non-contiguous or
+        differently shaped result is). Bool arrays are counted exactly
+        (:func:`~pushpull_sim.kernels.recording.arm_counts`), other values summed as
+        float64 (:func:`~pushpull_sim.kernels.recording.arm_sums`), up to
+        :attr:`PASS_ROWS` reporters per pass over the households.
+        """
+        n = hh.n
+        arm = hh.arm
+        rows = len(self._reporters)
+        sums = np.empty((rows, 3))
+        floats: list[tuple[int, np.ndarray]] = []
+        flags: list[tuple[int, np.ndarray]] = []
+        for r, fn in enumerate(self._reporters):
+            v = np.asarray(fn(hh))
+            if v.shape != (n,):  # any shape that broadcasts to (n,), as an assignment would
+                v = np.broadcast_to(v, (n,)).copy()
+            if v.dtype == np.bool_:
+                v = np.ascontiguousarray(v).view(np.uint8)
+            else:
+                v = np.ascontiguousarray(v, dtype=np.float64)
+            if not v.flags.writeable:  # one array type per pass (the kernels only read)
+                v = v.copy()
+            (flags if v.dtype == np.uint8 else floats).append((r, v))
+        for group, kernel, dtype in ((floats, arm_sums, np.float64), (flags, arm_counts, np.int64)):
+            passes = -(-len(group) // self.PASS_ROWS)
+            for p in range(passes):  # even passes: at most PASS_ROWS rows each
+                part = group[p * len(group) // passes : (p + 1) * len(group) // passes]
+                out = np.empty((len(part), 3), dtype)
+                kernel(tuple(v for _, v in part), arm, out)
+                sums[[r for r, _ in part]] = out
+        return sums
+
+    def _grouped_sorted(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``x`` grouped by arm (:meth:`_arm_order`) and sorted within each arm, written
+        into ``out`` (shape ``(n,)``), which is returned."""
+        np.take(x, self._order, out=out)
+        start = 0
+        for end in self._ends.tolist():
+            out[start:end].sort()
+            start = end
+        return out
 
     def record(self, model: GraduationModel) -> None:
         """Record the current month (called by the model after each step).
 
-        Months that are not recorded (see :meth:`records`) cost nothing.
+        Months that are not recorded (see :meth:`records`) cost nothing. The arm sums
+        are the kernels' (:mod:`pushpull_sim.kernels.recording`); assets and consumption
+        per adult equivalent are sorted once, within each arm, and that one sort gives
+        the percentiles and Gini of every arm and of all households.
+
+        Raises:
+            ValueError: If an arm code is not 0, 1 or 2.
         """
         if not self.records(model.month):
             return
         hh = model.hh
         n = hh.n
-        order = self._arm_order(hh.arm)
-        bounds = self._bounds
+        self._arm_order(hh.arm)
+        ends = self._ends
         counts = self._counts
-        n_all = float(n)
         block = np.full((len(ARMS), len(self.columns)), np.nan)
-        block[0, 0] = n_all
+        block[0, 0] = float(n)
         block[1:, 0] = counts
         safe = np.where(counts > 0, counts, np.nan)  # an empty arm has no mean
-        # reporters, a block of rows at a time. Over all households: pairwise sums along
-        # each row (as np.mean adds). Within an arm: the households in id order, added one
-        # after the other (as np.bincount adds), from the block's columns grouped by arm.
-        reporters = self._reporters
-        totals = np.empty(len(reporters))
-        arm_totals = np.empty((3, len(reporters)))
-        for lo in range(0, len(reporters), self._chunk):
-            fns = reporters[lo : lo + self._chunk]
-            c = len(fns)
-            vals = self._values[:c]
-            for r, fn in enumerate(fns):
-                vals[r] = fn(hh)
-            np.add.reduce(vals, axis=1, out=totals[lo : lo + c])
-            if n <= self.GROUPED_MAX:
-                by_arm = vals.T[order]  # (n, c), C-ordered: households grouped by arm
-                for a, (start, end) in enumerate(bounds):
-                    arm_totals[a, lo : lo + c] = _sequential_sums(by_arm[start:end])
-            else:
-                sums = np.bincount(self._bins[: c * n], weights=vals.ravel(), minlength=3 * c)
-                arm_totals[:, lo : lo + c] = sums.reshape(c, 3).T
+        arm_totals = self._arm_sums(hh)  # (rows, 3)
+        totals = (arm_totals[:, 0] + arm_totals[:, 1]) + arm_totals[:, 2]
         k = self._n_means
         block[0, 1 : 1 + k] = totals[:k] / n
-        block[1:, 1 : 1 + k] = arm_totals[:, :k] / safe[:, None]
+        block[1:, 1 : 1 + k] = arm_totals[:k].T / safe[:, None]
         j = 1 + k
-        for r in range(k, len(reporters), 2):  # ratio: sum(numerator) / sum(denominator)
+        for r in range(k, len(self._reporters), 2):  # ratio: sum(numerator) / sum(denominator)
             num, den = totals[r], totals[r + 1]
             block[0, j] = num / den if den > 0 else np.nan
-            den_arm = arm_totals[:, r + 1]
-            block[1:, j] = arm_totals[:, r] / np.where(den_arm > 0, den_arm, np.nan)
+            den_arm = arm_totals[r + 1]
+            block[1:, j] = arm_totals[r] / np.where(den_arm > 0, den_arm, np.nan)
             j += 1
         n_stages = len(STAGES)
-        stage_counts = np.bincount(
-            (hh.arm.astype(np.intp) * n_stages + hh.stage), minlength=3 * n_stages
-        ).reshape(3, n_stages)
-        assets_by_arm = hh.assets[order]
-        cpd_by_arm = hh.consumption_ppd[order]
-        groups = [(np.sort(hh.assets), np.sort(hh.consumption_ppd), stage_counts.sum(axis=0))]
-        for a, (start, end) in enumerate(bounds):
-            a_sorted, c_sorted = assets_by_arm[start:end], cpd_by_arm[start:end]
-            a_sorted.sort()
-            c_sorted.sort()
-            groups.append((a_sorted, c_sorted, stage_counts[a]))
-        for g, (a_sorted, c_sorted, stages) in enumerate(groups):
-            if a_sorted.size:
-                block[g, j : j + 3] = _percentiles_sorted(a_sorted)
-                block[g, j + 3 : j + 3 + n_stages] = stages / a_sorted.size
-                block[g, j + 3 + n_stages] = _gini_sorted(c_sorted)
+        stages = np.empty((3, n_stages), np.int64)
+        stage_counts(hh.arm, hh.stage, stages)
+        assets = self._grouped_sorted(hh.assets, self._assets)
+        if n:
+            block[0, j : j + 3] = self._asset_percentiles(assets)
+            block[0, j + 3 : j + 3 + n_stages] = stages.sum(axis=0) / n
+        starts = [0, *ends[:-1].tolist()]
+        for a, (start, end) in enumerate(zip(starts, ends.tolist(), strict=True)):
+            if end > start:
+                block[1 + a, j : j + 3] = _percentiles_sorted(assets[start:end])
+                block[1 + a, j + 3 : j + 3 + n_stages] = stages[a] / (end - start)
+        block[:, j + 3 + n_stages] = self._ginis(hh.consumption_ppd)
         cost = 0.0
         if 0 <= model.month <= model.horizon:
             cost = float(sum(v[model.month] for v in model.costs.values()))
@@ -498,6 +542,43 @@ class Recorder:
         self._months.append(model.month)
         if model.month in self.panel_months:
             self._panels.append(self._panel_now(model))
+
+    def _asset_percentiles(self, grouped: np.ndarray) -> np.ndarray:
+        """The asset percentiles of all households, shape ``(3,)``, the numbers
+        ``np.percentile`` gives, from the assets grouped by arm and sorted within each
+        arm (:meth:`_grouped_sorted`), shape ``(n,)``, n >= 1."""
+        ends = self._ends
+        last = grouped[ends[np.diff(ends, prepend=0) > 0] - 1]  # each arm's largest
+        if np.isnan(last).any():
+            return np.full(3, np.nan)
+        index, gammas = _percentile_plan(grouped.size)
+        ranks = np.where(index < 0, grouped.size - 1, index).astype(np.int64)
+        stats = np.empty(ranks.size)
+        order_statistics(grouped, ends, ranks, stats)
+        return _interpolate(stats.tolist(), gammas)
+
+    def _ginis(self, consumption: np.ndarray) -> np.ndarray:
+        """Gini coefficients of consumption per adult equivalent, shape ``(4,)``: all
+        households, then each arm (NaN for an empty arm)."""
+        grouped = self._grouped_sorted(consumption, self._consumption)
+        ends = self._ends
+        starts = np.concatenate(([0], ends[:-1]))
+        out = np.full(4, np.nan)
+        sizes = [int(grouped.size), *(ends - starts).tolist()]
+        nonempty = ends > starts
+        extremes = np.concatenate((grouped[starts[nonempty]], grouped[ends[nonempty] - 1]))
+        if not np.isfinite(extremes).all():  # the merge needs finite values
+            out[0] = gini(consumption)
+            for a in range(3):
+                if sizes[1 + a]:
+                    out[1 + a] = _gini_sorted(grouped[starts[a] : ends[a]])
+            return out
+        sums = np.empty((4, 2))
+        gini_sums(grouped, ends, self._merge_space, sums)
+        for g, m in enumerate(sizes):
+            if m:
+                out[g] = _gini_of_sums(float(sums[g, 0]), float(sums[g, 1]), m)
+        return out
 
     def _panel_now(self, model: GraduationModel) -> dict[str, np.ndarray]:
         """Copies of the panel's columns now (categories as codes); a DataFrame is only

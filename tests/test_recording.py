@@ -1,6 +1,7 @@
 """The recorder: aggregates every k months (``output.record_every_months``), the fast
-percentiles and Gini giving exactly the numbers of the plain numpy versions, and the
-arm sums giving exactly the sums of ``np.bincount``, whichever way they are taken."""
+percentiles giving exactly the numbers of ``np.percentile``, the Gini its known values,
+and the arm sums the same numbers however many reporters share a pass (the kernels
+themselves are compared with numpy in ``test_kernels_recording.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from conftest import small
 
 from pushpull_sim.model import GraduationModel
-from pushpull_sim.recording import Recorder, _sequential_sums, gini, percentiles
+from pushpull_sim.recording import Recorder, gini, percentiles
 
 
 def _run(**groups) -> GraduationModel:
@@ -88,32 +89,12 @@ def test_gini_known_values() -> None:
     assert gini(x) == gini(np.sort(x)[::-1].copy())  # order does not matter
 
 
-@pytest.mark.parametrize("rows", [0, 1, 2, 7, 100, 5000])
-@pytest.mark.parametrize("columns", [1, 2, 34])
-def test_sequential_sums_are_bincount_sums(rows: int, columns: int) -> None:
-    rng = np.random.default_rng(rows * 100 + columns)
-    values = rng.standard_normal((rows, columns)) * np.exp(
-        5.0 * rng.standard_normal((rows, columns))
-    )
-    values[::3] = -0.0  # bincount starts from +0.0
-    want = np.bincount(
-        np.repeat(np.arange(columns)[None, :], rows, axis=0).ravel(),
-        weights=values.ravel(),
-        minlength=columns,
-    )
-    got = _sequential_sums(values)
-    assert np.array_equal(got, want) and np.array_equal(np.signbit(got), np.signbit(want))
-
-
-@pytest.mark.parametrize("grouped_max, block_values", [(0, 1 << 21), (0, 1000), (10**9, 1000)])
-def test_arm_sums_the_same_either_way(
-    every_month: GraduationModel,
-    monkeypatch: pytest.MonkeyPatch,
-    grouped_max: int,
-    block_values: int,
+@pytest.mark.parametrize("pass_rows", [1, 3])
+def test_arm_sums_the_same_however_many_rows_a_pass_takes(
+    every_month: GraduationModel, monkeypatch: pytest.MonkeyPatch, pass_rows: int
 ) -> None:
-    """Regrouped block or bincount, wide or narrow blocks: the same timeseries."""
-    monkeypatch.setattr(Recorder, "GROUPED_MAX", grouped_max)
-    monkeypatch.setattr(Recorder, "BLOCK_VALUES", block_values)
+    """Each reporter's sums are added in the same order whichever reporters share its
+    pass over the households: the same timeseries, to the last bit."""
+    monkeypatch.setattr(Recorder, "PASS_ROWS", pass_rows)
     model = _run(run={"months": 50}, output={"household_months": [0, 10, 48]})
     pd.testing.assert_frame_equal(model.timeseries(), every_month.timeseries(), check_exact=True)

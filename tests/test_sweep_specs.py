@@ -136,16 +136,16 @@ def test_a_huge_grid_is_refused_before_it_is_built(tmp_path):
 
 
 def test_a_design_too_large_to_hold_is_refused_with_the_estimate(tmp_path, monkeypatch):
-    # above one run's need (kernels included), below the design's
-    monkeypatch.setenv("PUSHPULL_MEMORY_LIMIT_GB", "0.1")
+    # a limit one run of the base fits in (0.13 GB, the compiled kernels included)
+    monkeypatch.setenv("PUSHPULL_MEMORY_LIMIT_GB", "0.2")
     params = '"livelihood.depreciation_monthly" = { range = [0.0, 0.01] }'
-    path = spec_file(tmp_path, "lhs", params).read_text().replace("samples = 4", "samples = 500000")
-    (tmp_path / "spec.toml").write_text(path)
+    path = spec_file(tmp_path, "lhs", params).read_text()
+    (tmp_path / "spec.toml").write_text(path.replace("samples = 4", "samples = 1000000"))
     with pytest.raises(SpecError) as err:
         load_sweep(tmp_path / "spec.toml")
     text = str(err.value)
-    assert "the design has 500,000 points and 500,000 runs: needs about 0." in text
-    assert "more than the limit of 0.10 GB (set by PUSHPULL_MEMORY_LIMIT_GB)" in text
+    assert "the design has 1,000,000 points and 1,000,000 runs: needs about 0.3" in text
+    assert "more than the limit of 0.20 GB (set by PUSHPULL_MEMORY_LIMIT_GB)" in text
 
 
 def test_pair_on_a_sampled_sweep_is_an_error(tmp_path, capsys):
