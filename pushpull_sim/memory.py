@@ -47,11 +47,12 @@ WORK_BYTES = 512
 #: coordinate form (data, rows, columns) and in compressed rows (measured: 56).
 TIE_END_BYTES = 56
 #: The compiled kernels of the monthly step (:mod:`pushpull_sim.kernels`), bytes, once per
-#: process: loading them from numba's cache takes about 45 MB (the compiler's runtime and
-#: the machine code), compiling them on a machine without the cache about 90 MB at its
-#: peak (measured: a 200-household run in a fresh process, peak resident size less the
-#: size after the imports; 53 MB warm, 97 MB cold). The cold figure, rounded up.
-KERNELS_BYTES = 100 * 2**20
+#: process: loading them from numba's cache takes about 47 MB (the compiler's runtime and
+#: the machine code), compiling them on a machine without the cache about 134 MB at its
+#: peak (measured with every kernel: a 200-household run in a fresh process, peak
+#: resident size less the size after the imports, less the 8 MB the run itself needs;
+#: 55 MB warm, 142 MB cold). The cold figure, rounded up.
+KERNELS_BYTES = 150 * 2**20
 #: Bytes per ring tie of a village while its Watts-Strogatz graph is drawn (Python integers
 #: in a set, the node and degree lists; measured: about 150).
 RING_TIE_BYTES = 150
