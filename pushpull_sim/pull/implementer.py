@@ -191,6 +191,18 @@ class PullImplementer(PullActor):
         self._month_spent = 0.0
         self._month_claims = 0.0  # guarantee claims paid since the last book, USD PPP
         self._claims_pending = 0.0
+        #: Whether each actor (by ``unique_id``) serves a village of this implementer's:
+        #: fixed for an actor's life, so found once.
+        self._overlaps: dict[int, bool] = {}
+
+    def _overlaps_with(self, actor: PullActor) -> bool:
+        """Whether ``actor`` serves any of this implementer's villages."""
+        known = self._overlaps.get(actor.unique_id)
+        if known is None:
+            known = self._overlaps[actor.unique_id] = bool(
+                np.isin(actor.villages, self.villages).any()
+            )
+        return known
 
     @property
     def remaining_usd_ppp(self) -> float:
@@ -228,7 +240,7 @@ class PullImplementer(PullActor):
         for actor in model.pull_actors:  # a handful of actors, not households
             if actor is self or not actor.active:
                 continue
-            if not np.isin(actor.villages, self.villages).any():
+            if not self._overlaps_with(actor):
                 continue
             request = actor.support_terms(model, offer)  # each actor states its terms
             if request is not None:
