@@ -15,6 +15,7 @@ import numpy as np
 
 from pushpull_sim.kernels import jit
 from pushpull_sim.kernels.livelihood import marginal_net_return_one, own_production_one
+from pushpull_sim.kernels.sorting import stable_argsort
 
 
 # --------------------------------------------------------------------------- buyers
@@ -178,15 +179,11 @@ def buyer_decide(
             n_ok += 1
     ok_pos = ok_pos[:n_ok]
     neg = neg[:n_ok]
-    # best first, ties in id order: only those scoring at least the k-th best are sorted
+    # best first, ties in id order: the first max_suppliers of the stable order
     if max_suppliers <= 0:
         order = np.zeros(0, np.int64)
-    elif max_suppliers < n_ok:
-        kth = np.partition(neg, max_suppliers - 1)[max_suppliers - 1]
-        top = np.flatnonzero(neg <= kth)
-        order = top[np.argsort(neg[top], kind="mergesort")][:max_suppliers]
     else:
-        order = np.argsort(neg, kind="mergesort")
+        order = stable_argsort(neg)[:max_suppliers]
     # while the expected volume already sourced is below the target
     keep = np.empty(order.size, np.int64)
     n_keep = 0

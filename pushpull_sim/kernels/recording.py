@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from pushpull_sim.kernels import jit
+from pushpull_sim.kernels.sorting import stable_argsort
 
 #: Number of trial arms (codes 0, 1, 2).
 ARMS = 3
@@ -123,7 +124,9 @@ def stage_counts(arm, stage, out):
         out: Written: ``out[a, j]`` is the number of households of arm ``a`` at stage
             ``j``, shape ``(3, s)``, int64.
     """
-    out[:, :] = 0
+    for a in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[a, j] = 0
     for i in range(arm.size):
         out[arm[i], stage[i]] += 1
 
@@ -218,7 +221,8 @@ def _padded(src, dst):
     (``dst[0]``) and +inf (``dst[m + 1]``); returns that slice of ``dst``."""
     m = src.size
     dst[0] = -np.inf
-    dst[1 : m + 1] = src
+    for k in range(m):  # a loop: a slice assignment costs seconds of compile time
+        dst[k + 1] = src[k]
     dst[m + 1] = np.inf
     return dst[: m + 2]
 
@@ -330,10 +334,11 @@ def gini_sums(values, ends, scratch, out):
         raise ValueError("gini_sums: scratch must hold at least 2 n + 8 values")
     starts = np.empty(ARMS, np.int64)
     starts[0] = 0
-    starts[1:] = ends[:-1]
+    for a in range(1, ARMS):
+        starts[a] = ends[a - 1]
     for a in range(ARMS):
         out[1 + a, 0], out[1 + a, 1] = rank_sums(values[starts[a] : ends[a]])
-    by_size = np.argsort(ends - starts, kind="mergesort")  # merge the smaller arms first
+    by_size = stable_argsort(ends - starts)  # merge the smaller arms first
     small = values[starts[by_size[0]] : ends[by_size[0]]]
     middle = values[starts[by_size[1]] : ends[by_size[1]]]
     large = values[starts[by_size[2]] : ends[by_size[2]]]

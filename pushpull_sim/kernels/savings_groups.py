@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from pushpull_sim.kernels import jit
+from pushpull_sim.kernels.sorting import stable_argsort
 
 
 @jit
@@ -443,7 +444,7 @@ def network_order(
     m = pool.size
     for j in range(m):
         local[pool[j]] = j
-    by_wealth = np.argsort(wealth, kind="mergesort")
+    by_wealth = stable_argsort(wealth)
     rank = np.empty(m)
     for r in range(m):
         rank[by_wealth[r]] = r
@@ -463,9 +464,16 @@ def network_order(
                 if k >= 0:
                     s += data[jj] * rank[k]
             smoothed[j] = (rank[j] + s) / (1.0 + degree[j])
-        rank[:] = smoothed
+        for j in range(m):
+            rank[j] = smoothed[j]
     for j in range(m):
         local[pool[j]] = -1
-    by_rank = np.argsort(rank, kind="mergesort")
-    by_village = np.argsort(village[by_rank], kind="mergesort")
-    return pool[by_rank[by_village]]
+    by_rank = stable_argsort(rank)
+    village_by_rank = np.empty(m, village.dtype)
+    for r in range(m):
+        village_by_rank[r] = village[by_rank[r]]
+    by_village = stable_argsort(village_by_rank)
+    ordered = np.empty(m, pool.dtype)
+    for r in range(m):
+        ordered[r] = pool[by_rank[by_village[r]]]
+    return ordered
