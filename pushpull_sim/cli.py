@@ -294,6 +294,14 @@ def _cmd_interventions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compile_kernels() -> None:
+    """On a machine without the kernels' cache, compile them now and say so (about
+    20 s, once), rather than leave the first run silent that long."""
+    from pushpull_sim.kernels.warmup import compile_kernels
+
+    compile_kernels()
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from pushpull_sim.output import OutputError, prepare_output, write_run
 
@@ -305,6 +313,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from pushpull_sim.runner import run_experiment
             from pushpull_sim.summary import build_summary, format_summary
 
+        _compile_kernels()
         result = run_experiment(
             scenario,
             seed=args.seed,
@@ -364,6 +373,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             )
 
         verdict_on = args.verdict_on or DEFAULT
+        _compile_kernels()
         try:
             result = compare(
                 scenario,
