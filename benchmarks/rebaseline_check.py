@@ -89,7 +89,8 @@ def compare(out: Path, markdown: bool = False) -> int:
     new = new.loc[old.index]
     rows = []
     for (scenario, o), n in zip(
-        old.groupby(level=0, sort=False), (g for _, g in new.groupby(level=0, sort=False)),
+        old.groupby(level=0, sort=False),
+        (g for _, g in new.groupby(level=0, sort=False)),
         strict=True,
     ):
         for col in old.columns:
