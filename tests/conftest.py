@@ -72,3 +72,15 @@ def small(**groups) -> Scenario:
 @pytest.fixture
 def small_scenario() -> Scenario:
     return small()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_kernels():
+    """Compile every kernel once, before any test: a fresh checkout has no cache, and the
+    commands announce a compile on standard error, which tests of their output must not
+    see wherever they happen to fall in the order."""
+    import io
+
+    from pushpull_sim.kernels.warmup import compile_kernels
+
+    compile_kernels(io.StringIO())
