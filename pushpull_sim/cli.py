@@ -441,6 +441,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
         _load_scenario(args.scenario, "dashboard")  # bad input: one line, before Panel
     from pushpull_sim.dashboard.server import serve  # Panel and Bokeh: only for this command
 
+    _compile_kernels()
     try:
         return serve(args.scenario, port=args.port, host=args.host, show=args.show)
     except OSError as exc:  # port in use, address not on this machine: one line, exit 2

@@ -139,7 +139,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"calibrate-{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     from pushpull_sim.calibrate.report import format_result
     from pushpull_sim.calibrate.study import calibrate
+    from pushpull_sim.kernels.warmup import compile_kernels
 
+    compile_kernels()
     try:
         result = calibrate(
             args.scenario,

@@ -21,7 +21,24 @@ from __future__ import annotations
 
 import numba
 
-#: The decorator every kernel is compiled with (see the module docstring).
-jit = numba.njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
+#: Compilation options of every kernel (see the module docstring).
+OPTIONS = {"fastmath": False, "nogil": True, "error_model": "numpy"}
 
-__all__ = ["jit"]
+#: Whether numba found a place to keep the kernels' machine code (the package's
+#: ``__pycache__``, ``NUMBA_CACHE_DIR`` or its user-wide cache). False on a read-only
+#: installation without a writable home: the kernels are then compiled in every process.
+CACHED = True
+
+
+def jit(fn):
+    """Compile ``fn`` as a kernel: cached where numba can write its cache, otherwise
+    compiled anew in each process (a read-only installation must still run)."""
+    global CACHED
+    try:
+        return numba.njit(cache=True, **OPTIONS)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        CACHED = False
+        return numba.njit(cache=False, **OPTIONS)(fn)
+
+
+__all__ = ["jit", "CACHED", "OPTIONS"]

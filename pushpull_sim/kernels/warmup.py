@@ -28,20 +28,30 @@ WARMUP_HOUSEHOLDS = 1000
 WARMUP_MONTHS = 3
 
 
+def _writable(path: Path) -> bool:
+    """Whether numba could keep its cache in ``path`` (a writable directory, or one it
+    could create)."""
+    if path.is_dir():
+        return os.access(path, os.W_OK)
+    return not path.exists() and path.parent.is_dir() and os.access(path.parent, os.W_OK)
+
+
 def _cache_dirs(source: Path) -> list[Path]:
-    """Where numba keeps the cache of a kernel module (``source``): ``NUMBA_CACHE_DIR``
-    when set, else ``__pycache__`` beside it or numba's user-wide cache."""
+    """Where numba keeps the cache of a kernel module (``source``), as it chooses:
+    ``NUMBA_CACHE_DIR`` when it is usable, else ``__pycache__`` beside the module when
+    writable, else numba's user-wide cache."""
     env = os.environ.get("NUMBA_CACHE_DIR")
-    if env:
+    if env and _writable(Path(env)):
         return [Path(env)]
-    dirs = [source.parent / "__pycache__"]
+    pycache = source.parent / "__pycache__"
+    if _writable(pycache):
+        return [pycache]
     try:
         from numba.misc.appdirs import AppDirs
 
-        dirs.append(Path(AppDirs(appname="numba", appauthor=False).user_cache_dir))
+        return [Path(AppDirs(appname="numba", appauthor=False).user_cache_dir)]
     except ImportError:  # pragma: no cover - numba moved its helper
-        pass
-    return dirs
+        return []
 
 
 def cold_kernels() -> list[str]:
@@ -80,14 +90,18 @@ def compile_kernels(stream: TextIO | None = None) -> float | None:
     Returns:
         float | None: Seconds spent compiling, or None when the cache was complete.
     """
-    if not cold_kernels():
+    from pushpull_sim.kernels import CACHED
+
+    if CACHED and not cold_kernels():
         return None
     stream = sys.stderr if stream is None else stream
-    print(
-        "compiling the model's kernels for this machine (once; about 20 s) ...",
-        file=stream,
-        flush=True,
+    once = (
+        "once; about 20 s"
+        if CACHED
+        else "about 20 s, in every run: numba finds no writable place for its cache; set "
+        "NUMBA_CACHE_DIR to a writable directory"
     )
+    print(f"compiling the model's kernels for this machine ({once}) ...", file=stream, flush=True)
     from pushpull_sim.bench import bench_scenario
     from pushpull_sim.model import GraduationModel
 
@@ -96,5 +110,6 @@ def compile_kernels(stream: TextIO | None = None) -> float | None:
     for _ in range(WARMUP_MONTHS):
         model.step()
     elapsed = time.perf_counter() - start
-    print(f"kernels compiled in {elapsed:.0f} s; later runs load them", file=stream, flush=True)
+    later = "later runs load them" if CACHED else "not cached"
+    print(f"kernels compiled in {elapsed:.0f} s; {later}", file=stream, flush=True)
     return elapsed

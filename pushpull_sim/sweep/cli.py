@@ -95,6 +95,10 @@ def _sweep(args: argparse.Namespace) -> int:
         + f", on {engine}",
         file=sys.stderr,
     )
+    if args.scheduler is None:  # a cluster's workers compile on their own machines
+        from pushpull_sim.kernels.warmup import compile_kernels
+
+        compile_kernels()
     try:
         report = run_sweep(
             sweep,
