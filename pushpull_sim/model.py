@@ -26,7 +26,6 @@ from pushpull_sim.households import (
 from pushpull_sim.interventions.base import CreditRecord, Intervention
 from pushpull_sim.kernels import core as kernels
 from pushpull_sim.livelihood import (
-    Technology,
     marginal_net_return_of,
     production_args,
     technology,
@@ -556,7 +555,7 @@ class GraduationModel(mesa.Model):
         self.outbreak = rng.random(self.n_regions) < sc.outbreak_prob_monthly
         u = rng.random(n)
         tech = self.tech
-        health_demand, units, died, mortality = (np.empty(n) for _ in range(4))
+        health_demand, units, p, died, mortality = (np.empty(n) for _ in range(5))
         # herds above MAX_HERD are treated as MAX_HERD equal shares, which keeps the
         # binomial inverse fast and finite at any scale
         pending = kernels.shocks(
@@ -564,16 +563,11 @@ class GraduationModel(mesa.Model):
             hh.health_cover, sc.health_cost_mean_usd_ppp > 0, u, hh.assets, hh.skill, hh.region,
             self.outbreak, tech.outbreak_exposed, sc.outbreak_mortality_multiplier,
             tech.mortality_monthly, sc.skill_mortality_reduction, tech.unit_value_usd_ppp,
-            float(MAX_HERD), hh.ill, health_demand, units, died, mortality,
+            float(MAX_HERD), hh.ill, health_demand, units, p, died, mortality,
         )  # fmt: skip
         if pending:  # the few herds the cumulative sums do not settle: Boost's quantile
             ids = np.flatnonzero(died == kernels.PENDING)
-            p = tech.mortality_monthly[ids] * (1.0 - sc.skill_mortality_reduction * hh.skill[ids])
-            if self.outbreak.any():
-                hit = self.outbreak[hh.region[ids]] & tech.outbreak_exposed[ids]
-                p = p * np.where(hit, sc.outbreak_mortality_multiplier, 1.0)
-            p = np.minimum(p, 1.0)
-            dead = np.maximum(stats.binom.ppf(u[ids], units[ids], p), 0.0)
+            dead = np.maximum(stats.binom.ppf(u[ids], units[ids], p[ids]), 0.0)
             mortality[ids] = hh.assets[ids] * dead / units[ids]
         if sc.scheduled:
             mortality += self._scheduled_shocks(units, mortality)
@@ -756,10 +750,10 @@ class GraduationModel(mesa.Model):
             hh.input_subsidy, hh.transfer_in_kind, hh.income_own,
         )  # fmt: skip
 
-    def _production_args(self, tech: Technology | None = None) -> tuple:
+    def _production_args(self) -> tuple:
         """The technology's arguments to the kernels' production functions, in order:
         ``(concave, alpha, threshold, width, return_low, return_high, saturation)``."""
-        t = self.tech if tech is None else tech
+        t = self.tech
         return (
             t.production == "concave",
             t.concave_alpha,

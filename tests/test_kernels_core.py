@@ -656,14 +656,14 @@ def test_deaths_are_the_binomial_quantile():
     live, died_ref = binomial_deaths(u, units, p)
     expected = np.zeros(n)
     expected[live] = died_ref
-    out = [np.empty(n) for _ in range(4)]
+    out = [np.empty(n) for _ in range(5)]  # demand, units, p, died, mortality
     ill = np.zeros(n, bool)
     pending = kernels.shocks(
         np.ones(n), np.zeros(n), 0.0, 1.0, 0.0, np.zeros(n), False, u, units, np.zeros(n),
         np.zeros(n, np.int32), np.zeros(1, bool), np.zeros(n, bool), 1.0, p, 0.0,
         np.ones(n), float(MAX_HERD), ill, *out,
     )  # fmt: skip
-    died = out[2]
+    died = out[3]
     settled = died != kernels.PENDING
     assert pending == (~settled).sum() > 0
     np.testing.assert_array_equal(died[settled], expected[settled])

@@ -58,6 +58,7 @@ def shocks(
     ill,
     health_demand,
     units,
+    p_death,
     died,
     mortality,
 ):
@@ -95,9 +96,10 @@ def shocks(
         skill_mortality_reduction (float): Share of mortality skill removes at skill 1.
         unit_value: Value of one unit, USD PPP, ``(n,)``.
         max_herd (float): Most units at risk.
-        ill, health_demand, units, died, mortality: Outputs, ``(n,)``: ill (bool), demand
-            for care (USD PPP), units at risk, deaths (``PENDING`` where left to Boost)
-            and the value lost to deaths (USD PPP).
+        ill, health_demand, units, p_death, died, mortality: Outputs, ``(n,)``: ill
+            (bool), demand for care (USD PPP), units at risk, each unit's death
+            probability, deaths (``PENDING`` where left to Boost) and the value lost to
+            deaths (USD PPP).
 
     Returns:
         int: Number of herds marked ``PENDING``.
@@ -115,6 +117,7 @@ def shocks(
         if outbreak[region[i]] and outbreak_exposed[i]:
             p = p * outbreak_multiplier
         p = min(p, 1.0)
+        p_death[i] = p
         k = min(math.ceil(assets[i] / unit_value[i]), max_herd)
         units[i] = k
         mortality[i] = 0.0
