@@ -216,6 +216,10 @@ def binomial_deaths(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Deaths in each herd: the binomial quantile ``binom.ppf(u, units, p)``, fast.
 
+    The whole-array statement of the rule the shocks kernel applies herd by herd
+    (:func:`pushpull_sim.kernels.core.shocks`, which the tests hold to this function):
+    the model itself calls the kernel.
+
     The quantile is the smallest k whose cumulative probability reaches u. It is 0
     wherever u <= P(no death) = (1 - p)^units (the first test of Boost's quantile), so
     only the other herds (``live``) are evaluated. Among them, where P(no death) is not
