@@ -20,6 +20,7 @@ from pushpull_sim.households import CONTROL, TREATMENT
 from pushpull_sim.model import GraduationModel
 from pushpull_sim.rct import itt_table
 from pushpull_sim.scenario import Scenario, scenario_from_dict
+from pushpull_sim.survey import survey_table
 
 #: Household columns kept at each snapshot month (arrays of shape ``(n,)``).
 SNAPSHOT_COLUMNS: tuple[str, ...] = (
@@ -87,7 +88,10 @@ class RunResult:
             None without lenders.
         panel: Household panel at the recorded months (None unless asked for).
         survey: The virtual trial's survey, one row per round x eligible household
-            (:meth:`pushpull_sim.survey.Survey.table`).
+            (:func:`pushpull_sim.survey.survey_table`), built from ``survey_rounds`` on
+            first use (outcomes that do not read it do not pay for its indices).
+        survey_rounds: The survey's rounds as observed, one table per round, without the
+            indices (:attr:`pushpull_sim.survey.Survey.rows`).
         itt: ITT estimates of every outcome and round (see
             :func:`pushpull_sim.rct.itt_table`; computed on first use by :meth:`itt_at`,
             or by :func:`pushpull_sim.runner.run_replication`).
@@ -114,11 +118,19 @@ class RunResult:
     exclusion_error: float
     credit_take_up: dict[str, float | None] | None = None
     panel: pd.DataFrame | None = None
-    survey: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_rounds: list[pd.DataFrame] = field(default_factory=list, repr=False)
     itt: pd.DataFrame = field(default_factory=pd.DataFrame)
     pull: pd.DataFrame = field(default_factory=pd.DataFrame)
     events: pd.DataFrame | None = None
     paths: pd.DataFrame | None = None
+    _survey: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def survey(self) -> pd.DataFrame:
+        """The survey table (see the class's attributes), built once on first use."""
+        if self._survey is None:
+            self._survey = survey_table(self.survey_rounds)
+        return self._survey
 
     @property
     def costs(self) -> dict[str, float]:
@@ -243,7 +255,7 @@ def simulate(
         exclusion_error=model.targeting.exclusion_error,
         credit_take_up=_credit_take_up(model),
         panel=model.household_panel() if panel else None,
-        survey=model.survey.table(),
+        survey_rounds=list(model.survey.rows),
         pull=model.pull_records(),
         events=None if model.event_log is None else model.event_log.table(),
         paths=None if model.event_log is None else model.event_log.paths_table(),

@@ -533,18 +533,32 @@ class Survey:
         self.rows.append(table)
 
     def table(self) -> pd.DataFrame:
-        """The survey: one row per round x eligible household.
+        """The survey: one row per round x eligible household (:func:`survey_table` of
+        :attr:`rows`)."""
+        return survey_table(self.rows)
 
-        Columns: ``month`` (model month), ``months_after_start``, ``household_id``,
-        ``village``, ``size_ae`` (household size, adult equivalents), ``arm`` (``control``
-        or ``treatment``), one column per measure of
-        :data:`MEASURES` (as reported, with measurement error) and one per index of
-        :data:`INDICES` (control-SD units, standardised within each round).
-        """
-        if not self.rows:
-            return pd.DataFrame(columns=[*ID_COLUMNS, *MEASURES, *INDICES])
-        table = pd.concat(self.rows, ignore_index=True)
-        return add_indices(table)
+
+def survey_table(rounds: list[pd.DataFrame]) -> pd.DataFrame:
+    """The survey table from its rounds as observed: one row per round x eligible
+    household.
+
+    Columns: ``month`` (model month), ``months_after_start``, ``household_id``,
+    ``village``, ``size_ae`` (household size, adult equivalents), ``arm`` (``control``
+    or ``treatment``), one column per measure of :data:`MEASURES` (as reported, with
+    measurement error) and one per index of :data:`INDICES` (control-SD units,
+    standardised within each round).
+
+    Args:
+        rounds: One table per round (:attr:`Survey.rows`), in month order.
+
+    Returns:
+        pandas.DataFrame: The table (no rows, with those columns, when no round was
+        observed).
+    """
+    if not rounds:
+        return pd.DataFrame(columns=[*ID_COLUMNS, *MEASURES, *INDICES])
+    table = pd.concat(rounds, ignore_index=True)
+    return add_indices(table)
 
 
 def standardise(x: np.ndarray, control: np.ndarray) -> np.ndarray:

@@ -44,9 +44,9 @@ timeseries_arms = ["treatment"]
 """
 
 
-def _slow_run(*args):  # the real run, slowed down so the sweep is still going when stopped
+def _slow_run(*args, **kwargs):  # the real run, slowed: the sweep is still going when stopped
     time.sleep(0.3)
-    return _REAL_RUN(*args)
+    return _REAL_RUN(*args, **kwargs)
 
 
 def _sweep_child(argv: list[str], phase: str | None, log: str, slow: bool) -> None:

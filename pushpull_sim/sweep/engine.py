@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,19 @@ MAX_ERROR = 500
 RunFn = Callable[..., tuple[dict[str, float], pd.DataFrame | dict | None]]
 
 
-def default_run_fn(data: dict[str, Any], seed: int, columns: list[str], arms: list[str]):
+def default_run_fn(
+    data: dict[str, Any],
+    seed: int,
+    columns: list[str],
+    arms: list[str],
+    outcomes: Sequence[str] = ALLOWED_OUTCOMES,
+):
     """Validate a run's scenario data and run the model once: ``(outcomes, time series)``,
-    every declared outcome (:mod:`pushpull_sim.outcomes`; the spec keeps those it names)
-    and the monthly series asked for (see :func:`pushpull_sim.sweep.outcomes.run_outcomes`)."""
+    the declared outcomes named (:mod:`pushpull_sim.outcomes`; default every one) and
+    the monthly series asked for (see :func:`pushpull_sim.sweep.outcomes.run_outcomes`).
+    A sweep passes the outcomes its spec names, so a run computes only those."""
     scenario = scenario_from_dict(data, source="run")
-    return run_outcomes(scenario, seed, columns, arms, outcomes=list(ALLOWED_OUTCOMES))
+    return run_outcomes(scenario, seed, columns, arms, outcomes=list(outcomes))
 
 
 @dataclass(frozen=True)
@@ -227,7 +235,8 @@ def run_sweep(
         run_fn: Replaces the model run (tests, other models): ``fn(scenario data, seed,
             columns, arms) -> (outcomes dict, time series DataFrame or None)``, where
             scenario data is the plain (not yet validated) scenario of the run; must be
-            picklable for processes and Dask. Default :func:`default_run_fn`.
+            picklable for processes and Dask. Default :func:`default_run_fn`, computing
+            only the outcomes the spec names.
         progress: Show a progress bar on standard error.
         max_runs: Stop after this many runs (tests, partial sweeps); None = all.
 
@@ -287,7 +296,7 @@ def _run_sweep(
         outcomes=tuple(s.outcomes),
         ts_columns=tuple(s.timeseries),
         ts_arms=tuple(s.timeseries_arms),
-        run_fn=run_fn or default_run_fn,
+        run_fn=run_fn or partial(default_run_fn, outcomes=tuple(s.outcomes)),
     )
     todo = tasks(sweep, done)
     if max_runs is not None:
