@@ -484,8 +484,11 @@ class GraduationModel(mesa.Model):
     def pull_records(self) -> pd.DataFrame:
         """Pull actors' books: one row per actor x month in the market (see
         :meth:`pushpull_sim.pull.PullActor.book`); empty without pull actors."""
-        rows = [r for a in self.pull_actors for r in a.records]
-        return pd.DataFrame(rows)
+        return pd.DataFrame(self.pull_record_rows())
+
+    def pull_record_rows(self) -> list[dict]:
+        """The rows of :meth:`pull_records`, as the actors keep them (one dict each)."""
+        return [r for a in self.pull_actors for r in a.records]
 
     def timeseries(self) -> pd.DataFrame:
         """Monthly aggregates: one row per month x arm (see :mod:`pushpull_sim.recording`)."""

@@ -95,7 +95,9 @@ class RunResult:
         itt: ITT estimates of every outcome and round (see
             :func:`pushpull_sim.rct.itt_table`; computed on first use by :meth:`itt_at`,
             or by :func:`pushpull_sim.runner.run_replication`).
-        pull: Pull actors' monthly books (see :meth:`GraduationModel.pull_records`).
+        pull: Pull actors' monthly books (see :meth:`GraduationModel.pull_records`),
+            a table built from ``pull_rows`` on first use.
+        pull_rows: The same books as the actors keep them, one dict per actor x month.
         events: The household event log's table (:meth:`pushpull_sim.events.EventLog.table`;
             None unless asked for).
         paths: Every household's monthly path (assets, savings, consumption;
@@ -120,10 +122,18 @@ class RunResult:
     panel: pd.DataFrame | None = None
     survey_rounds: list[pd.DataFrame] = field(default_factory=list, repr=False)
     itt: pd.DataFrame = field(default_factory=pd.DataFrame)
-    pull: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pull_rows: list[dict] = field(default_factory=list, repr=False)
     events: pd.DataFrame | None = None
     paths: pd.DataFrame | None = None
     _survey: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+    _pull: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def pull(self) -> pd.DataFrame:
+        """The pull actors' books (see the class's attributes), built once on first use."""
+        if self._pull is None:
+            self._pull = pd.DataFrame(self.pull_rows)
+        return self._pull
 
     @property
     def survey(self) -> pd.DataFrame:
@@ -256,7 +266,7 @@ def simulate(
         credit_take_up=_credit_take_up(model),
         panel=model.household_panel() if panel else None,
         survey_rounds=list(model.survey.rows),
-        pull=model.pull_records(),
+        pull_rows=model.pull_record_rows(),
         events=None if model.event_log is None else model.event_log.table(),
         paths=None if model.event_log is None else model.event_log.paths_table(),
     )
