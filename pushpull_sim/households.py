@@ -48,6 +48,27 @@ STOCKS = (
 LIVESTOCK, ENTERPRISE, SHORT_CYCLE = 0, 1, 2
 ASSET_KINDS = ("livestock", "enterprise", "short_cycle")
 
+#: The core float state other than flows, in one block (:meth:`Households.check_finite`
+#: sums it in one call); each is an attribute, a view of its row.
+STATE_BLOCK = (
+    "size_ae",
+    "labour",
+    "ability",
+    "wage_rate",
+    "remittance_gross",
+    "transaction_cost",
+    "casual_access",
+    *STOCKS,
+    "consumption_ppd",
+    "income_12m",
+    "income_wage_12m",
+    "income_own_12m",
+    "income_sales_12m",
+    "food_security",
+    "targeting_score",
+)
+_IN_BLOCK = frozenset(STATE_BLOCK)
+
 FLOWS = (
     "income_wage",
     "income_own",
@@ -277,17 +298,25 @@ class Households:
     def __init__(self, n: int) -> None:
         self.n = int(n)
         z = np.zeros
+        # the core float state: rows of one block, so the finite-number check sums it at once
+        self._state = z((len(STATE_BLOCK), n))
+
+        def row(name: str, value: float = 0.0) -> np.ndarray:
+            values = self._state[STATE_BLOCK.index(name)]
+            values.fill(value)
+            return values
+
         self.village = z(n, np.int32)
         self.region = z(n, np.int32)
-        self.size_ae = np.ones(n)
-        self.labour = z(n)
-        self.ability = np.ones(n)
-        self.wage_rate = z(n)
-        self.remittance_gross = z(n)
-        self.transaction_cost = z(n)
-        self.casual_access = z(n)
+        self.size_ae = row("size_ae", 1.0)
+        self.labour = row("labour")
+        self.ability = row("ability", 1.0)
+        self.wage_rate = row("wage_rate")
+        self.remittance_gross = row("remittance_gross")
+        self.transaction_cost = row("transaction_cost")
+        self.casual_access = row("casual_access")
         for name in STOCKS:
-            setattr(self, name, z(n))
+            setattr(self, name, row(name))
         self.reference_price[:] = 1.0
         self.asset_kind = z(n, np.int8)
         self.ill = z(n, bool)
@@ -295,12 +324,12 @@ class Households:
         self.in_push = np.ones(n, bool)
         self._flows = z((len(FLOWS), n))  # every flow is a row of one block (one reset)
         self._link_flows()
-        self.consumption_ppd = z(n)
-        self.income_12m = z(n)
-        self.income_wage_12m = z(n)
-        self.income_own_12m = z(n)
-        self.income_sales_12m = z(n)
-        self.food_security = np.ones(n)
+        self.consumption_ppd = row("consumption_ppd")
+        self.income_12m = row("income_12m")
+        self.income_wage_12m = row("income_wage_12m")
+        self.income_own_12m = row("income_own_12m")
+        self.income_sales_12m = row("income_sales_12m")
+        self.food_security = row("food_security", 1.0)
         self.last_distress_month = np.full(n, -10_000, np.int32)
         self.extreme_poor = z(n, bool)
         self.poor = z(n, bool)
@@ -308,7 +337,7 @@ class Households:
         self.first_graduation_month = np.full(n, NEVER, np.int32)
         self.status_changed_month = np.full(n, NEVER, np.int32)
         self.stage = z(n, np.int8)
-        self.targeting_score = z(n)
+        self.targeting_score = row("targeting_score")
         self.eligible = z(n, bool)
         self.arm = z(n, np.int8)
         self.participant = z(n, bool)
@@ -342,10 +371,14 @@ class Households:
             setattr(self, name, self._flows[i])
 
     def __setstate__(self, state: dict) -> None:
-        """Unpickle: the flows come back as separate arrays; put them in one block again."""
+        """Unpickle: the flows and the state block's rows come back as separate arrays;
+        put them in their blocks again."""
         self.__dict__.update(state)
         self._flows = np.stack([state[name] for name in FLOWS])
         self._link_flows()
+        self._state = np.stack([state[name] for name in STATE_BLOCK])
+        for i, name in enumerate(STATE_BLOCK):
+            setattr(self, name, self._state[i])
 
     def begin_month(self) -> None:
         """Reset this month's flows and remember the opening stocks."""
@@ -359,7 +392,8 @@ class Households:
     def check_finite(self, month: int) -> None:
         """Check that every float household array holds finite numbers only.
 
-        Cheap enough to run every month: the sum of every array's sum, one number (a
+        Cheap enough to run every month: the sum of every array's sum, one number (the
+        flows and the core state each summed in one call, as blocks; a
         NaN or an infinity anywhere makes it non-finite; only then are the values
         themselves examined, so finite values whose sum overflows raise nothing). Plain
         sums rather than BLAS dot products, whose threads keep spinning after the call
@@ -375,12 +409,17 @@ class Households:
                 a NaN or infinite value and how many households are affected.
         """
         if self._checked is None:  # the names, once: every state is attached by now
-            self._checked = [name for name, _ in self._checked_arrays()][1:]
+            names = [name for name, _ in self._checked_arrays()][1:]
+            self._checked = [name for name in names if name not in _IN_BLOCK]
         add = np.add.reduce
+        attrs, block = self.__dict__, self._state
         with np.errstate(over="ignore"):  # an overflow is examined below, not warned
-            total = add(self._flows, axis=None)
+            total = add(self._flows, axis=None) + add(block, axis=None)
+            for name in STATE_BLOCK:
+                if attrs[name].base is not block:  # replaced by another array: sum it too
+                    total += add(attrs[name])
             for name in self._checked:
-                total += add(getattr(self, name))
+                total += add(attrs[name])
         if np.isfinite(total):
             return
         for name, values in self._checked_arrays():
@@ -410,7 +449,7 @@ class Households:
         yield "flows", self._flows
         for name in STOCKS:
             yield name, getattr(self, name)
-        skip = {*FLOWS, *STOCKS, "_flows", "_checked"}
+        skip = {*FLOWS, *STOCKS, "_flows", "_state", "_checked"}
         for name, values in vars(self).items():
             if (
                 name not in skip

@@ -124,6 +124,20 @@ def test_check_finite_names_the_month_variable_and_household():
     )
 
 
+def test_check_finite_sees_a_state_array_replaced_after_the_first_check_and_after_pickling():
+    hh = Households(20)
+    hh.check_finite(1)  # the names are fixed at the first check
+    hh.labour = np.ones(20)  # no longer a row of the state block: summed on its own
+    hh.labour[5] = np.nan
+    with pytest.raises(NumericalError, match=r"^month 2: labour of household 5 is nan"):
+        hh.check_finite(2)
+    copy = pickle.loads(pickle.dumps(Households(20)))  # blocks and their views rebuilt
+    assert copy.assets.base is copy._state and copy.income_own.base is copy._flows
+    copy.ability[7] = np.inf
+    with pytest.raises(NumericalError, match=r"^month 3: ability of household 7 is inf"):
+        copy.check_finite(3)
+
+
 def test_huge_finite_values_whose_sum_overflows_are_not_an_error():
     hh = Households(4)
     hh.assets[:] = 1e308  # finite, but their sum is inf
