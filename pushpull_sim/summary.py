@@ -396,9 +396,19 @@ def format_summary(s: dict[str, Any]) -> str:
                 f"  {'index (control-SD units)':<30}{'months':>7}{'model':>9}{'(SE)':>9}"
                 f"{'published':>11}{'(SE)':>9}"
             )
-            far = False
+            far = unscored = False
+            rounds = sorted({m for by_month in s["itt"].values() for m in by_month}, key=int)
             for outcome, by_month in indices.items():
-                for m, e in by_month.items():
+                for m in rounds:
+                    e = by_month.get(m)
+                    if e is None:  # no component of the index varies among the controls
+                        unscored = True
+                        pub = PUBLISHED_ITT_SD.get(outcome, {}).get(int(m)) or (None, None)
+                        add(
+                            f"  {INDICES[outcome].label:<30}{m:>7}{'n/a':>9}{'':>9}"
+                            f"{_f(pub[0]):>11}{'(' + _f(pub[1]) + ')':>9} +"
+                        )
+                        continue
                     mark = " *" if _far_from_published(e) else ""
                     far = far or bool(mark)
                     add(
@@ -413,6 +423,12 @@ def format_summary(s: dict[str, Any]) -> str:
                     "docs/calibration.md says"
                 )
                 add("    which figures the calibrated scenarios miss, and why.")
+            if unscored:
+                add(
+                    "  + not estimable: none of the index's components varies among the "
+                    "control households"
+                )
+                add("    in that round (control SD 0), so the index has no control-SD scale.")
         measures = {o: v for o, v in s["itt"].items() if o not in INDICES}
         if measures:
             add(

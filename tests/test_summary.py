@@ -102,3 +102,19 @@ def test_an_index_far_from_the_published_effect_is_marked():
     assert _far_from_published(edge)
     assert not _far_from_published(dict(near, published_sd=float("nan")))
     assert not _far_from_published(dict(near, published_sd=None, published_se_sd=None))
+
+
+def test_an_index_that_cannot_be_scored_in_a_round_reads_not_estimable_with_the_reason():
+    _, s = summarise()
+    index = "asset_index"
+    assert s["itt"][index], "the small run scores the asset index"
+    rounds = sorted(s["itt"][index], key=int)
+    del s["itt"][index][rounds[-1]]  # as when no control household's assets vary
+    text = format_summary(s)
+    row = next(
+        line for line in text.splitlines() if line.startswith("  asset index") and rounds[-1] in line
+    )
+    assert row.split()[3] == "n/a" and row.endswith(" +")
+    assert "+ not estimable: none of the index's components varies among the control" in text
+    kept = format_summary(summarise()[1])
+    assert "not estimable" not in kept
