@@ -305,6 +305,14 @@ def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
                 f"{sc.population.villages} village(s), treatment share "
                 f"{sc.rct.treatment_share}): no ITT"
             )
+    villages = sc.population.villages
+    if sc.rct.unit == "village" and villages < FEW_CLUSTERS and treat_n and control_n:
+        notes.append(
+            f"ITT standard errors are clustered by village, and there are only {villages} "
+            f"villages: with fewer than {FEW_CLUSTERS} clusters, cluster-robust SEs understate "
+            "the uncertainty (Cameron and Miller 2015); read the SEs as too small, or run "
+            "more villages"
+        )
     last = min(end, months)  # an intervention first delivers in programme month start_month
     for i, iv in enumerate(sc.programme.interventions):
         if start + iv.start_month > last:
@@ -315,6 +323,13 @@ def _notes(result: ExperimentResult, treat_n: float) -> list[str]:
             )
     return notes
 
+
+#: Fewer randomised villages than this, and the run summary warns that its clustered ITT
+#: standard errors are too small. Source: Cameron, A. C. and Miller, D. L. (2015), "A
+#: practitioner's guide to cluster-robust inference", Journal of Human Resources 50(2):
+#: with few clusters (roughly 20-50) cluster-robust SEs are biased down; 30 is an
+#: assumption within that range.
+FEW_CLUSTERS = 30
 
 #: An index effect this many combined standard errors (the model's and the published)
 #: from the published figure is marked in the run summary. Assumption: 3, a gap chance

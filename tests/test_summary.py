@@ -118,3 +118,15 @@ def test_an_index_that_cannot_be_scored_in_a_round_reads_not_estimable_with_the_
     assert "+ not estimable: none of the index's components varies among the control" in text
     kept = format_summary(summarise()[1])
     assert "not estimable" not in kept
+
+
+def test_village_randomisation_with_few_villages_warns_that_clustered_ses_are_too_small():
+    from pushpull_sim.summary import FEW_CLUSTERS
+
+    sc = small(programme=PROGRAMME, rct={"unit": "village"})
+    notes = build_summary(run_experiment(sc, replications=1, workers=1))["notes"]
+    villages = sc.population.villages
+    assert villages < FEW_CLUSTERS
+    assert any(f"only {villages} villages" in n and "Cameron and Miller" in n for n in notes)
+    by_household = build_summary(run_experiment(small(programme=PROGRAMME), 1, workers=1))
+    assert not any("clustered by village" in n for n in by_household["notes"])
