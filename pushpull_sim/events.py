@@ -418,6 +418,35 @@ class _Buffer:
         return sum(a.nbytes for parts in self.chunks.values() for a in parts)
 
 
+def _stage(item: tuple[int, EventBatch]) -> int:
+    """The step of a queued batch (the sort key of a month's batches)."""
+    return item[0]
+
+
+def _joined(parts: list, sizes: list[int], column: str, default) -> np.ndarray:
+    """One column of a month's chunk, shape ``(sum(sizes),)``, :data:`COLUMNS` dtype:
+    each batch's array (or one number for all its events) one after the other, cast as
+    an assignment casts.
+
+    Args:
+        parts: Each batch's array of shape ``(size,)``, or one number.
+        sizes: Each batch's number of events.
+        column: The column (its dtype: :data:`COLUMNS`).
+        default: The batches' default number (left as the fill, not written again), or
+            None when the column has none.
+    """
+    dtype = COLUMNS[column]
+    if all(type(p) is np.ndarray and p.shape == (k,) for p, k in zip(parts, sizes, strict=True)):
+        return np.concatenate(parts, dtype=dtype, casting="unsafe")
+    out = np.empty(sum(sizes), dtype) if default is None else np.full(sum(sizes), default, dtype)
+    at = 0
+    for p, k in zip(parts, sizes, strict=True):
+        if p is not default:
+            out[at : at + k] = p
+        at += k
+    return out
+
+
 class EventLog:
     """The event log of one model run (see the module docstring).
 
@@ -472,23 +501,25 @@ class EventLog:
     def _flush(self, month: int) -> None:
         """Write this month's queued batches as one chunk, in step order (stable within
         a step)."""
-        self._pending.sort(key=lambda item: item[0])
-        sizes = [len(batch.ids) for _, batch in self._pending]
+        pending = self._pending
+        if not pending:
+            return
+        pending.sort(key=_stage)
+        batches = [batch for _, batch in pending]
+        sizes = [len(batch.ids) for batch in batches]
         total = sum(sizes)
-        columns = {c: np.empty(total, dt) for c, dt in COLUMNS.items()}
-        columns["month"][:] = month
-        at = 0
-        for (_, batch), k in zip(self._pending, sizes, strict=True):
-            where = slice(at, at + k)
-            columns["household"][where] = batch.ids
-            columns["kind"][where] = self.codes[batch.kind]
-            columns["value"][where] = batch.value
-            columns["detail"][where] = batch.detail
-            columns["counterpart"][where] = batch.counterpart
-            at += k
-        if total:
-            self._buffer.append(columns)
-        self._pending.clear()
+        codes = self.codes
+        self._buffer.append(
+            {
+                "month": np.full(total, month, COLUMNS["month"]),
+                "household": _joined([b.ids for b in batches], sizes, "household", None),
+                "kind": np.repeat(np.array([codes[b.kind] for b in batches], np.int8), sizes),
+                "value": _joined([b.value for b in batches], sizes, "value", np.nan),
+                "detail": _joined([b.detail for b in batches], sizes, "detail", 0),
+                "counterpart": _joined([b.counterpart for b in batches], sizes, "counterpart", -1),
+            }
+        )
+        pending.clear()
 
     def start(self, model: GraduationModel) -> None:
         """Month 0: every household's baseline status and whether it was selected (and
