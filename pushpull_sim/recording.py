@@ -582,13 +582,18 @@ class Recorder:
         """
         n = hh.n
         arm = hh.arm
-        values = [_kernel_input(fn(hh), n) for fn in self._reporters]
-        counted = tuple(v.dtype == np.uint8 for v in values)
+        floats: list[np.ndarray] = []
+        flags: list[np.ndarray] = []
+        pattern: list[bool] = []
+        for fn in self._reporters:
+            v = _kernel_input(fn(hh), n)
+            flag = v.itemsize == 1  # uint8 (a bool array), else float64
+            pattern.append(flag)
+            (flags if flag else floats).append(v)
+        counted = tuple(pattern)
         plan = self._plan
         if plan is None or plan.counted != counted:
             plan = self._plan = _SumPlan.build(counted, self.PASS_ROWS)
-        floats = [v for v, c in zip(values, counted, strict=True) if not c]
-        flags = [v for v, c in zip(values, counted, strict=True) if c]
         float_sums = np.empty((len(floats), 3))
         for start, end in plan.float_passes:  # even passes: at most PASS_ROWS rows each
             arm_sums(tuple(floats[start:end]), arm, float_sums[start:end])
