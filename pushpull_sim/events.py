@@ -483,6 +483,10 @@ class EventLog:
         self._paths = np.zeros((len(PATH_COLUMNS), 0, 0), np.float32)
         self._horizon = model.horizon
         self._last_month = -1
+        #: months of scheduled outbreaks (in other months only a regional one can strike)
+        self._outbreak_months = frozenset(
+            event.month for event in model.params.shocks.scheduled if event.type == "outbreak"
+        )
 
     # ------------------------------------------------------------------ writing
     def add(self, batch: EventBatch) -> None:
@@ -567,14 +571,10 @@ class EventLog:
         lost = model.asset_deaths
         ids = np.flatnonzero(lost > 0)
         if ids.size:
-            add(
-                EventBatch(
-                    "asset_deaths",
-                    ids,
-                    lost[ids],
-                    hh.asset_kind[ids] + 3 * self._in_outbreak(model, ids),
-                )
-            )
+            detail = hh.asset_kind[ids]
+            if month in self._outbreak_months or model.outbreak.any():
+                detail = detail + 3 * self._in_outbreak(model, ids)
+            add(EventBatch("asset_deaths", ids, lost[ids], detail))
         # 4. hand-over, then the components (push deliveries, pull actors' decisions)
         handed = np.flatnonzero(model.handover_month == month)
         if handed.size:
