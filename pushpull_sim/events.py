@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.households import TREATMENT
+from pushpull_sim.kernels.recording import flag_changes
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
@@ -418,33 +419,24 @@ class _Buffer:
         return sum(a.nbytes for parts in self.chunks.values() for a in parts)
 
 
+def _changes(before: np.ndarray, now: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Households whose flag (bool, shape ``(n,)``) was set last month and is clear now,
+    and those clear last month and set now: two int64 arrays of ids, ascending
+    (:func:`~pushpull_sim.kernels.recording.flag_changes`)."""
+    cleared = np.empty(before.size, np.int64)
+    entered = np.empty(before.size, np.int64)
+    k0, k1 = flag_changes(before, now, cleared, entered)
+    return cleared[:k0], entered[:k1]
+
+
 def _stage(item: tuple[int, EventBatch]) -> int:
     """The step of a queued batch (the sort key of a month's batches)."""
     return item[0]
 
 
-def _joined(parts: list, sizes: list[int], column: str, default) -> np.ndarray:
-    """One column of a month's chunk, shape ``(sum(sizes),)``, :data:`COLUMNS` dtype:
-    each batch's array (or one number for all its events) one after the other, cast as
-    an assignment casts.
-
-    Args:
-        parts: Each batch's array of shape ``(size,)``, or one number.
-        sizes: Each batch's number of events.
-        column: The column (its dtype: :data:`COLUMNS`).
-        default: The batches' default number (left as the fill, not written again), or
-            None when the column has none.
-    """
-    dtype = COLUMNS[column]
-    if all(type(p) is np.ndarray and p.shape == (k,) for p, k in zip(parts, sizes, strict=True)):
-        return np.concatenate(parts, dtype=dtype, casting="unsafe")
-    out = np.empty(sum(sizes), dtype) if default is None else np.full(sum(sizes), default, dtype)
-    at = 0
-    for p, k in zip(parts, sizes, strict=True):
-        if p is not default:
-            out[at : at + k] = p
-        at += k
-    return out
+#: The defaults of :class:`EventBatch` (a batch given these objects leaves the fill).
+_NO_DETAIL = EventBatch.detail
+_NO_COUNTERPART = EventBatch.counterpart
 
 
 class EventLog:
@@ -504,23 +496,39 @@ class EventLog:
 
     def _flush(self, month: int) -> None:
         """Write this month's queued batches as one chunk, in step order (stable within
-        a step)."""
+        a step). The detail and counterpart columns start as their defaults, written
+        over only by the batches that give their own."""
         pending = self._pending
         if not pending:
             return
         pending.sort(key=_stage)
-        batches = [batch for _, batch in pending]
-        sizes = [len(batch.ids) for batch in batches]
+        sizes = [len(batch.ids) for _, batch in pending]
         total = sum(sizes)
+        household = np.empty(total, COLUMNS["household"])
+        kind = np.empty(total, COLUMNS["kind"])
+        value = np.empty(total, COLUMNS["value"])
+        detail = np.full(total, _NO_DETAIL, COLUMNS["detail"])
+        counterpart = np.full(total, _NO_COUNTERPART, COLUMNS["counterpart"])
         codes = self.codes
+        at = 0
+        for (_, batch), k in zip(pending, sizes, strict=True):
+            end = at + k
+            household[at:end] = batch.ids
+            kind[at:end] = codes[batch.kind]
+            value[at:end] = batch.value
+            if batch.detail is not _NO_DETAIL:
+                detail[at:end] = batch.detail
+            if batch.counterpart is not _NO_COUNTERPART:
+                counterpart[at:end] = batch.counterpart
+            at = end
         self._buffer.append(
             {
                 "month": np.full(total, month, COLUMNS["month"]),
-                "household": _joined([b.ids for b in batches], sizes, "household", None),
-                "kind": np.repeat(np.array([codes[b.kind] for b in batches], np.int8), sizes),
-                "value": _joined([b.value for b in batches], sizes, "value", np.nan),
-                "detail": _joined([b.detail for b in batches], sizes, "detail", 0),
-                "counterpart": _joined([b.counterpart for b in batches], sizes, "counterpart", -1),
+                "household": household,
+                "kind": kind,
+                "value": value,
+                "detail": detail,
+                "counterpart": counterpart,
             }
         )
         pending.clear()
@@ -579,7 +587,8 @@ class EventLog:
         handed = np.flatnonzero(model.handover_month == month)
         if handed.size:
             add(EventBatch("handed_over", handed, model.programme_month, ~hh.linked[handed]))
-        ended = np.flatnonzero(self._in_push & ~hh.in_push & hh.participant)
+        ended, _ = _changes(self._in_push, hh.in_push)
+        ended = ended[hh.participant[ended]]
         if ended.size:
             ended = ended[model.handover_month[ended] != month]
             add(EventBatch("push_ended", ended))
@@ -595,13 +604,11 @@ class EventLog:
         sold = np.flatnonzero(hh.last_distress_month == month)
         add(EventBatch("distress_sale", sold, hh.asset_sale_proceeds[sold]))
         # 8. status
-        up = np.flatnonzero(self._extreme_poor & ~hh.extreme_poor)
+        up, down = _changes(self._extreme_poor, hh.extreme_poor)
         add(EventBatch("left_extreme_poverty", up, hh.consumption_ppd[up]))
-        down = np.flatnonzero(~self._extreme_poor & hh.extreme_poor)
         add(EventBatch("fell_into_extreme_poverty", down, hh.consumption_ppd[down]))
-        grad = np.flatnonzero(~self._graduated & hh.graduated)
+        back, grad = _changes(self._graduated, hh.graduated)
         add(EventBatch("graduated", grad, hh.consumption_ppd[grad], self._ever_graduated[grad]))
-        back = np.flatnonzero(self._graduated & ~hh.graduated)
         add(EventBatch("fell_back", back, hh.consumption_ppd[back]))
         self._flush(month)
         self._remember(model)
