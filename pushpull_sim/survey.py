@@ -411,6 +411,9 @@ INDICES = MappingProxyType({i.name: i for i in _INDICES})
 #: ``{measure: {months: percent}}``.
 PUBLISHED_PCT: dict[str, dict[int, float]] = {"consumption": {24: 5.8}}
 
+#: The survey table's ``arm`` column: a category of the arm names (in code order).
+_ARM_DTYPE = pd.CategoricalDtype(list(ARM_NAMES.values()))
+
 #: Columns of the survey table besides the measures and indices.
 ID_COLUMNS = ("month", "months_after_start", "household_id", "village", "size_ae", "arm")
 
@@ -510,7 +513,7 @@ class Survey:
             "household_id": ids.astype(np.int64),
             "village": hh.village[ids].astype(np.int32),
             "size_ae": hh.size_ae[ids].astype(float),
-            "arm": pd.Categorical.from_codes(hh.arm[ids], list(ARM_NAMES.values())),
+            "arm": pd.Categorical.from_codes(hh.arm[ids], dtype=_ARM_DTYPE),
         }
         rng = model.streams.get("survey.error")
         errors = rng.standard_normal((len(_MEASURES), ids.size))
