@@ -241,6 +241,9 @@ _PANEL_CATEGORIES = {
     "stage": list(STAGES),
     "asset_kind": list(ASSET_KINDS),
 }
+#: The categorical dtypes of those columns, and of the timeseries' ``arm`` (:data:`ARMS`).
+_PANEL_DTYPES = {col: pd.CategoricalDtype(names) for col, names in _PANEL_CATEGORIES.items()}
+_ARMS_DTYPE = pd.CategoricalDtype(list(ARMS))
 
 
 def gini(x: np.ndarray) -> float:
@@ -724,11 +727,16 @@ class Recorder:
         if not self._rows:
             return pd.DataFrame(columns=["month", "arm", *self.columns])
         values = np.concatenate(self._rows)
-        df = pd.DataFrame(values, columns=self.columns)
-        df.insert(0, "arm", pd.Categorical(np.tile(ARMS, len(self._rows)), categories=ARMS))
-        df.insert(0, "month", np.repeat(np.asarray(self._months, np.int32), len(ARMS)))
-        df["households"] = df["households"].astype(np.int64)
-        return df
+        arms = np.tile(np.arange(len(ARMS), dtype=np.int8), len(self._rows))
+        front = pd.DataFrame(
+            {
+                "month": np.repeat(np.asarray(self._months, np.int32), len(ARMS)),
+                "arm": pd.Categorical.from_codes(arms, dtype=_ARMS_DTYPE),
+                "households": values[:, 0].astype(np.int64),
+            }
+        )
+        rest = pd.DataFrame(values[:, 1:], columns=self.columns[1:])
+        return pd.concat([front, rest], axis=1)
 
     def panel(self) -> pd.DataFrame:
         """The household panel recorded so far (one row per household x recorded month)."""
@@ -738,6 +746,6 @@ class Recorder:
         for col in self._panels[0]:
             values = np.concatenate([month[col] for month in self._panels])
             if col in _PANEL_CATEGORIES:
-                values = pd.Categorical.from_codes(values, _PANEL_CATEGORIES[col])
+                values = pd.Categorical.from_codes(values, dtype=_PANEL_DTYPES[col])
             data[col] = values
         return pd.DataFrame(data)
