@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from pushpull_sim.households import TREATMENT
+from pushpull_sim.kernels.recording import flag_changes
 
 if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
@@ -418,6 +419,26 @@ class _Buffer:
         return sum(a.nbytes for parts in self.chunks.values() for a in parts)
 
 
+def _changes(before: np.ndarray, now: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Households whose flag (bool, shape ``(n,)``) was set last month and is clear now,
+    and those clear last month and set now: two int64 arrays of ids, ascending
+    (:func:`~pushpull_sim.kernels.recording.flag_changes`)."""
+    cleared = np.empty(before.size, np.int64)
+    entered = np.empty(before.size, np.int64)
+    k0, k1 = flag_changes(before, now, cleared, entered)
+    return cleared[:k0], entered[:k1]
+
+
+def _stage(item: tuple[int, EventBatch]) -> int:
+    """The step of a queued batch (the sort key of a month's batches)."""
+    return item[0]
+
+
+#: The defaults of :class:`EventBatch` (a batch given these objects leaves the fill).
+_NO_DETAIL = EventBatch.detail
+_NO_COUNTERPART = EventBatch.counterpart
+
+
 class EventLog:
     """The event log of one model run (see the module docstring).
 
@@ -454,6 +475,10 @@ class EventLog:
         self._paths = np.zeros((len(PATH_COLUMNS), 0, 0), np.float32)
         self._horizon = model.horizon
         self._last_month = -1
+        #: months of scheduled outbreaks (in other months only a regional one can strike)
+        self._outbreak_months = frozenset(
+            event.month for event in model.params.shocks.scheduled if event.type == "outbreak"
+        )
 
     # ------------------------------------------------------------------ writing
     def add(self, batch: EventBatch) -> None:
@@ -471,24 +496,42 @@ class EventLog:
 
     def _flush(self, month: int) -> None:
         """Write this month's queued batches as one chunk, in step order (stable within
-        a step)."""
-        self._pending.sort(key=lambda item: item[0])
-        sizes = [len(batch.ids) for _, batch in self._pending]
+        a step). The detail and counterpart columns start as their defaults, written
+        over only by the batches that give their own."""
+        pending = self._pending
+        if not pending:
+            return
+        pending.sort(key=_stage)
+        sizes = [len(batch.ids) for _, batch in pending]
         total = sum(sizes)
-        columns = {c: np.empty(total, dt) for c, dt in COLUMNS.items()}
-        columns["month"][:] = month
+        household = np.empty(total, COLUMNS["household"])
+        kind = np.empty(total, COLUMNS["kind"])
+        value = np.empty(total, COLUMNS["value"])
+        detail = np.full(total, _NO_DETAIL, COLUMNS["detail"])
+        counterpart = np.full(total, _NO_COUNTERPART, COLUMNS["counterpart"])
+        codes = self.codes
         at = 0
-        for (_, batch), k in zip(self._pending, sizes, strict=True):
-            where = slice(at, at + k)
-            columns["household"][where] = batch.ids
-            columns["kind"][where] = self.codes[batch.kind]
-            columns["value"][where] = batch.value
-            columns["detail"][where] = batch.detail
-            columns["counterpart"][where] = batch.counterpart
-            at += k
-        if total:
-            self._buffer.append(columns)
-        self._pending.clear()
+        for (_, batch), k in zip(pending, sizes, strict=True):
+            end = at + k
+            household[at:end] = batch.ids
+            kind[at:end] = codes[batch.kind]
+            value[at:end] = batch.value
+            if batch.detail is not _NO_DETAIL:
+                detail[at:end] = batch.detail
+            if batch.counterpart is not _NO_COUNTERPART:
+                counterpart[at:end] = batch.counterpart
+            at = end
+        self._buffer.append(
+            {
+                "month": np.full(total, month, COLUMNS["month"]),
+                "household": household,
+                "kind": kind,
+                "value": value,
+                "detail": detail,
+                "counterpart": counterpart,
+            }
+        )
+        pending.clear()
 
     def start(self, model: GraduationModel) -> None:
         """Month 0: every household's baseline status and whether it was selected (and
@@ -536,19 +579,16 @@ class EventLog:
         lost = model.asset_deaths
         ids = np.flatnonzero(lost > 0)
         if ids.size:
-            add(
-                EventBatch(
-                    "asset_deaths",
-                    ids,
-                    lost[ids],
-                    hh.asset_kind[ids] + 3 * self._in_outbreak(model, ids),
-                )
-            )
+            detail = hh.asset_kind[ids]
+            if month in self._outbreak_months or model.outbreak.any():
+                detail = detail + 3 * self._in_outbreak(model, ids)
+            add(EventBatch("asset_deaths", ids, lost[ids], detail))
         # 4. hand-over, then the components (push deliveries, pull actors' decisions)
         handed = np.flatnonzero(model.handover_month == month)
         if handed.size:
             add(EventBatch("handed_over", handed, model.programme_month, ~hh.linked[handed]))
-        ended = np.flatnonzero(self._in_push & ~hh.in_push & hh.participant)
+        ended, _ = _changes(self._in_push, hh.in_push)
+        ended = ended[hh.participant[ended]]
         if ended.size:
             ended = ended[model.handover_month[ended] != month]
             add(EventBatch("push_ended", ended))
@@ -564,13 +604,11 @@ class EventLog:
         sold = np.flatnonzero(hh.last_distress_month == month)
         add(EventBatch("distress_sale", sold, hh.asset_sale_proceeds[sold]))
         # 8. status
-        up = np.flatnonzero(self._extreme_poor & ~hh.extreme_poor)
+        up, down = _changes(self._extreme_poor, hh.extreme_poor)
         add(EventBatch("left_extreme_poverty", up, hh.consumption_ppd[up]))
-        down = np.flatnonzero(~self._extreme_poor & hh.extreme_poor)
         add(EventBatch("fell_into_extreme_poverty", down, hh.consumption_ppd[down]))
-        grad = np.flatnonzero(~self._graduated & hh.graduated)
+        back, grad = _changes(self._graduated, hh.graduated)
         add(EventBatch("graduated", grad, hh.consumption_ppd[grad], self._ever_graduated[grad]))
-        back = np.flatnonzero(self._graduated & ~hh.graduated)
         add(EventBatch("fell_back", back, hh.consumption_ppd[back]))
         self._flush(month)
         self._remember(model)

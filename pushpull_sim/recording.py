@@ -27,7 +27,7 @@ recorded month, with the columns of :data:`PANEL_COLUMNS`.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -241,6 +241,9 @@ _PANEL_CATEGORIES = {
     "stage": list(STAGES),
     "asset_kind": list(ASSET_KINDS),
 }
+#: The categorical dtypes of those columns, and of the timeseries' ``arm`` (:data:`ARMS`).
+_PANEL_DTYPES = {col: pd.CategoricalDtype(names) for col, names in _PANEL_CATEGORIES.items()}
+_ARMS_DTYPE = pd.CategoricalDtype(list(ARMS))
 
 
 def gini(x: np.ndarray) -> float:
@@ -337,12 +340,138 @@ def _interpolate(v: list[float], gammas: tuple[float, ...]) -> np.ndarray:
     The three interpolations are done on Python floats (IEEE doubles, one rounding per
     operation, as numpy's): the same numbers, without a dozen tiny array operations.
     """
+    return np.array(_interpolated(v, gammas))
+
+
+def _interpolated(v: list[float], gammas: tuple[float, ...]) -> list[float]:
+    """:func:`_interpolate` as a list of three Python floats."""
     out = []
     for q, gamma in enumerate(gammas):
         a, b = v[q], v[3 + q]
         diff = b - a
         out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
-    return np.array(out)
+    return out
+
+
+_FLOAT = np.dtype(np.float64)
+_BOOL = np.dtype(np.bool_)
+
+
+def _kernel_input(v, n: int) -> np.ndarray:
+    """A reporter's value as the arm-sum kernels read it: shape ``(n,)``, C-contiguous,
+    writeable (one array type per pass), float64, or uint8 for a bool array (a view).
+
+    An array already of that form is used in place; anything else that broadcasts to
+    ``(n,)`` is converted (copied), as an assignment would.
+    """
+    if type(v) is np.ndarray and v.shape == (n,):
+        flags = v.flags
+        if flags.c_contiguous and flags.writeable:
+            if v.dtype == _FLOAT:
+                return v
+            if v.dtype == _BOOL:
+                return v.view(np.uint8)
+    v = np.asarray(v)
+    if v.shape != (n,):  # any shape that broadcasts to (n,), as an assignment would
+        v = np.broadcast_to(v, (n,)).copy()
+    if v.dtype == np.bool_:
+        v = np.ascontiguousarray(v).view(np.uint8)
+    else:
+        v = np.ascontiguousarray(v, dtype=np.float64)
+    if not v.flags.writeable:  # one array type per pass (the kernels only read)
+        v = v.copy()
+    return v
+
+
+def _passes(rows: int, most: int) -> list[tuple[int, int]]:
+    """``rows`` rows split into even passes of at most ``most`` rows: ``[(start, end)]``."""
+    passes = -(-rows // most)
+    return [(p * rows // passes, (p + 1) * rows // passes) for p in range(passes)]
+
+
+class _SumPlan(NamedTuple):
+    """How the reporter rows are summed, for one pattern of result types.
+
+    Attributes:
+        counted: Per reporter row, whether its values are flags (counted) rather than
+            floats (summed).
+        float_passes, count_passes: ``(start, end)`` of each pass over the households,
+            within the float rows and within the counted rows (each in row order).
+        order: The position of each reporter row in the float rows' sums followed by the
+            counted rows', shape ``(rows,)``, intp.
+    """
+
+    counted: tuple[bool, ...]
+    float_passes: list[tuple[int, int]]
+    count_passes: list[tuple[int, int]]
+    order: np.ndarray
+
+    @classmethod
+    def build(cls, counted: tuple[bool, ...], most: int) -> _SumPlan:
+        """The plan for rows flagged ``counted``, passes of at most ``most`` rows."""
+        floats = [r for r, c in enumerate(counted) if not c]
+        flags = [r for r, c in enumerate(counted) if c]
+        order = np.argsort(np.asarray(floats + flags, np.intp), kind="stable")
+        return cls(counted, _passes(len(floats), most), _passes(len(flags), most), order)
+
+
+class _ArmLayout(NamedTuple):
+    """Positions in the households grouped by arm (:meth:`Recorder._arm_order`) that
+    the percentiles and Gini read, and the arms' sizes; they change only with the arms.
+
+    Attributes:
+        sizes: Households in all, then in each arm: ``[n, n0, n1, n2]``.
+        starts: Start of each arm's slice, ``[s0, s1, s2]``.
+        safe: Households in each arm, float, NaN for an empty arm, shape ``(3,)``.
+        arms: The non-empty arms, ascending.
+        tails: Position of each non-empty arm's largest value, shape ``(len(arms),)``.
+        extremes: Positions of each non-empty arm's smallest, then largest value.
+        ranks: The order statistics of all households the percentiles read (int64,
+            shape ``(6,)``), and ``gammas``, their interpolation weights.
+        arm_index: Each non-empty arm's six order statistics (positions), one arm after
+            the other, and ``arm_gammas``, each arm's weights.
+    """
+
+    sizes: list[int]
+    starts: list[int]
+    safe: np.ndarray
+    arms: list[int]
+    tails: np.ndarray
+    extremes: np.ndarray
+    ranks: np.ndarray
+    gammas: tuple[float, ...]
+    arm_index: np.ndarray
+    arm_gammas: list[tuple[float, ...]]
+
+    @classmethod
+    def build(cls, ends: np.ndarray) -> _ArmLayout:
+        """The layout of arms ending (exclusive) at ``ends``, shape ``(3,)``."""
+        stops = ends.tolist()
+        starts = [0, *stops[:-1]]
+        sizes = [e - s for s, e in zip(starts, stops, strict=True)]
+        arms = [a for a in range(3) if sizes[a]]
+        n = stops[-1]
+        ranks, gammas = np.zeros(6, np.int64), (0.0, 0.0, 0.0)
+        if n:
+            index, gammas = _percentile_plan(n)
+            ranks = np.where(index < 0, n - 1, index).astype(np.int64)
+        arm_index, arm_gammas = [], []
+        for a in arms:
+            index, g = _percentile_plan(sizes[a])
+            arm_index.append(starts[a] + np.where(index < 0, sizes[a] - 1, index))
+            arm_gammas.append(g)
+        return cls(
+            sizes=[n, *sizes],
+            starts=starts,
+            safe=np.where(np.asarray(sizes) > 0, np.asarray(sizes, float), np.nan),
+            arms=arms,
+            tails=np.asarray([stops[a] - 1 for a in arms], np.intp),
+            extremes=np.asarray([starts[a] for a in arms] + [stops[a] - 1 for a in arms], np.intp),
+            ranks=ranks,
+            gammas=gammas,
+            arm_index=np.concatenate(arm_index) if arm_index else np.zeros(0, np.intp),
+            arm_gammas=arm_gammas,
+        )
 
 
 def panel_months(scenario: Scenario) -> list[int]:
@@ -397,6 +526,7 @@ class Recorder:
             m for m in set(self.panel_months) | summary if 0 <= m <= model.horizon
         )
         self._always = frozenset(self.always_months)
+        self._panel_set = frozenset(self.panel_months)
         self._rows: list[np.ndarray] = []
         self._months: list[int] = []
         self._panels: list[dict[str, np.ndarray]] = []  # one table a month, built on demand
@@ -408,10 +538,12 @@ class Recorder:
             fn for r in ratios.values() for fn in (r.fn, r.denominator)
         ]
         self._n_means = len(means)
-        self._arm_key: np.ndarray | None = None  # arm the order below was built for
+        self._plan: _SumPlan | None = None  # how the reporter rows are summed (per dtypes)
+        self._arm_key: bytes | None = None  # arm codes (bytes) the order below was built for
         self._order = np.empty(0, np.intp)  # households by arm, ascending ids within one
         self._ends = np.zeros(3, np.int64)  # end of each arm's slice of that order
         self._counts = np.zeros(3)
+        self._layout: _ArmLayout | None = None  # positions read off that order
         # scratch: assets and consumption per adult equivalent grouped by arm, sorted
         # within each arm, and the Gini merge's work space
         self._assets = np.empty(n)
@@ -428,15 +560,17 @@ class Recorder:
         Raises:
             ValueError: If an arm code is not 0, 1 or 2.
         """
-        if self._arm_key is None or not np.array_equal(self._arm_key, arm):
+        key = arm.dtype.str.encode() + arm.tobytes()  # cheaper to compare than the array
+        if key != self._arm_key:
             if arm.size and (arm.min() < 0 or arm.max() > 2):
                 bad = arm[(arm < 0) | (arm > 2)][0]
                 raise ValueError(f"hh.arm: arm code {bad} is not 0, 1 or 2")
-            self._arm_key = arm.copy()
             self._order = np.argsort(arm, kind="stable")
             counts = np.bincount(arm, minlength=3)
             self._ends = np.cumsum(counts).astype(np.int64)
             self._counts = counts.astype(float)
+            self._layout = _ArmLayout.build(self._ends)
+            self._arm_key = key
         return self._order
 
     def _arm_sums(self, hh: Households) -> np.ndarray:
@@ -451,29 +585,25 @@ class Recorder:
         """
         n = hh.n
         arm = hh.arm
-        rows = len(self._reporters)
-        sums = np.empty((rows, 3))
-        floats: list[tuple[int, np.ndarray]] = []
-        flags: list[tuple[int, np.ndarray]] = []
-        for r, fn in enumerate(self._reporters):
-            v = np.asarray(fn(hh))
-            if v.shape != (n,):  # any shape that broadcasts to (n,), as an assignment would
-                v = np.broadcast_to(v, (n,)).copy()
-            if v.dtype == np.bool_:
-                v = np.ascontiguousarray(v).view(np.uint8)
-            else:
-                v = np.ascontiguousarray(v, dtype=np.float64)
-            if not v.flags.writeable:  # one array type per pass (the kernels only read)
-                v = v.copy()
-            (flags if v.dtype == np.uint8 else floats).append((r, v))
-        for group, kernel, dtype in ((floats, arm_sums, np.float64), (flags, arm_counts, np.int64)):
-            passes = -(-len(group) // self.PASS_ROWS)
-            for p in range(passes):  # even passes: at most PASS_ROWS rows each
-                part = group[p * len(group) // passes : (p + 1) * len(group) // passes]
-                out = np.empty((len(part), 3), dtype)
-                kernel(tuple(v for _, v in part), arm, out)
-                sums[[r for r, _ in part]] = out
-        return sums
+        floats: list[np.ndarray] = []
+        flags: list[np.ndarray] = []
+        pattern: list[bool] = []
+        for fn in self._reporters:
+            v = _kernel_input(fn(hh), n)
+            flag = v.itemsize == 1  # uint8 (a bool array), else float64
+            pattern.append(flag)
+            (flags if flag else floats).append(v)
+        counted = tuple(pattern)
+        plan = self._plan
+        if plan is None or plan.counted != counted:
+            plan = self._plan = _SumPlan.build(counted, self.PASS_ROWS)
+        float_sums = np.empty((len(floats), 3))
+        for start, end in plan.float_passes:  # even passes: at most PASS_ROWS rows each
+            arm_sums(tuple(floats[start:end]), arm, float_sums[start:end])
+        counts = np.empty((len(flags), 3), np.int64)
+        for start, end in plan.count_passes:
+            arm_counts(tuple(flags[start:end]), arm, counts[start:end])
+        return np.concatenate((float_sums, counts))[plan.order]
 
     def _grouped_sorted(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``x`` grouped by arm (:meth:`_arm_order`) and sorted within each arm, written
@@ -501,36 +631,29 @@ class Recorder:
         hh = model.hh
         n = hh.n
         self._arm_order(hh.arm)
-        ends = self._ends
-        counts = self._counts
+        layout = self._layout
         block = np.full((len(ARMS), len(self.columns)), np.nan)
         block[0, 0] = float(n)
-        block[1:, 0] = counts
-        safe = np.where(counts > 0, counts, np.nan)  # an empty arm has no mean
+        block[1:, 0] = self._counts
         arm_totals = self._arm_sums(hh)  # (rows, 3)
         totals = (arm_totals[:, 0] + arm_totals[:, 1]) + arm_totals[:, 2]
         k = self._n_means
         block[0, 1 : 1 + k] = totals[:k] / n
-        block[1:, 1 : 1 + k] = arm_totals[:k].T / safe[:, None]
+        block[1:, 1 : 1 + k] = arm_totals[:k].T / layout.safe[:, None]  # empty arm: no mean
         j = 1 + k
-        for r in range(k, len(self._reporters), 2):  # ratio: sum(numerator) / sum(denominator)
-            num, den = totals[r], totals[r + 1]
-            block[0, j] = num / den if den > 0 else np.nan
-            den_arm = arm_totals[r + 1]
-            block[1:, j] = arm_totals[r] / np.where(den_arm > 0, den_arm, np.nan)
-            j += 1
+        ratios = (len(self._reporters) - k) // 2  # sum(numerator) / sum(denominator)
+        num, den = totals[k::2], totals[k + 1 :: 2]
+        block[0, j : j + ratios] = np.where(den > 0, num / np.where(den > 0, den, np.nan), np.nan)
+        num, den = arm_totals[k::2], arm_totals[k + 1 :: 2]
+        block[1:, j : j + ratios] = (num / np.where(den > 0, den, np.nan)).T
+        j += ratios
         n_stages = len(STAGES)
         stages = np.empty((3, n_stages), np.int64)
         stage_counts(hh.arm, hh.stage, stages)
-        assets = self._grouped_sorted(hh.assets, self._assets)
+        block[:, j : j + 3] = self._asset_percentiles(self._grouped_sorted(hh.assets, self._assets))
         if n:
-            block[0, j : j + 3] = self._asset_percentiles(assets)
             block[0, j + 3 : j + 3 + n_stages] = stages.sum(axis=0) / n
-        starts = [0, *ends[:-1].tolist()]
-        for a, (start, end) in enumerate(zip(starts, ends.tolist(), strict=True)):
-            if end > start:
-                block[1 + a, j : j + 3] = _percentiles_sorted(assets[start:end])
-                block[1 + a, j + 3 : j + 3 + n_stages] = stages[a] / (end - start)
+        block[1:, j + 3 : j + 3 + n_stages] = stages / layout.safe[:, None]
         block[:, j + 3 + n_stages] = self._ginis(hh.consumption_ppd)
         cost = 0.0
         if 0 <= model.month <= model.horizon:
@@ -540,44 +663,49 @@ class Recorder:
         block[1 + TREATMENT, -1] = cost
         self._rows.append(block)
         self._months.append(model.month)
-        if model.month in self.panel_months:
+        if model.month in self._panel_set:
             self._panels.append(self._panel_now(model))
 
-    def _asset_percentiles(self, grouped: np.ndarray) -> np.ndarray:
-        """The asset percentiles of all households, shape ``(3,)``, the numbers
-        ``np.percentile`` gives, from the assets grouped by arm and sorted within each
-        arm (:meth:`_grouped_sorted`), shape ``(n,)``, n >= 1."""
-        ends = self._ends
-        last = grouped[ends[np.diff(ends, prepend=0) > 0] - 1]  # each arm's largest
-        if np.isnan(last).any():
-            return np.full(3, np.nan)
-        index, gammas = _percentile_plan(grouped.size)
-        ranks = np.where(index < 0, grouped.size - 1, index).astype(np.int64)
-        stats = np.empty(ranks.size)
-        order_statistics(grouped, ends, ranks, stats)
-        return _interpolate(stats.tolist(), gammas)
+    def _asset_percentiles(self, grouped: np.ndarray) -> list[list[float]]:
+        """The asset percentiles of all households, then of each arm, shape ``(4, 3)``
+        (NaN for no households, or where a value is NaN), the numbers ``np.percentile``
+        gives, from the assets grouped by arm and sorted within each arm
+        (:meth:`_grouped_sorted`), shape ``(n,)``."""
+        layout = self._layout
+        nan = float("nan")
+        out = [[nan, nan, nan] for _ in range(4)]
+        if not layout.arms:
+            return out
+        tails = grouped[layout.tails].tolist()  # each arm's largest: NaN sorts last
+        if all(t == t for t in tails):
+            stats = np.empty(layout.ranks.size)
+            order_statistics(grouped, self._ends, layout.ranks, stats)
+            out[0] = _interpolated(stats.tolist(), layout.gammas)
+        values = grouped[layout.arm_index].tolist()
+        for k, (a, gammas, tail) in enumerate(
+            zip(layout.arms, layout.arm_gammas, tails, strict=True)
+        ):
+            if tail == tail:
+                out[1 + a] = _interpolated(values[6 * k : 6 * k + 6], gammas)
+        return out
 
-    def _ginis(self, consumption: np.ndarray) -> np.ndarray:
+    def _ginis(self, consumption: np.ndarray) -> list[float]:
         """Gini coefficients of consumption per adult equivalent, shape ``(4,)``: all
         households, then each arm (NaN for an empty arm)."""
         grouped = self._grouped_sorted(consumption, self._consumption)
-        ends = self._ends
-        starts = np.concatenate(([0], ends[:-1]))
-        out = np.full(4, np.nan)
-        sizes = [int(grouped.size), *(ends - starts).tolist()]
-        nonempty = ends > starts
-        extremes = np.concatenate((grouped[starts[nonempty]], grouped[ends[nonempty] - 1]))
-        if not np.isfinite(extremes).all():  # the merge needs finite values
+        layout = self._layout
+        out = [float("nan")] * 4
+        if not np.isfinite(grouped[layout.extremes]).all():  # the merge needs finite values
             out[0] = gini(consumption)
-            for a in range(3):
-                if sizes[1 + a]:
-                    out[1 + a] = _gini_sorted(grouped[starts[a] : ends[a]])
+            for a in layout.arms:
+                start = layout.starts[a]
+                out[1 + a] = _gini_sorted(grouped[start : start + layout.sizes[1 + a]])
             return out
         sums = np.empty((4, 2))
-        gini_sums(grouped, ends, self._merge_space, sums)
-        for g, m in enumerate(sizes):
+        gini_sums(grouped, self._ends, self._merge_space, sums)
+        for g, ((total, weighted), m) in enumerate(zip(sums.tolist(), layout.sizes, strict=True)):
             if m:
-                out[g] = _gini_of_sums(float(sums[g, 0]), float(sums[g, 1]), m)
+                out[g] = _gini_of_sums(total, weighted, m)
         return out
 
     def _panel_now(self, model: GraduationModel) -> dict[str, np.ndarray]:
@@ -599,11 +727,16 @@ class Recorder:
         if not self._rows:
             return pd.DataFrame(columns=["month", "arm", *self.columns])
         values = np.concatenate(self._rows)
-        df = pd.DataFrame(values, columns=self.columns)
-        df.insert(0, "arm", pd.Categorical(np.tile(ARMS, len(self._rows)), categories=ARMS))
-        df.insert(0, "month", np.repeat(np.asarray(self._months, np.int32), len(ARMS)))
-        df["households"] = df["households"].astype(np.int64)
-        return df
+        arms = np.tile(np.arange(len(ARMS), dtype=np.int8), len(self._rows))
+        front = pd.DataFrame(
+            {
+                "month": np.repeat(np.asarray(self._months, np.int32), len(ARMS)),
+                "arm": pd.Categorical.from_codes(arms, dtype=_ARMS_DTYPE),
+                "households": values[:, 0].astype(np.int64),
+            }
+        )
+        rest = pd.DataFrame(values[:, 1:], columns=self.columns[1:])
+        return pd.concat([front, rest], axis=1)
 
     def panel(self) -> pd.DataFrame:
         """The household panel recorded so far (one row per household x recorded month)."""
@@ -613,6 +746,6 @@ class Recorder:
         for col in self._panels[0]:
             values = np.concatenate([month[col] for month in self._panels])
             if col in _PANEL_CATEGORIES:
-                values = pd.Categorical.from_codes(values, _PANEL_CATEGORIES[col])
+                values = pd.Categorical.from_codes(values, dtype=_PANEL_DTYPES[col])
             data[col] = values
         return pd.DataFrame(data)

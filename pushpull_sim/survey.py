@@ -343,6 +343,12 @@ _MEASURES: tuple[Measure, ...] = (
 #: Every survey measure, by name (read-only).
 MEASURES = MappingProxyType({m.name: m for m in _MEASURES})
 
+#: The measures averaged over each recall window, in :data:`MEASURES` order.
+_RECALLED: dict[str, tuple[Measure, ...]] = {
+    recall: tuple(m for m in _MEASURES if m.recall == recall and m.fn is not None)
+    for recall in dict.fromkeys(m.recall for m in _MEASURES if m.recall is not None)
+}
+
 _INDICES: tuple[Index, ...] = (
     Index(
         "consumption_index",
@@ -404,6 +410,9 @@ INDICES = MappingProxyType({i.name: i for i in _INDICES})
 #: policy bulletin "Building Stable Livelihoods for the Ultra-Poor", 2015):
 #: ``{measure: {months: percent}}``.
 PUBLISHED_PCT: dict[str, dict[int, float]] = {"consumption": {24: 5.8}}
+
+#: The survey table's ``arm`` column: a category of the arm names (in code order).
+_ARM_DTYPE = pd.CategoricalDtype(list(ARM_NAMES.values()))
 
 #: Columns of the survey table besides the measures and indices.
 ID_COLUMNS = ("month", "months_after_start", "household_id", "village", "size_ae", "arm")
@@ -468,16 +477,17 @@ class Survey:
         """Add this month to every round whose recall windows cover it; close the round
         whose month this is (except the baseline, closed by :meth:`close_baseline`)."""
         month = model.month
+        values: dict[str, np.ndarray] = {}  # this month's values, shared by the rounds
         for s in self.months:
             for recall, w in self.window.items():
                 if s - w < month <= s:
                     sums = self._sums.setdefault(s, {})
                     count = self._count.setdefault(s, {})
                     count[recall] = count.get(recall, 0) + 1
-                    for m in _MEASURES:
-                        if m.recall != recall or m.fn is None:
-                            continue
-                        value = self._take(m.fn(model))
+                    for m in _RECALLED.get(recall, ()):
+                        value = values.get(m.name)
+                        if value is None:
+                            value = values[m.name] = self._take(m.fn(model))
                         if m.name in sums:
                             sums[m.name] += value
                         else:
@@ -497,12 +507,13 @@ class Survey:
         sums = self._sums.pop(month, {})
         count = self._count.pop(month, {})
         full = self.ids is None  # sums still over every household
-        columns: dict[str, np.ndarray] = {
+        columns: dict[str, np.ndarray | pd.Categorical] = {
             "month": np.full(ids.size, month, np.int32),
             "months_after_start": np.full(ids.size, month - self.start_month, np.int32),
             "household_id": ids.astype(np.int64),
             "village": hh.village[ids].astype(np.int32),
             "size_ae": hh.size_ae[ids].astype(float),
+            "arm": pd.Categorical.from_codes(hh.arm[ids], dtype=_ARM_DTYPE),
         }
         rng = model.streams.get("survey.error")
         errors = rng.standard_normal((len(_MEASURES), ids.size))
@@ -528,9 +539,7 @@ class Survey:
             if sd > 0:
                 value = value * np.exp(sd * errors[k] - 0.5 * sd * sd)
             columns[m.name] = value
-        table = pd.DataFrame(columns)
-        table.insert(5, "arm", pd.Categorical.from_codes(hh.arm[ids], list(ARM_NAMES.values())))
-        self.rows.append(table)
+        self.rows.append(pd.DataFrame(columns))
 
     def table(self) -> pd.DataFrame:
         """The survey: one row per round x eligible household (:func:`survey_table` of
@@ -590,19 +599,18 @@ def add_indices(table: pd.DataFrame) -> pd.DataFrame:
         pandas.DataFrame: ``table`` with one float column per index (NaN where no
         component of the index can be scored in a round).
     """
-    out = table.copy()
-    for index in _INDICES:
-        out[index.name] = np.nan
-    for _, rows in table.groupby("month", sort=True):
-        at = rows.index.to_numpy()
-        control = (rows["arm"] == ARM_NAMES[CONTROL]).to_numpy()
+    indices = {index.name: np.full(len(table), np.nan) for index in _INDICES}
+    month = table["month"].to_numpy()
+    is_control = (table["arm"] == ARM_NAMES[CONTROL]).to_numpy()
+    columns = {c: table[c].to_numpy(dtype=float) for i in _INDICES for c in i.components}
+    for m in np.unique(month[~pd.isna(month)]):  # the rounds, as a groupby on month
+        at = np.flatnonzero(month == m)  # the round's rows, in table order
+        control = is_control[at]
         for index in _INDICES:
-            z = np.vstack(
-                [standardise(rows[c].to_numpy(dtype=float), control) for c in index.components]
-            )
+            z = np.vstack([standardise(columns[c][at], control) for c in index.components])
             scored = np.isfinite(z).any(axis=1)
             if not scored.any():
                 continue
             mean = z[scored].mean(axis=0)
-            out.loc[at, index.name] = standardise(mean, control)
-    return out
+            indices[index.name][at] = standardise(mean, control)
+    return pd.concat([table, pd.DataFrame(indices, index=table.index)], axis=1)

@@ -23,6 +23,7 @@ from pushpull_sim.kernels.recording import (
     BLOCK,
     arm_counts,
     arm_sums,
+    flag_changes,
     gini_sums,
     order_statistics,
     rank_sums,
@@ -145,6 +146,21 @@ def test_arm_counts_are_exact(seed: int, n: int, arm_kind: str) -> None:
     arm_counts(tuple(f.view(np.uint8) for f in flags), arm, got)
     want = [[np.count_nonzero(f & (arm == a)) for a in range(3)] for f in flags]
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n", [0, 1, 2, 101, 200_001])
+@pytest.mark.parametrize("p", [0.0, 0.05, 0.5, 1.0])
+def test_flag_changes_are_flatnonzero(seed: int, n: int, p: float) -> None:
+    rng = np.random.default_rng([seed, n, 3])
+    before = rng.random(n) < 0.5
+    now = np.where(rng.random(n) < p, ~before, before)  # a share p of the flags flip
+    cleared = np.full(n + 1, -1, np.int64)
+    entered = np.full(n + 1, -1, np.int64)
+    k0, k1 = flag_changes(before, now, cleared, entered)
+    np.testing.assert_array_equal(cleared[:k0], np.flatnonzero(before & ~now))
+    np.testing.assert_array_equal(entered[:k1], np.flatnonzero(~before & now))
+    assert (cleared[k0:] == -1).all() and (entered[k1:] == -1).all()  # nothing else written
 
 
 @pytest.mark.parametrize("seed", SEEDS)

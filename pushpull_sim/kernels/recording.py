@@ -15,6 +15,9 @@ Recording a month reduces household arrays to a few numbers per trial arm (arm c
 So each recorded array is sorted once (within arms), and that one sort serves the
 percentiles and Gini of every arm and of all households.
 
+The event log (:meth:`pushpull_sim.events.EventLog.record`) compares a month's flags
+with last month's in one pass: :func:`flag_changes`.
+
 Floating-point sums are not numpy's pairwise sums, so they can differ from them in the
 last bits (well within a relative 1e-12, tested): each sum is accumulated in
 :data:`LANES` interleaved partial sums over blocks of :data:`BLOCK` households, and each
@@ -352,3 +355,33 @@ def gini_sums(values, ends, scratch, out):
     rest = scratch[at : at + small.size + middle.size + 2]
     _merge(padded_small, padded_middle, rest)
     out[0, 0], out[0, 1] = _merged_rank_sums(padded_large, rest)
+
+
+@jit
+def flag_changes(before, now, cleared, entered):
+    """Households whose flag changed: set before and clear now, or clear before and set
+    now (``np.flatnonzero(before & ~now)`` and ``np.flatnonzero(~before & now)`` in one
+    pass).
+
+    Args:
+        before: Last month's flags, shape ``(n,)``, bool.
+        now: This month's flags, shape ``(n,)``, bool.
+        cleared: Written: ``cleared[:k0]`` holds the households set before and clear
+            now, ascending, shape ``(n,)`` or longer, int64.
+        entered: Written: ``entered[:k1]`` holds the households clear before and set
+            now, ascending, shape ``(n,)`` or longer, int64.
+
+    Returns:
+        tuple: ``(k0, k1)``, ints.
+    """
+    k0 = 0
+    k1 = 0
+    for i in range(before.size):
+        if before[i] != now[i]:
+            if before[i]:
+                cleared[k0] = i
+                k0 += 1
+            else:
+                entered[k1] = i
+                k1 += 1
+    return k0, k1
