@@ -539,3 +539,151 @@ def test_lender_settle_matches_numpy(seed):
         for name in ("months_left", "arrears"):
             np.testing.assert_array_equal(getattr(k, name), getattr(r, name), err_msg=name)
         assert (k.savings >= 0).all()
+
+
+# ------------------------------------------------------------------ the books' hooks
+# These kernels do the same float operations, in the same order, as the numpy they
+# replaced, so they agree with it to the bit (signed zeros and NaN included).
+def bits(a) -> np.ndarray:
+    return np.asarray(a, np.float64).view(np.int64)
+
+
+def ref_buyer_after_production(hh, s, local, sell_share, premium):
+    """Buyer.after_production (numpy): returns (sold, paid) and updates ``hh``."""
+    output = np.maximum(hh.income_own[s] + hh.input_cost[s], 0.0) / local
+    sold = output * hh.quality[s] * sell_share
+    paid = sold * (1.0 + premium)
+    haircut = paid * hh.transaction_cost[s]
+    hh.income_own[s] -= sold * local
+    hh.income_sales[s] += paid - haircut
+    hh.paid_total[s] += paid
+    hh.haircut_total[s] += haircut
+    return sold, paid
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_buyer_after_production_matches_numpy_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    n = 500
+    base = SimpleNamespace(
+        income_own=rng.normal(20, 30, n),
+        input_cost=rng.exponential(5, n) * (rng.random(n) < 0.7),
+        quality=rng.random(n),
+        transaction_cost=rng.uniform(0, 0.2, n),
+        income_sales=rng.exponential(3, n),
+        paid_total=rng.exponential(30, n),
+        haircut_total=rng.exponential(2, n),
+    )
+    # edges: zero and negative-zero output, NaN (numpy's maximum keeps it)
+    base.income_own[:4] = [0.0, -0.0, -5.0, np.nan]
+    base.input_cost[:4] = [-0.0, -0.0, 0.0, 1.0]
+    for s in (rng.choice(n, 120, replace=False), np.arange(4), np.zeros(0, np.int64)):
+        k = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+        r = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+        sold, paid = kpull.buyer_after_production(
+            s, k.income_own, k.input_cost, k.quality, k.transaction_cost, k.income_sales,
+            k.paid_total, k.haircut_total, 0.85, 0.8, 0.15,
+        )  # fmt: skip
+        r_sold, r_paid = ref_buyer_after_production(r, s, 0.85, 0.8, 0.15)
+        np.testing.assert_array_equal(bits(sold), bits(r_sold))
+        np.testing.assert_array_equal(bits(paid), bits(r_paid))
+        for name in vars(base):
+            np.testing.assert_array_equal(bits(getattr(k, name)), bits(getattr(r, name)), name)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_buyer_relationships_counts_groups_as_marketing_group_does(seed):
+    rng = np.random.default_rng(seed)
+    n = 600
+    hh = random_households(rng, n)
+    if seed % 3 == 0:
+        hh.linked[:] = False  # no producer groups
+    if seed % 4 == 1:
+        hh.savings_group[:] = -1  # no savings groups
+    pull_list = rng.random(n) < 0.4
+    for s in (np.sort(rng.choice(n, 150, replace=False)), np.zeros(0, np.int64)):
+        groups = ref_marketing_group(hh, s)
+        want = (
+            int(pull_list[s].sum()),
+            int((groups < 0).sum()) + np.unique(groups[groups >= 0]).size,
+        )
+        got = kpull.buyer_relationships(s, hh.savings_group, hh.linked, hh.village, pull_list)
+        assert got == want
+        assert all(type(v) is int for v in got)
+    # a group of three suppliers and two alone: three relationships
+    hh.savings_group[:5] = [4, 4, -1, 4, -1]
+    hh.linked[:5] = False
+    hh.linked[5:] = False
+    assert (
+        kpull.buyer_relationships(np.arange(5), hh.savings_group, hh.linked, hh.village, pull_list)[
+            1
+        ]
+        == 3
+    )
+
+
+def ref_agent_decide(hh, footprint, villages_mask, share, uid):
+    """ServiceAgent.decide (numpy), active agent: returns the households served."""
+    fp = np.flatnonzero(footprint)
+    if hh.linked.any():
+        fp = np.flatnonzero(footprint | (hh.linked & villages_mask))
+    hh.transaction_cost[fp] = np.minimum(hh.transaction_cost[fp], share)
+    hh.agent[fp] = uid
+    return fp
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_agent_decide_matches_numpy_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    villages_mask = (np.arange(n) >= 100) & (np.arange(n) < 260)
+    footprint = villages_mask & (rng.random(n) < 0.3)
+    base = SimpleNamespace(
+        linked=rng.random(n) < 0.2,
+        transaction_cost=rng.choice([0.0, 0.005, 0.01, 0.05], n),
+        agent=np.where(rng.random(n) < 0.3, 1, -1).astype(np.int32),
+    )
+    base.transaction_cost[100:103] = [-0.0, np.nan, 0.0]
+    footprint[100:103] = True
+    for linked in ("some", "none"):
+        if linked == "none":
+            base.linked[:] = False
+        for share in (0.01, 0.0):
+            k = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+            r = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+            got = kpull.agent_decide(
+                np.flatnonzero(villages_mask), footprint, k.linked, k.transaction_cost,
+                k.agent, share, 7,
+            )  # fmt: skip
+            want = ref_agent_decide(r, footprint, villages_mask, share, 7)
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(bits(k.transaction_cost), bits(r.transaction_cost))
+            np.testing.assert_array_equal(k.agent, r.agent)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_agent_settle_finds_the_clients_numpy_does(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    input_cost = rng.exponential(4, n) * (rng.random(n) < 0.6)
+    input_cost[:2] = [np.nan, -0.0]
+    fees = rng.exponential(1, n) * (rng.random(n) < 0.3)
+    for served in (np.sort(rng.choice(n, 90, replace=False)), np.arange(3), np.zeros(0, np.int64)):
+        clients, inputs, fees_each = kpull.agent_settle(served, input_cost, fees)
+        want = served[input_cost[served] > 0]
+        np.testing.assert_array_equal(clients, want)
+        assert clients.dtype == np.int64
+        np.testing.assert_array_equal(bits(inputs), bits(input_cost[want]))
+        np.testing.assert_array_equal(bits(fees_each), bits(fees[served]))
+        assert float(inputs.sum()) == float(input_cost[want].sum())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_count_clients_matches_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    poor, eligible = rng.random(n) < 0.3, rng.random(n) < 0.5
+    for clients in (rng.choice(n, 80, replace=False), np.array([5, 5, 5]), np.zeros(0, np.int64)):
+        got = kpull.count_clients(clients, poor, eligible)
+        assert got == (int(poor[clients].sum()), int(eligible[clients].sum()))
+        assert all(type(v) is int for v in got)

@@ -226,6 +226,236 @@ def buyer_support_terms(
     return count
 
 
+@jit
+def buyer_after_production(
+    suppliers: np.ndarray,
+    income_own: np.ndarray,
+    input_cost: np.ndarray,
+    quality: np.ndarray,
+    transaction_cost: np.ndarray,
+    income_sales: np.ndarray,
+    paid_total: np.ndarray,
+    haircut_total: np.ndarray,
+    local: float,
+    sell_share: float,
+    price_premium: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A buyer's purchases from its suppliers this month
+    (:meth:`pushpull_sim.pull.buyers.Buyer.after_production`).
+
+    For each supplier: output = ``max(income_own + input_cost, 0) / local`` (gross
+    output at the spot price; ``max`` as numpy's, NaN kept), sold = output x quality x
+    ``sell_share``, paid = sold x (1 + premium), haircut = paid x transaction cost;
+    ``income_own -= sold x local``, ``income_sales += paid - haircut``, and the buyer's
+    books of what it paid and of the haircuts grow by paid and haircut.
+
+    Args:
+        suppliers: Household ids, distinct, int, shape ``(k,)``.
+        income_own: ``hh.income_own``, USD PPP, shape ``(n,)``; updated.
+        input_cost: ``hh.input_cost``, USD PPP, shape ``(n,)``.
+        quality: ``hh.quality``, share meeting the standard, shape ``(n,)``.
+        transaction_cost: ``hh.transaction_cost``, share of value, shape ``(n,)``.
+        income_sales: ``hh.income_sales``, USD PPP, shape ``(n,)``; updated.
+        paid_total: What the buyer paid each household, USD PPP, ``(n,)``; updated.
+        haircut_total: The transaction cost of those sales, USD PPP, ``(n,)``; updated.
+        local: ``1 - livelihood.local_price_discount``, village over spot price.
+        sell_share: Share of qualifying output sold to the buyer, 0-1.
+        price_premium: Premium over the spot price, share.
+
+    Returns:
+        tuple: ``(sold, paid)``: each supplier's sale at spot value and what the buyer
+        paid for it, USD PPP, each shape ``(k,)``, in the order of ``suppliers`` (the
+        buyer sums them with numpy).
+    """
+    k = suppliers.size
+    sold = np.empty(k)
+    paid = np.empty(k)
+    markup = 1.0 + price_premium
+    for j in range(k):
+        i = suppliers[j]
+        gross = income_own[i] + input_cost[i]
+        if not (gross > 0.0 or gross != gross):  # np.maximum(gross, 0.0)
+            gross = 0.0
+        s = gross / local * quality[i] * sell_share
+        pay = s * markup
+        haircut = pay * transaction_cost[i]
+        income_own[i] = income_own[i] - s * local
+        income_sales[i] = income_sales[i] + (pay - haircut)
+        paid_total[i] = paid_total[i] + pay
+        haircut_total[i] = haircut_total[i] + haircut
+        sold[j] = s
+        paid[j] = pay
+    return sold, paid
+
+
+@jit
+def buyer_relationships(
+    suppliers: np.ndarray,
+    savings_group: np.ndarray,
+    linked: np.ndarray,
+    village: np.ndarray,
+    pull_list: np.ndarray,
+) -> tuple[int, int]:
+    """A buyer's very poor suppliers and relationships this month
+    (:meth:`pushpull_sim.pull.buyers.Buyer.settle`).
+
+    A supplier markets with its savings group, or, when some household is linked
+    (``linked.any()``), a linked supplier outside one with its village's producer group
+    (:func:`pushpull_sim.pull.buyers.marketing_group`); each group is one relationship,
+    and each supplier marketing alone is one.
+
+    Args:
+        suppliers: Household ids, int, shape ``(k,)``.
+        savings_group: ``hh.savings_group``, int, shape ``(n,)``, -1 = none.
+        linked: ``hh.linked``, bool, shape ``(n,)``.
+        village: ``hh.village``, int, shape ``(n,)``.
+        pull_list: ``model.pull_list`` (the very poor), bool, shape ``(n,)``.
+
+    Returns:
+        tuple: ``(very_poor, relationships)``: suppliers on the pull list, and suppliers
+        alone plus distinct groups.
+    """
+    producer_groups = False
+    for i in range(linked.size):
+        if linked[i]:
+            producer_groups = True
+            break
+    offset = np.int64(0)  # max(savings_group.max() + 1, 0), as marketing_group numbers
+    for i in range(savings_group.size):
+        if savings_group[i] + 1 > offset:
+            offset = np.int64(savings_group[i]) + 1
+    very_poor = 0
+    alone = 0
+    n_groups = np.int64(0)
+    group = np.empty(suppliers.size, np.int64)
+    for j in range(suppliers.size):
+        i = suppliers[j]
+        if pull_list[i]:
+            very_poor += 1
+        g = np.int64(savings_group[i])
+        if producer_groups and g < 0 and linked[i]:
+            g = offset + np.int64(village[i])
+        group[j] = g
+        if g < 0:
+            alone += 1
+        elif g + 1 > n_groups:
+            n_groups = g + 1
+    seen = np.zeros(n_groups, np.bool_)
+    distinct = 0
+    for j in range(suppliers.size):
+        g = group[j]
+        if g >= 0 and not seen[g]:
+            seen[g] = True
+            distinct += 1
+    return very_poor, alone + distinct
+
+
+# --------------------------------------------------------------------------- agents
+@jit
+def agent_decide(
+    village_ids: np.ndarray,
+    footprint: np.ndarray,
+    linked: np.ndarray,
+    transaction_cost: np.ndarray,
+    agent_of: np.ndarray,
+    agent_share: float,
+    unique_id: int,
+) -> np.ndarray:
+    """The households an agent serves this month, and their lower transaction cost
+    (:meth:`pushpull_sim.pull.agents.ServiceAgent.decide`).
+
+    Served: the households of its villages in its footprint or linked (registered by
+    the programme). There ``transaction_cost = min(transaction_cost, agent_share)``
+    (``min`` as numpy's, NaN kept) and ``agent_of = unique_id``.
+
+    Args:
+        village_ids: Households of the agent's villages, ascending ids, int, shape
+            ``(v,)`` (they hold its footprint).
+        footprint: The agent's footprint, bool, shape ``(n,)``.
+        linked: ``hh.linked``, bool, shape ``(n,)``.
+        transaction_cost: ``hh.transaction_cost``, share, shape ``(n,)``; updated.
+        agent_of: ``hh.agent``, int, shape ``(n,)``; updated.
+        agent_share: The agent's transaction cost, share of the value traded.
+        unique_id: The agent's id.
+
+    Returns:
+        numpy.ndarray: Households served, ascending ids, int64, shape ``(k,)``.
+    """
+    served = np.empty(village_ids.size, np.int64)
+    m = 0
+    for j in range(village_ids.size):
+        i = village_ids[j]
+        if footprint[i] or linked[i]:
+            served[m] = i
+            m += 1
+            t = transaction_cost[i]
+            if not (t < agent_share or t != t):  # np.minimum(t, agent_share)
+                transaction_cost[i] = agent_share
+            agent_of[i] = unique_id
+    return served[:m]
+
+
+@jit
+def agent_settle(
+    served: np.ndarray, input_cost: np.ndarray, remittance_fees: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An agent's clients and the trade it earns on this month
+    (:meth:`pushpull_sim.pull.agents.ServiceAgent.settle`).
+
+    Args:
+        served: Households served, ids, int, shape ``(k,)``.
+        input_cost: ``hh.input_cost``, USD PPP, shape ``(n,)``.
+        remittance_fees: ``hh.remittance_fees``, USD PPP, shape ``(n,)``.
+
+    Returns:
+        tuple: ``(clients, inputs, fees)``: the served households that bought inputs
+        (``input_cost > 0``, in the order of ``served``, int64) and what they bought,
+        USD PPP, each shape ``(m,)``; the remittance fees of every household served,
+        USD PPP, shape ``(k,)`` (the agent sums them with numpy).
+    """
+    k = served.size
+    clients = np.empty(k, np.int64)
+    inputs = np.empty(k)
+    fees = np.empty(k)
+    m = 0
+    for j in range(k):
+        i = served[j]
+        fees[j] = remittance_fees[i]
+        if input_cost[i] > 0:
+            clients[m] = i
+            inputs[m] = input_cost[i]
+            m += 1
+    return clients[:m], inputs[:m], fees
+
+
+# --------------------------------------------------------------------------- books
+@jit
+def count_clients(
+    clients: np.ndarray, extreme_poor: np.ndarray, eligible: np.ndarray
+) -> tuple[int, int]:
+    """Clients below the extreme-poverty line and clients eligible for the programme
+    (:meth:`pushpull_sim.pull.base.PullActor.book`).
+
+    Args:
+        clients: Household ids, int, shape ``(k,)``.
+        extreme_poor: ``hh.extreme_poor``, bool, shape ``(n,)``.
+        eligible: ``hh.eligible``, bool, shape ``(n,)``.
+
+    Returns:
+        tuple: ``(extreme_poor, eligible)`` counts over ``clients`` (a household listed
+        twice counts twice).
+    """
+    poor = 0
+    elig = 0
+    for j in range(clients.size):
+        i = clients[j]
+        if extreme_poor[i]:
+            poor += 1
+        if eligible[i]:
+            elig += 1
+    return poor, elig
+
+
 # --------------------------------------------------------------------------- lenders
 @jit
 def lender_decide(

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from pydantic import Field
 
 from pushpull_sim.components import State
+from pushpull_sim.kernels import pull as kernels
 from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
@@ -174,10 +175,12 @@ class ServiceAgent(PullActor):
         footprint[ids[reached.indices]] = True
         self.reach_mask = footprint
         self._villages_mask = self._footprint
+        self._village_ids = np.flatnonzero(self._villages_mask)  # they hold the footprint
         if not params.mobile:
             self._footprint = footprint  # the base class's whole-village footprint otherwise
         self._served = self.footprint_ids()  # households served this month, ascending
         self._grant = 0.0
+        self._agent_share = params.agent_transaction_cost_share  # read once: frozen
 
     @classmethod
     def apply_levers(
@@ -207,27 +210,37 @@ class ServiceAgent(PullActor):
         )
 
     def decide(self, model: GraduationModel) -> None:
+        """Serve the footprint and the linked households of its villages (compiled:
+        :func:`pushpull_sim.kernels.pull.agent_decide`; see the class docstring)."""
         if not self.active:
             return
-        fp = self.footprint_ids()  # ids rather than a mask: work proportional to them
-        if model.hh.linked.any():  # households the programme registered with the agent
-            fp = np.flatnonzero(self._footprint | (model.hh.linked & self._villages_mask))
-        self._served = fp
-        tc = model.hh.transaction_cost
-        tc[fp] = np.minimum(tc[fp], self.params.agent_transaction_cost_share)
-        model.hh.agent[fp] = self.unique_id
+        hh = model.hh
+        self._served = kernels.agent_decide(
+            self._village_ids,  # work over its villages alone
+            self._footprint,
+            hh.linked,  # households the programme registered with the agent
+            hh.transaction_cost,
+            hh.agent,
+            self._agent_share,
+            self.unique_id,
+        )
 
     def settle(self, model: GraduationModel) -> None:
+        """Book the month's commissions (the clients compiled:
+        :func:`pushpull_sim.kernels.pull.agent_settle`; see the class docstring)."""
         hh, p = model.hh, self.params
         grant = float(self.support.get("grant_usd_ppp_per_month", 0.0)) if self.active else 0.0
         if self.active:
-            clients = self._served[hh.input_cost[self._served] > 0]
-            volume = float(hh.input_cost[clients].sum())
+            clients, inputs, fees_each = kernels.agent_settle(
+                self._served, hh.input_cost, hh.remittance_fees
+            )
+            volume = float(inputs.sum())
+            # remittance fees paid through the agent are its revenue too
+            fees = float(fees_each.sum())
         else:
             clients = np.zeros(0, np.int64)
             volume = 0.0
-        # remittance fees paid through the agent are its revenue too
-        fees = float(hh.remittance_fees[self._served].sum()) if self.active else 0.0
+            fees = 0.0
         commissions = (
             p.commission_rate * volume + p.commission_per_client_usd_ppp * clients.size + fees
         )

@@ -288,30 +288,40 @@ class Buyer(PullActor):
         self.ever_supplied[keep] = True
 
     def after_production(self, model: GraduationModel) -> None:
-        hh, p = model.hh, self.params
+        """Buy from this month's suppliers (compiled:
+        :func:`pushpull_sim.kernels.pull.buyer_after_production`; see the class
+        docstring)."""
         s = self._suppliers
         if s.size == 0:
             return
+        hh, p = model.hh, self.params
         # gross output at its village value, then at the spot (market) price
-        local = 1.0 - model.params.livelihood.local_price_discount
-        output = np.maximum(hh.income_own[s] + hh.input_cost[s], 0.0) / local
-        sold = output * hh.quality[s] * p.sell_share
-        paid = sold * (1.0 + p.price_premium)
-        haircut = paid * hh.transaction_cost[s]
-        hh.income_own[s] -= sold * local  # no longer sold or valued in the village
-        hh.income_sales[s] += paid - haircut
-        self.paid_total[s] += paid
-        self.haircut_total[s] += haircut
+        sold, paid = kernels.buyer_after_production(
+            s,
+            hh.income_own,
+            hh.input_cost,
+            hh.quality,
+            hh.transaction_cost,
+            hh.income_sales,
+            self.paid_total,
+            self.haircut_total,
+            1.0 - model.params.livelihood.local_price_discount,
+            p.sell_share,
+            p.price_premium,
+        )
         self._bought = float(sold.sum())
         self._paid = float(paid.sum())
 
     def settle(self, model: GraduationModel) -> None:
-        p = self.params
+        """Book the month's resale, payments and relationships (the counts compiled:
+        :func:`pushpull_sim.kernels.pull.buyer_relationships`; see the class docstring)."""
+        p, hh = self.params, model.hh
         s = self._suppliers
         risk_share = float(self.support.get("risk_share_usd_ppp", 0.0)) if self.active else 0.0
-        very_poor = int(model.pull_list[s].sum())
-        groups = marketing_group(model, s)
-        relationships = int((groups < 0).sum()) + np.unique(groups[groups >= 0]).size
+        # suppliers on the pull list; relationships: one per marketing_group, or alone
+        very_poor, relationships = kernels.buyer_relationships(
+            s, hh.savings_group, hh.linked, hh.village, model.pull_list
+        )
         # support received: what a facilitator actually paid this month, if it says so
         received = float(self.support.get("paid_usd_ppp", risk_share * very_poor))
         if not self.active:

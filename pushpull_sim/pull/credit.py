@@ -386,7 +386,8 @@ class Lender(PullActor):
             done = owing[self.balance[owing] <= _LATE_TOLERANCE]
             self.balance[done] = 0.0
             hh.lender[done] = -1
-            self._repaid = done[~np.isin(done, self._defaulted)]
+            bad = self._defaulted  # balances set to 0, so among the done: most months none
+            self._repaid = done[~np.isin(done, bad)] if bad.size else done
         # only borrowers can still owe: a balance is never raised in settle
         clients = owing[self.balance[owing] > 0]
         self.book(model, revenue, cost, clients, loans_made=self._loans_made)
