@@ -687,3 +687,77 @@ def test_count_clients_matches_numpy(seed):
         got = kpull.count_clients(clients, poor, eligible)
         assert got == (int(poor[clients].sum()), int(eligible[clients].sum()))
         assert all(type(v) is int for v in got)
+
+
+def ref_agent_placement(adj, village, villages, reach, value, degree, by_count):
+    """ServiceAgent's placement with scipy.sparse: returns (hubs, reached)."""
+    import scipy.sparse as sp
+
+    starts = np.searchsorted(village, villages, side="left")
+    ends = np.searchsorted(village, villages, side="right")
+    ids = np.concatenate([np.arange(lo, hi) for lo, hi in zip(starts, ends, strict=True)])
+    offset = np.cumsum(np.r_[0, ends - starts])[:-1]
+    rows = adj[ids].tocoo()
+    keep = village[ids[rows.row]] == village[rows.col]
+    local = np.searchsorted(ids, rows.col[keep])
+    m = ids.size
+    blocks = sp.csr_array((rows.data[keep], (rows.row[keep], local)), shape=(m, m))
+    blocks.sum_duplicates()
+    step = (sp.eye_array(m, format="csr") + (blocks > 0).astype(np.int8)).astype(bool).tocsr()
+    within = sp.eye_array(m, format="csr", dtype=bool)
+    for _ in range(reach):
+        within = (within.astype(np.int32) @ step.astype(np.int32)).astype(bool).tocsr()
+    score = within @ value[ids]
+    hubs = np.full(villages.size, -1, np.int64)
+    for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        if hi <= lo:
+            continue
+        s = score[offset[k] : offset[k] + hi - lo]
+        if by_count:
+            hubs[k] = lo + int(np.lexsort((-degree[lo:hi], -s))[0])
+        else:
+            hubs[k] = lo + int(np.argmax(s))
+    served = hubs >= 0
+    reached = np.zeros(village.size, bool)
+    reached[ids[within[offset[served] + hubs[served] - starts[served]].indices]] = True
+    return hubs, reached
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("reach", [0, 1, 2, 4])
+def test_agent_placement_matches_the_sparse_products(seed, reach):
+    import scipy.sparse as sp
+
+    from pushpull_sim.network import build_network
+    from pushpull_sim.rng import RandomStreams
+    from pushpull_sim.scenario import Scenario
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    village = np.sort(rng.integers(0, 6, n)).astype(np.int32)
+    village[village == 4] = 3  # village 4 has no households
+    wealth = rng.exponential(300, n)
+    adj = build_network(village, wealth, Scenario().network, RandomStreams(seed, 0))
+    # a few ties across villages too, which the placement ignores
+    extra = rng.integers(0, n, (2, 40))
+    ends = (np.r_[extra[0], extra[1]], np.r_[extra[1], extra[0]])
+    adj = (adj + sp.coo_array((np.ones(80), ends), shape=(n, n)).tocsr()).tocsr()
+    adj.data[:] = np.minimum(adj.data, 1.0)
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    assets = rng.exponential(400, n) * (rng.random(n) < 0.8)
+    very_poor = (rng.random(n) < 0.3).astype(np.float64)
+    for villages in (np.array([0, 2, 4]), np.array([1, 3, 5]), np.arange(6)):
+        for value, by_count in ((assets, False), (very_poor, True), (very_poor, False)):
+            hubs, reached = kpull.agent_placement(
+                adj.indptr, adj.indices, adj.data, village,
+                np.searchsorted(village, villages, side="left"),
+                np.searchsorted(village, villages, side="right"),
+                reach, value, degree, by_count,
+            )  # fmt: skip
+            want_hubs, want_reached = ref_agent_placement(
+                adj, village, villages, reach, value, degree, by_count
+            )
+            np.testing.assert_array_equal(hubs, want_hubs)
+            np.testing.assert_array_equal(reached, want_reached)
+            assert (hubs[villages == 4] == -1).all()  # no households there
+            assert (hubs[villages != 4] >= 0).all() and reached.any()

@@ -352,6 +352,127 @@ def buyer_relationships(
 
 # --------------------------------------------------------------------------- agents
 @jit
+def _reach_of(
+    r: int,
+    reach: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    village: np.ndarray,
+    mark: np.ndarray,
+    members: np.ndarray,
+) -> int:
+    """The households within ``reach`` steps of household ``r`` along ties of positive
+    weight within its village, found breadth first: written to ``members[:count]`` in
+    order of discovery and marked in ``mark``; returns ``count``."""
+    mark[r] = True
+    members[0] = r
+    count = 1
+    first = 0
+    for _ in range(reach):
+        last = count
+        for f in range(first, last):
+            i = members[f]
+            for jj in range(indptr[i], indptr[i + 1]):
+                j = indices[jj]
+                if data[jj] > 0 and village[j] == village[i] and not mark[j]:
+                    mark[j] = True
+                    members[count] = j
+                    count += 1
+        first = last
+    return count
+
+
+@jit
+def agent_placement(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    village: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    reach: int,
+    value: np.ndarray,
+    degree: np.ndarray,
+    by_count: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """An agent's hub in each village it serves and the households their reach holds
+    (:class:`pushpull_sim.pull.agents.ServiceAgent` at entry).
+
+    Within a village's own ties (positive weights), the households within ``reach``
+    steps of each household are its reach (itself included). A household's score is the
+    sum of ``value`` over its reach, added from 0 in ascending id order (as the sparse
+    product of the reach matrix with ``value`` adds it). The hub is the household of
+    highest score, the first in id order among equals (``np.argmax``), or, with
+    ``by_count``, ties broken by higher ``degree`` first.
+
+    Args:
+        indptr, indices, data: The network in canonical CSR form (sorted indices, no
+            duplicates), shape ``(n, n)``.
+        village: Village of each household, int, shape ``(n,)`` (households sorted by
+            village).
+        starts, ends: First and one-past-last household of each village served, int,
+            shape ``(v,)``.
+        reach: Network steps, >= 0.
+        value: What a score adds up, shape ``(n,)`` (productive assets, USD PPP, or 1.0
+            for each very poor household).
+        degree: Each household's degree, shape ``(n,)``.
+        by_count: Whether ties in score go to the higher degree (``"network"``
+            placement).
+
+    Returns:
+        tuple: ``(hubs, reached)``: the hub of each village (-1 for a village without
+        households), int64, shape ``(v,)``; and the households within reach of a hub,
+        bool, shape ``(n,)``.
+    """
+    n = village.size
+    hubs = np.full(starts.size, -1, np.int64)
+    reached = np.zeros(n, np.bool_)
+    mark = np.zeros(n, np.bool_)
+    members = np.empty(n, np.int64)  # the reach of one household, in order of discovery
+    for v in range(starts.size):
+        lo, hi = starts[v], ends[v]
+        if hi <= lo:
+            continue
+        best = -1
+        best_score = 0.0
+        for r in range(lo, hi):
+            count = _reach_of(r, reach, indptr, indices, data, village, mark, members)
+            # the score, added in ascending id order; the marks cleared on the way
+            score = 0.0
+            if count * count > hi - lo:  # a large reach: walk the village
+                for j in range(lo, hi):
+                    if mark[j]:
+                        score += value[j]
+                        mark[j] = False
+            else:  # a small reach: sort it (insertion) and walk it
+                for a in range(1, count):
+                    x = members[a]
+                    b = a - 1
+                    while b >= 0 and members[b] > x:
+                        members[b + 1] = members[b]
+                        b -= 1
+                    members[b + 1] = x
+                for a in range(count):
+                    score += value[members[a]]
+                    mark[members[a]] = False
+            if best < 0:
+                better = True
+            elif by_count:
+                better = score > best_score or (score == best_score and degree[r] > degree[best])
+            else:  # np.argmax: the first maximum, a NaN above all
+                better = score > best_score or (score != score and best_score == best_score)
+            if better:
+                best, best_score = r, score
+        hubs[v] = best
+        count = _reach_of(best, reach, indptr, indices, data, village, mark, members)
+        for a in range(count):
+            reached[members[a]] = True
+            mark[members[a]] = False
+    return hubs, reached
+
+
+@jit
 def agent_decide(
     village_ids: np.ndarray,
     footprint: np.ndarray,

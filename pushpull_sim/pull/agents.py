@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import Field
 
 from pushpull_sim.components import State
@@ -80,37 +79,6 @@ class AgentParams(PullActorParams):
     )
 
 
-def _village_blocks(adj: sp.csr_array, village: np.ndarray, ids: np.ndarray) -> sp.csr_array:
-    """Ties among households ``ids`` (ascending) within their own village, ``(m, m)``.
-
-    Args:
-        adj: The network, shape ``(n, n)``.
-        village: Village of each household, shape ``(n,)``.
-        ids: Households, ascending, whole villages, shape ``(m,)``.
-
-    Returns:
-        scipy.sparse.csr_array: Canonical, indexed by position in ``ids``; ties across
-        villages dropped.
-    """
-    rows = adj[ids].tocoo()
-    keep = village[ids[rows.row]] == village[rows.col]
-    local = np.searchsorted(ids, rows.col[keep])  # a same-village tie stays among ids
-    m = ids.size
-    out = sp.csr_array((rows.data[keep], (rows.row[keep], local)), shape=(m, m))
-    out.sum_duplicates()
-    return out
-
-
-def _within_reach(adj: sp.csr_array, reach: int) -> sp.csr_array:
-    """Boolean matrix: ``[i, j]`` true when j is within ``reach`` steps of i, (m, m)."""
-    m = adj.shape[0]
-    step = (sp.eye_array(m, format="csr") + (adj > 0).astype(np.int8)).astype(bool).tocsr()
-    out = sp.eye_array(m, format="csr", dtype=bool)
-    for _ in range(reach):
-        out = (out.astype(np.int32) @ step.astype(np.int32)).astype(bool).tocsr()
-    return out
-
-
 class ServiceAgent(PullActor):
     """An input / mobile-money / extension agent (one :class:`mesa.Agent`).
 
@@ -118,7 +86,8 @@ class ServiceAgent(PullActor):
     ``within = (I + A)^reach``; the hub is the household maximising, over the households
     it reaches, total productive assets (``commercial``) or the count of very poor
     (``model.pull_list``) households, ties broken by degree (``network``). The footprint is
-    the hub's reach in every village served, or the villages themselves when ``mobile``.
+    the hub's reach in every village served, or the villages themselves when ``mobile``
+    (compiled: :func:`pushpull_sim.kernels.pull.agent_placement`).
 
     **Decide** (active only): the households served are the footprint plus the linked
     households of its villages (``hh.linked``: registered by the programme's linkage
@@ -147,32 +116,29 @@ class ServiceAgent(PullActor):
     def __init__(self, model: GraduationModel, params: AgentParams, villages: np.ndarray):
         super().__init__(model, params, villages)
         hh = model.hh
-        self.hubs = np.full(self.villages.size, -1, np.int64)
-        footprint = np.zeros(hh.n, bool)
+        # households are sorted by village: each village served is a block of ids
         starts = np.searchsorted(hh.village, self.villages, side="left")
         ends = np.searchsorted(hh.village, self.villages, side="right")
-        # every village served at once: its households' ties within their own village form
-        # a block-diagonal matrix whose blocks are the villages' own networks, so each
-        # block's reach and scores are those of the village alone (in the same order)
-        ids = np.concatenate([np.arange(lo, hi) for lo, hi in zip(starts, ends, strict=True)])
-        offset = np.cumsum(np.r_[0, ends - starts])[:-1]  # position of each village in ids
-        within = _within_reach(_village_blocks(model.network, hh.village, ids), params.reach)
+        adj = model.network
+        if not adj.has_canonical_format:  # the kernel reads sorted ties, each once
+            adj = adj.copy()
+            adj.sum_duplicates()
         if params.placement == "commercial":
-            score = within @ hh.assets[ids]
+            value = hh.assets
         else:
-            score = within @ model.pull_list[ids].astype(np.float64)
-        for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):  # setup: per village
-            if hi <= lo:
-                continue
-            s = score[offset[k] : offset[k] + hi - lo]
-            if params.placement == "commercial":
-                hub = int(np.argmax(s))
-            else:
-                hub = int(np.lexsort((-model.degree[lo:hi], -s))[0])
-            self.hubs[k] = lo + hub
-        served = self.hubs >= 0
-        reached = within[offset[served] + self.hubs[served] - starts[served]]
-        footprint[ids[reached.indices]] = True
+            value = model.pull_list.astype(np.float64)
+        self.hubs, footprint = kernels.agent_placement(
+            adj.indptr,
+            adj.indices,
+            adj.data,
+            hh.village,
+            starts,
+            ends,
+            params.reach,
+            value,
+            model.degree,
+            params.placement == "network",
+        )
         self.reach_mask = footprint
         self._villages_mask = self._footprint
         self._village_ids = np.flatnonzero(self._villages_mask)  # they hold the footprint
