@@ -761,3 +761,38 @@ def test_agent_placement_matches_the_sparse_products(seed, reach):
             np.testing.assert_array_equal(reached, want_reached)
             assert (hubs[villages == 4] == -1).all()  # no households there
             assert (hubs[villages != 4] >= 0).all() and reached.any()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_buyer_decide_month_is_expected_volume_then_buyer_decide(seed):
+    rng = np.random.default_rng(seed)
+    n = 600
+    hh = random_households(rng, n)
+    tech = random_tech(rng, n, "concave" if seed % 2 else "s_shaped")
+    if seed % 3 == 0:
+        hh.linked[:] = False  # no producer groups
+    if seed % 4 == 1:
+        hh.savings_group[:] = -1  # no savings groups
+    pull_list = rng.random(n) < 0.4
+    fp = np.flatnonzero(np.isin(hh.village, [0, 2, 5]))
+    p = buyer_params(rng)
+    uid, weight, risk_share = 1, float(rng.choice([1.0, 0.5])), float(rng.choice([0.0, 5.0]))
+    vol = kernel_expected_volume(hh, tech, 0.3, 0.8, fp)
+    want, want_buyer = kernel_buyer_decide(hh, pull_list, fp, vol, uid, p, weight, risk_share)
+    buyer = hh.buyer.copy()
+    ever = rng.random(n) < 0.1
+    want_ever = ever.copy()
+    want_ever[want] = True
+    got = kpull.buyer_decide_month(
+        fp, hh.assets, hh.ability, hh.skill, hh.quality, tech.asset_threshold_usd_ppp,
+        tech.threshold_width_usd_ppp, tech.return_low_monthly, tech.return_high_monthly,
+        tech.asset_saturation_usd_ppp, tech.input_share, tech.production == "concave",
+        float(tech.concave_alpha), 0.3, 0.8, buyer, hh.savings_group, hh.linked, hh.village,
+        pull_list, ever, uid, p.resale_margin - p.price_premium, p.relationship_cost_usd_ppp,
+        weight, p.inclusion_bonus_usd_ppp, risk_share, p.min_volume_usd_ppp, p.max_suppliers,
+        p.target_volume_usd_ppp,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got, np.sort(want))
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(buyer, want_buyer)
+    np.testing.assert_array_equal(ever, want_ever)

@@ -203,6 +203,87 @@ def buyer_decide(
 
 
 @jit
+def buyer_decide_month(
+    fp: np.ndarray,
+    assets: np.ndarray,
+    ability: np.ndarray,
+    skill: np.ndarray,
+    quality: np.ndarray,
+    threshold: np.ndarray,
+    width: np.ndarray,
+    return_low: np.ndarray,
+    return_high: np.ndarray,
+    saturation: np.ndarray,
+    input_share: np.ndarray,
+    concave: bool,
+    alpha: float,
+    skill_gain: float,
+    sell_share: float,
+    buyer_of: np.ndarray,
+    savings_group: np.ndarray,
+    linked: np.ndarray,
+    village: np.ndarray,
+    pull_list: np.ndarray,
+    ever_supplied: np.ndarray,
+    unique_id: int,
+    unit_margin: float,
+    relationship_cost: float,
+    weight: float,
+    inclusion_bonus: float,
+    risk_share: float,
+    min_volume: float,
+    max_suppliers: int,
+    target_volume: float,
+) -> np.ndarray:
+    """An active buyer's whole monthly decision
+    (:meth:`pushpull_sim.pull.buyers.Buyer.decide`): :func:`expected_volume` over its
+    footprint, then :func:`buyer_decide` with producer groups when any household is
+    linked, numbered from ``max(savings_group) + 1`` (at least 0); the suppliers chosen
+    are marked in ``ever_supplied``.
+
+    Args:
+        fp: The buyer's footprint, household ids ascending, int64, shape ``(k,)``.
+        assets, ..., sell_share: As :func:`expected_volume` reads them.
+        buyer_of, ..., pull_list: As :func:`buyer_decide` reads them (``buyer_of``
+            updated in place).
+        ever_supplied: Households that ever supplied this buyer, bool, shape ``(n,)``;
+            updated.
+        unique_id, ..., target_volume: As :func:`buyer_decide` reads them.
+
+    Returns:
+        numpy.ndarray: The suppliers chosen, ascending ids, int64.
+    """
+    vol_fp = expected_volume(
+        fp, assets, ability, skill, quality, threshold, width, return_low, return_high,
+        saturation, input_share, concave, alpha, skill_gain, sell_share,
+    )  # fmt: skip
+    producer_groups = False  # linked households outside a group form producer groups
+    for i in range(linked.size):
+        if linked[i]:
+            producer_groups = True
+            break
+    group_offset = np.int64(0)
+    for i in range(savings_group.size):
+        if savings_group[i] + 1 > group_offset:
+            group_offset = np.int64(savings_group[i]) + 1
+    keep = buyer_decide(
+        fp, vol_fp, buyer_of, savings_group, linked, village, pull_list, producer_groups,
+        group_offset, unique_id, unit_margin, relationship_cost, weight, inclusion_bonus,
+        risk_share, min_volume, max_suppliers, target_volume,
+    )  # fmt: skip
+    # ascending: the footprint's order, read off the links just made
+    chosen = np.empty(fp.size, np.int64)
+    m = 0
+    for j in range(fp.size):
+        if buyer_of[fp[j]] == unique_id:
+            chosen[m] = fp[j]
+            m += 1
+    for r in range(keep.size):
+        ever_supplied[keep[r]] = True
+    return chosen[:m]
+
+
+@jit
 def buyer_support_terms(
     fp: np.ndarray, buyer_of: np.ndarray, pull_list: np.ndarray, unique_id: int
 ) -> int:

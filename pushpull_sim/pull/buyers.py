@@ -255,7 +255,8 @@ class Buyer(PullActor):
 
     def decide(self, model: GraduationModel) -> None:
         """Choose this month's suppliers (compiled:
-        :func:`pushpull_sim.kernels.pull.buyer_decide`; see the class docstring)."""
+        :func:`pushpull_sim.kernels.pull.buyer_decide_month`, the expected volumes and
+        :func:`~pushpull_sim.kernels.pull.buyer_decide`; see the class docstring)."""
         hh, p = model.hh, self.params
         self._bought = self._paid = 0.0
         fp = self.footprint_ids()  # its suppliers are always in its footprint
@@ -264,16 +265,29 @@ class Buyer(PullActor):
             self._suppliers = np.zeros(0, np.int64)
             return
         weight = float(self.support.get("kpi_volume_weight", p.kpi_volume_weight))
-        keep = kernels.buyer_decide(
+        tech = model.tech
+        self._suppliers = kernels.buyer_decide_month(
             fp,
-            self.expected_volume(model, fp),
+            hh.assets,
+            hh.ability,
+            hh.skill,
+            hh.quality,
+            tech.asset_threshold_usd_ppp,
+            tech.threshold_width_usd_ppp,
+            tech.return_low_monthly,
+            tech.return_high_monthly,
+            tech.asset_saturation_usd_ppp,
+            tech.input_share,
+            tech.production == "concave",
+            float(tech.concave_alpha),
+            float(model.params.livelihood.skill_productivity_gain),
+            float(p.sell_share),
             hh.buyer,
             hh.savings_group,
             hh.linked,
             hh.village,
             model.pull_list,
-            bool(hh.linked.any()),  # linked households outside a group form producer groups
-            max(int(hh.savings_group.max()) + 1, 0),
+            self.ever_supplied,
             int(self.unique_id),
             p.resale_margin - p.price_premium,
             p.relationship_cost_usd_ppp,
@@ -284,8 +298,6 @@ class Buyer(PullActor):
             p.max_suppliers,
             p.target_volume_usd_ppp,
         )
-        self._suppliers = np.sort(keep)
-        self.ever_supplied[keep] = True
 
     def after_production(self, model: GraduationModel) -> None:
         """Buy from this month's suppliers (compiled:
