@@ -796,3 +796,39 @@ def test_buyer_decide_month_is_expected_volume_then_buyer_decide(seed):
     assert got.dtype == np.int64
     np.testing.assert_array_equal(buyer, want_buyer)
     np.testing.assert_array_equal(ever, want_ever)
+
+
+def ref_lender_sort_out(owing, balance, arrears, lender_of, default_after, tol):
+    """Lender.settle's numpy after collection: (defaulted, repaid, clients); the
+    defaulted balances are zeroed as the write-off does."""
+    bad = owing[arrears[owing] >= default_after]
+    balance[bad] = 0.0  # the write-off
+    lender_of[bad] = -1
+    done = owing[balance[owing] <= tol]
+    balance[done] = 0.0
+    lender_of[done] = -1
+    repaid = done[~np.isin(done, bad)]
+    clients = owing[balance[owing] > 0]
+    return bad, repaid, clients
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lender_sort_out_matches_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    balance = rng.exponential(100, n) * (rng.random(n) < 0.5)
+    balance[:6] = [1e-10, 1e-9, 2e-9, 0.0, np.nan, 5.0]
+    arrears = rng.integers(0, 5, n).astype(np.int32)
+    arrears[:6] = 0
+    lender_of = np.where(balance > 0, 2, -1).astype(np.int32)
+    for owing in (np.flatnonzero(balance != 0), np.arange(6), np.zeros(0, np.int64)):
+        k_bal, k_lender = balance.copy(), lender_of.copy()
+        r_bal, r_lender = balance.copy(), lender_of.copy()
+        bad, repaid, clients = kpull.lender_sort_out(owing, k_bal, arrears, k_lender, 3, 1e-9)
+        want = ref_lender_sort_out(owing, r_bal, arrears, r_lender, 3, 1e-9)
+        for got_ids, want_ids in zip((bad, repaid, clients), want, strict=True):
+            np.testing.assert_array_equal(got_ids, want_ids)
+            assert got_ids.dtype == np.int64
+        k_bal[bad], k_lender[bad] = 0.0, -1  # the write-off, left to the lender
+        np.testing.assert_array_equal(k_bal, r_bal)
+        np.testing.assert_array_equal(k_lender, r_lender)

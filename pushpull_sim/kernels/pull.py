@@ -431,6 +431,55 @@ def buyer_relationships(
     return very_poor, alone + distinct
 
 
+@jit
+def lender_sort_out(
+    owing: np.ndarray,
+    balance: np.ndarray,
+    arrears: np.ndarray,
+    lender_of: np.ndarray,
+    default_after: int,
+    late_tolerance: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The month's borrowers sorted out after collection
+    (:meth:`pushpull_sim.pull.credit.Lender.settle`, after :func:`lender_settle`).
+
+    A borrower at least ``default_after`` months in arrears defaults (left to the
+    lender's write-off); otherwise one owing at most ``late_tolerance`` has repaid (its
+    balance set to 0 and its link cut, ``lender_of = -1``); the others still owe.
+
+    Args:
+        owing: This month's borrowers, ascending ids, int, shape ``(m,)``.
+        balance: Principal owed, USD PPP, shape ``(n,)``; updated for those repaid.
+        arrears: Consecutive months in arrears, int, shape ``(n,)``.
+        lender_of: ``hh.lender``, int, shape ``(n,)``; updated for those repaid.
+        default_after: Months in arrears before a loan defaults.
+        late_tolerance: Balance below which a loan counts as repaid, USD PPP.
+
+    Returns:
+        tuple: ``(defaulted, repaid, clients)``: ascending ids, int64, each a part of
+        ``owing`` (a NaN balance is in none of them).
+    """
+    m = owing.size
+    bad = np.empty(m, np.int64)
+    repaid = np.empty(m, np.int64)
+    clients = np.empty(m, np.int64)
+    n_bad = n_repaid = n_clients = 0
+    for j in range(m):
+        i = owing[j]
+        if arrears[i] >= default_after:
+            bad[n_bad] = i
+            n_bad += 1
+        elif balance[i] <= late_tolerance:
+            balance[i] = 0.0
+            lender_of[i] = -1
+            repaid[n_repaid] = i
+            n_repaid += 1
+        elif balance[i] > late_tolerance:
+            clients[n_clients] = i
+            n_clients += 1
+    return bad[:n_bad], repaid[:n_repaid], clients[:n_clients]
+
+
 # --------------------------------------------------------------------------- agents
 @jit
 def _reach_of(
