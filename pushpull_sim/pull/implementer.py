@@ -21,9 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
     from pushpull_sim.scenario import Scenario
 
-#: The project serves no household itself: its books count no clients.
+#: The project serves no household itself: its books count no clients (empty, so
+#: nothing can be written to it; left writeable, as the kernels are compiled for).
 _NO_CLIENTS = np.zeros(0, np.int64)
-_NO_CLIENTS.flags.writeable = False
 
 
 class PullImplementerParams(PullActorParams):
