@@ -763,7 +763,7 @@ def test_agent_placement_matches_the_sparse_products(seed, reach):
             assert (hubs[villages != 4] >= 0).all() and reached.any()
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(24))
 def test_buyer_decide_month_is_expected_volume_then_buyer_decide(seed):
     rng = np.random.default_rng(seed)
     n = 600
@@ -832,3 +832,23 @@ def test_lender_sort_out_matches_numpy(seed):
         k_bal[bad], k_lender[bad] = 0.0, -1  # the write-off, left to the lender
         np.testing.assert_array_equal(k_bal, r_bal)
         np.testing.assert_array_equal(k_lender, r_lender)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_best_first_selects_the_first_of_the_stable_order(seed):
+    rng = np.random.default_rng(seed)
+    for m in (0, 1, 2, 3, 10, 57, 300):
+        # few distinct keys (many ties), all distinct, sorted and reversed
+        for neg in (
+            -rng.integers(1, 4, m).astype(np.float64),
+            -rng.exponential(1, m),
+            np.sort(-rng.exponential(1, m)),
+            np.sort(-rng.exponential(1, m))[::-1].copy(),
+            np.full(m, -2.0),
+        ):
+            for k in {0, 1, m // 3, m - 1, m, m + 5}:
+                if k < 0:
+                    continue
+                got = kpull._best_first(neg, k)
+                want = np.argsort(neg, kind="stable")[:k]
+                np.testing.assert_array_equal(np.sort(got), np.sort(want))

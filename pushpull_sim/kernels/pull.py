@@ -133,6 +133,101 @@ def buyer_decide(
     Returns:
         numpy.ndarray: The suppliers chosen, household ids in order of choice, int64.
     """
+    return _buyer_decide(
+        fp, vol_fp, buyer_of, savings_group, linked, village, pull_list, producer_groups,
+        group_offset, unique_id, unit_margin, relationship_cost, weight, inclusion_bonus,
+        risk_share, min_volume, max_suppliers, target_volume, False,
+    )  # fmt: skip
+
+
+@jit
+def _sum_at(values: np.ndarray, at: np.ndarray) -> float:
+    """``values[at]`` added in order."""
+    total = 0.0
+    for r in range(at.size):
+        total += values[at[r]]
+    return total
+
+
+@jit
+def _best_first(neg: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the ``k`` smallest of ``neg``, ties to the lower position (the
+    first ``k`` of the stable ascending order, as a set), in no particular order.
+
+    A selection (quickselect, median-of-three pivot) under the strict order ``(neg[p],
+    p)``, in which no two keys are equal: linear on average, where a sort costs a
+    factor ``log m`` more.
+
+    Args:
+        neg: Keys without NaN, shape ``(m,)``.
+        k: How many, ``k >= 0``.
+
+    Returns:
+        numpy.ndarray: ``min(k, m)`` positions, int64.
+    """
+    m = neg.size
+    idx = np.arange(m)
+    if k >= m:
+        return idx
+    lo, hi = 0, m - 1
+    want = k - 1  # idx[:k] ends up holding the k smallest
+    while lo < hi:
+        a, b, c = idx[lo], idx[(lo + hi) // 2], idx[hi]
+        ab = neg[a] < neg[b] or (neg[a] == neg[b] and a < b)
+        bc = neg[b] < neg[c] or (neg[b] == neg[c] and b < c)
+        ac = neg[a] < neg[c] or (neg[a] == neg[c] and a < c)
+        if ab:
+            pivot = b if bc else (c if ac else a)
+        else:
+            pivot = a if ac else (c if bc else b)
+        key = neg[pivot]
+        i, j = lo, hi
+        while i <= j:  # Hoare partition around the pivot
+            while neg[idx[i]] < key or (neg[idx[i]] == key and idx[i] < pivot):
+                i += 1
+            while key < neg[idx[j]] or (neg[idx[j]] == key and pivot < idx[j]):
+                j -= 1
+            if i <= j:
+                t = idx[i]
+                idx[i] = idx[j]
+                idx[j] = t
+                i += 1
+                j -= 1
+        if want <= j:
+            hi = j
+        elif want >= i:
+            lo = i
+        else:
+            break
+    return idx[:k]
+
+
+@jit
+def _buyer_decide(
+    fp: np.ndarray,
+    vol_fp: np.ndarray,
+    buyer_of: np.ndarray,
+    savings_group: np.ndarray,
+    linked: np.ndarray,
+    village: np.ndarray,
+    pull_list: np.ndarray,
+    producer_groups: bool,
+    group_offset: int,
+    unique_id: int,
+    unit_margin: float,
+    relationship_cost: float,
+    weight: float,
+    inclusion_bonus: float,
+    risk_share: float,
+    min_volume: float,
+    max_suppliers: int,
+    target_volume: float,
+    any_order: bool,
+) -> np.ndarray:
+    """:func:`buyer_decide`, which see. With ``any_order`` the suppliers come in no
+    particular order, and when the target cannot bind (the qualifying candidates'
+    volumes together stay below it, in whatever order they are added) the best are
+    found by a selection rather than a sort: the same suppliers, in less time."""
     k = fp.size
     # candidates and the group each markets with (-1 = alone)
     cand = np.empty(k, np.int64)
@@ -182,6 +277,11 @@ def buyer_decide(
     # best first, ties in id order: the first max_suppliers of the stable order
     if max_suppliers <= 0:
         order = np.zeros(0, np.int64)
+    elif any_order and n_ok < 1_000_000 and _sum_at(vol, ok_pos) * (1.0 + 1e-6) < target_volume:
+        # every partial sum of these positive volumes, in any order, is within a relative
+        # n x 1.1e-16 of their total: with a margin of 1e-6 the target cannot bind, so
+        # only which are best matters, not their order
+        order = _best_first(neg, max_suppliers)
     else:
         order = stable_argsort(neg)[:max_suppliers]
     # while the expected volume already sourced is below the target
@@ -238,8 +338,9 @@ def buyer_decide_month(
     """An active buyer's whole monthly decision
     (:meth:`pushpull_sim.pull.buyers.Buyer.decide`): :func:`expected_volume` over its
     footprint, then :func:`buyer_decide` with producer groups when any household is
-    linked, numbered from ``max(savings_group) + 1`` (at least 0); the suppliers chosen
-    are marked in ``ever_supplied``.
+    linked, numbered from ``max(savings_group) + 1`` (at least 0), taking the best by a
+    selection where the target cannot bind (their order is not needed then); the
+    suppliers chosen are marked in ``ever_supplied``.
 
     Args:
         fp: The buyer's footprint, household ids ascending, int64, shape ``(k,)``.
@@ -266,10 +367,10 @@ def buyer_decide_month(
     for i in range(savings_group.size):
         if savings_group[i] + 1 > group_offset:
             group_offset = np.int64(savings_group[i]) + 1
-    keep = buyer_decide(
+    keep = _buyer_decide(
         fp, vol_fp, buyer_of, savings_group, linked, village, pull_list, producer_groups,
         group_offset, unique_id, unit_margin, relationship_cost, weight, inclusion_bonus,
-        risk_share, min_volume, max_suppliers, target_volume,
+        risk_share, min_volume, max_suppliers, target_volume, True,
     )  # fmt: skip
     # ascending: the footprint's order, read off the links just made
     chosen = np.empty(fp.size, np.int64)
