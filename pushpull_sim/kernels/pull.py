@@ -1,12 +1,16 @@
-"""Compiled kernels of the pull actors' monthly hooks (:mod:`pushpull_sim.pull`).
+"""Compiled kernels of the pull actors' hooks (:mod:`pushpull_sim.pull`).
 
-One kernel per hook, named as the hook (``buyer_decide`` is :meth:`Buyer.decide
-<pushpull_sim.pull.buyers.Buyer.decide>`), each a loop over the actor's households in
-ascending id order. The actor's method draws its random numbers from its named stream
-as before and passes them in; it keeps the rare paths (an actor leaving, defaults,
-entrants) in numpy. Sums per group add in household order, as ``np.bincount`` does;
-totals over households that the books report (revenue, cost) are still summed by numpy
-from arrays the kernels return.
+Kernels are named after the hook they serve (``buyer_decide`` is :meth:`Buyer.decide
+<pushpull_sim.pull.buyers.Buyer.decide>`; ``buyer_decide_month`` chains it with
+``expected_volume`` for the method; ``agent_placement`` places an agent at entry;
+``count_clients`` counts the clients of every actor's monthly record), each a loop over
+the actor's households in ascending id order. The actor's method draws its random
+numbers from its named stream as before and passes them in; it keeps the rare paths
+(an actor leaving, the write-off of defaults, entrants) in numpy. Each kernel does the
+float operations of the numpy it replaced in the same order, so the model's numbers
+are unchanged to the bit. Sums per group add in household order, as ``np.bincount``
+does; totals over households that the books report (revenue, cost) are still summed
+by numpy from arrays the kernels return.
 """
 
 from __future__ import annotations
