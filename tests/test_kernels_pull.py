@@ -539,3 +539,316 @@ def test_lender_settle_matches_numpy(seed):
         for name in ("months_left", "arrears"):
             np.testing.assert_array_equal(getattr(k, name), getattr(r, name), err_msg=name)
         assert (k.savings >= 0).all()
+
+
+# ------------------------------------------------------------------ the books' hooks
+# These kernels do the same float operations, in the same order, as the numpy they
+# replaced, so they agree with it to the bit (signed zeros and NaN included).
+def bits(a) -> np.ndarray:
+    return np.asarray(a, np.float64).view(np.int64)
+
+
+def ref_buyer_after_production(hh, s, local, sell_share, premium):
+    """Buyer.after_production (numpy): returns (sold, paid) and updates ``hh``."""
+    output = np.maximum(hh.income_own[s] + hh.input_cost[s], 0.0) / local
+    sold = output * hh.quality[s] * sell_share
+    paid = sold * (1.0 + premium)
+    haircut = paid * hh.transaction_cost[s]
+    hh.income_own[s] -= sold * local
+    hh.income_sales[s] += paid - haircut
+    hh.paid_total[s] += paid
+    hh.haircut_total[s] += haircut
+    return sold, paid
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_buyer_after_production_matches_numpy_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    n = 500
+    base = SimpleNamespace(
+        income_own=rng.normal(20, 30, n),
+        input_cost=rng.exponential(5, n) * (rng.random(n) < 0.7),
+        quality=rng.random(n),
+        transaction_cost=rng.uniform(0, 0.2, n),
+        income_sales=rng.exponential(3, n),
+        paid_total=rng.exponential(30, n),
+        haircut_total=rng.exponential(2, n),
+    )
+    # edges: zero and negative-zero output, NaN (numpy's maximum keeps it)
+    base.income_own[:4] = [0.0, -0.0, -5.0, np.nan]
+    base.input_cost[:4] = [-0.0, -0.0, 0.0, 1.0]
+    for s in (rng.choice(n, 120, replace=False), np.arange(4), np.zeros(0, np.int64)):
+        k = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+        r = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+        sold, paid = kpull.buyer_after_production(
+            s, k.income_own, k.input_cost, k.quality, k.transaction_cost, k.income_sales,
+            k.paid_total, k.haircut_total, 0.85, 0.8, 0.15,
+        )  # fmt: skip
+        r_sold, r_paid = ref_buyer_after_production(r, s, 0.85, 0.8, 0.15)
+        np.testing.assert_array_equal(bits(sold), bits(r_sold))
+        np.testing.assert_array_equal(bits(paid), bits(r_paid))
+        for name in vars(base):
+            np.testing.assert_array_equal(bits(getattr(k, name)), bits(getattr(r, name)), name)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_buyer_relationships_counts_groups_as_marketing_group_does(seed):
+    rng = np.random.default_rng(seed)
+    n = 600
+    hh = random_households(rng, n)
+    if seed % 3 == 0:
+        hh.linked[:] = False  # no producer groups
+    if seed % 4 == 1:
+        hh.savings_group[:] = -1  # no savings groups
+    pull_list = rng.random(n) < 0.4
+    for s in (np.sort(rng.choice(n, 150, replace=False)), np.zeros(0, np.int64)):
+        groups = ref_marketing_group(hh, s)
+        want = (
+            int(pull_list[s].sum()),
+            int((groups < 0).sum()) + np.unique(groups[groups >= 0]).size,
+        )
+        got = kpull.buyer_relationships(s, hh.savings_group, hh.linked, hh.village, pull_list)
+        assert got == want
+        assert all(type(v) is int for v in got)
+    # a group of three suppliers and two alone: three relationships
+    hh.savings_group[:5] = [4, 4, -1, 4, -1]
+    hh.linked[:5] = False
+    hh.linked[5:] = False
+    assert (
+        kpull.buyer_relationships(np.arange(5), hh.savings_group, hh.linked, hh.village, pull_list)[
+            1
+        ]
+        == 3
+    )
+
+
+def ref_agent_decide(hh, footprint, villages_mask, share, uid):
+    """ServiceAgent.decide (numpy), active agent: returns the households served."""
+    fp = np.flatnonzero(footprint)
+    if hh.linked.any():
+        fp = np.flatnonzero(footprint | (hh.linked & villages_mask))
+    hh.transaction_cost[fp] = np.minimum(hh.transaction_cost[fp], share)
+    hh.agent[fp] = uid
+    return fp
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_agent_decide_matches_numpy_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    villages_mask = (np.arange(n) >= 100) & (np.arange(n) < 260)
+    footprint = villages_mask & (rng.random(n) < 0.3)
+    base = SimpleNamespace(
+        linked=rng.random(n) < 0.2,
+        transaction_cost=rng.choice([0.0, 0.005, 0.01, 0.05], n),
+        agent=np.where(rng.random(n) < 0.3, 1, -1).astype(np.int32),
+    )
+    base.transaction_cost[100:103] = [-0.0, np.nan, 0.0]
+    footprint[100:103] = True
+    for linked in ("some", "none"):
+        if linked == "none":
+            base.linked[:] = False
+        for share in (0.01, 0.0):
+            k = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+            r = SimpleNamespace(**{a: v.copy() for a, v in vars(base).items()})
+            got = kpull.agent_decide(
+                np.flatnonzero(villages_mask), footprint, k.linked, k.transaction_cost,
+                k.agent, share, 7,
+            )  # fmt: skip
+            want = ref_agent_decide(r, footprint, villages_mask, share, 7)
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(bits(k.transaction_cost), bits(r.transaction_cost))
+            np.testing.assert_array_equal(k.agent, r.agent)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_agent_settle_finds_the_clients_numpy_does(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    input_cost = rng.exponential(4, n) * (rng.random(n) < 0.6)
+    input_cost[:2] = [np.nan, -0.0]
+    fees = rng.exponential(1, n) * (rng.random(n) < 0.3)
+    for served in (np.sort(rng.choice(n, 90, replace=False)), np.arange(3), np.zeros(0, np.int64)):
+        clients, inputs, fees_each = kpull.agent_settle(served, input_cost, fees)
+        want = served[input_cost[served] > 0]
+        np.testing.assert_array_equal(clients, want)
+        assert clients.dtype == np.int64
+        np.testing.assert_array_equal(bits(inputs), bits(input_cost[want]))
+        np.testing.assert_array_equal(bits(fees_each), bits(fees[served]))
+        assert float(inputs.sum()) == float(input_cost[want].sum())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_count_clients_matches_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    poor, eligible = rng.random(n) < 0.3, rng.random(n) < 0.5
+    for clients in (rng.choice(n, 80, replace=False), np.array([5, 5, 5]), np.zeros(0, np.int64)):
+        got = kpull.count_clients(clients, poor, eligible)
+        assert got == (int(poor[clients].sum()), int(eligible[clients].sum()))
+        assert all(type(v) is int for v in got)
+
+
+def ref_agent_placement(adj, village, villages, reach, value, degree, by_count):
+    """ServiceAgent's placement with scipy.sparse: returns (hubs, reached)."""
+    import scipy.sparse as sp
+
+    starts = np.searchsorted(village, villages, side="left")
+    ends = np.searchsorted(village, villages, side="right")
+    ids = np.concatenate([np.arange(lo, hi) for lo, hi in zip(starts, ends, strict=True)])
+    offset = np.cumsum(np.r_[0, ends - starts])[:-1]
+    rows = adj[ids].tocoo()
+    keep = village[ids[rows.row]] == village[rows.col]
+    local = np.searchsorted(ids, rows.col[keep])
+    m = ids.size
+    blocks = sp.csr_array((rows.data[keep], (rows.row[keep], local)), shape=(m, m))
+    blocks.sum_duplicates()
+    step = (sp.eye_array(m, format="csr") + (blocks > 0).astype(np.int8)).astype(bool).tocsr()
+    within = sp.eye_array(m, format="csr", dtype=bool)
+    for _ in range(reach):
+        within = (within.astype(np.int32) @ step.astype(np.int32)).astype(bool).tocsr()
+    score = within @ value[ids]
+    hubs = np.full(villages.size, -1, np.int64)
+    for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        if hi <= lo:
+            continue
+        s = score[offset[k] : offset[k] + hi - lo]
+        if by_count:
+            hubs[k] = lo + int(np.lexsort((-degree[lo:hi], -s))[0])
+        else:
+            hubs[k] = lo + int(np.argmax(s))
+    served = hubs >= 0
+    reached = np.zeros(village.size, bool)
+    reached[ids[within[offset[served] + hubs[served] - starts[served]].indices]] = True
+    return hubs, reached
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("reach", [0, 1, 2, 4])
+def test_agent_placement_matches_the_sparse_products(seed, reach):
+    import scipy.sparse as sp
+
+    from pushpull_sim.network import build_network
+    from pushpull_sim.rng import RandomStreams
+    from pushpull_sim.scenario import Scenario
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    village = np.sort(rng.integers(0, 6, n)).astype(np.int32)
+    village[village == 4] = 3  # village 4 has no households
+    wealth = rng.exponential(300, n)
+    adj = build_network(village, wealth, Scenario().network, RandomStreams(seed, 0))
+    # a few ties across villages too, which the placement ignores
+    extra = rng.integers(0, n, (2, 40))
+    ends = (np.r_[extra[0], extra[1]], np.r_[extra[1], extra[0]])
+    adj = (adj + sp.coo_array((np.ones(80), ends), shape=(n, n)).tocsr()).tocsr()
+    adj.data[:] = np.minimum(adj.data, 1.0)
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    assets = rng.exponential(400, n) * (rng.random(n) < 0.8)
+    very_poor = (rng.random(n) < 0.3).astype(np.float64)
+    for villages in (np.array([0, 2, 4]), np.array([1, 3, 5]), np.arange(6)):
+        for value, by_count in ((assets, False), (very_poor, True), (very_poor, False)):
+            hubs, reached = kpull.agent_placement(
+                adj.indptr, adj.indices, adj.data, village,
+                np.searchsorted(village, villages, side="left"),
+                np.searchsorted(village, villages, side="right"),
+                reach, value, degree, by_count,
+            )  # fmt: skip
+            want_hubs, want_reached = ref_agent_placement(
+                adj, village, villages, reach, value, degree, by_count
+            )
+            np.testing.assert_array_equal(hubs, want_hubs)
+            np.testing.assert_array_equal(reached, want_reached)
+            assert (hubs[villages == 4] == -1).all()  # no households there
+            assert (hubs[villages != 4] >= 0).all() and reached.any()
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_buyer_decide_month_is_expected_volume_then_buyer_decide(seed):
+    rng = np.random.default_rng(seed)
+    n = 600
+    hh = random_households(rng, n)
+    tech = random_tech(rng, n, "concave" if seed % 2 else "s_shaped")
+    if seed % 3 == 0:
+        hh.linked[:] = False  # no producer groups
+    if seed % 4 == 1:
+        hh.savings_group[:] = -1  # no savings groups
+    pull_list = rng.random(n) < 0.4
+    fp = np.flatnonzero(np.isin(hh.village, [0, 2, 5]))
+    p = buyer_params(rng)
+    uid, weight, risk_share = 1, float(rng.choice([1.0, 0.5])), float(rng.choice([0.0, 5.0]))
+    vol = kernel_expected_volume(hh, tech, 0.3, 0.8, fp)
+    want, want_buyer = kernel_buyer_decide(hh, pull_list, fp, vol, uid, p, weight, risk_share)
+    buyer = hh.buyer.copy()
+    ever = rng.random(n) < 0.1
+    want_ever = ever.copy()
+    want_ever[want] = True
+    got = kpull.buyer_decide_month(
+        fp, hh.assets, hh.ability, hh.skill, hh.quality, tech.asset_threshold_usd_ppp,
+        tech.threshold_width_usd_ppp, tech.return_low_monthly, tech.return_high_monthly,
+        tech.asset_saturation_usd_ppp, tech.input_share, tech.production == "concave",
+        float(tech.concave_alpha), 0.3, 0.8, buyer, hh.savings_group, hh.linked, hh.village,
+        pull_list, ever, uid, p.resale_margin - p.price_premium, p.relationship_cost_usd_ppp,
+        weight, p.inclusion_bonus_usd_ppp, risk_share, p.min_volume_usd_ppp, p.max_suppliers,
+        p.target_volume_usd_ppp,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got, np.sort(want))
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(buyer, want_buyer)
+    np.testing.assert_array_equal(ever, want_ever)
+
+
+def ref_lender_sort_out(owing, balance, arrears, lender_of, default_after, tol):
+    """Lender.settle's numpy after collection: (defaulted, repaid, clients); the
+    defaulted balances are zeroed as the write-off does."""
+    bad = owing[arrears[owing] >= default_after]
+    balance[bad] = 0.0  # the write-off
+    lender_of[bad] = -1
+    done = owing[balance[owing] <= tol]
+    balance[done] = 0.0
+    lender_of[done] = -1
+    repaid = done[~np.isin(done, bad)]
+    clients = owing[balance[owing] > 0]
+    return bad, repaid, clients
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lender_sort_out_matches_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    balance = rng.exponential(100, n) * (rng.random(n) < 0.5)
+    balance[:6] = [1e-10, 1e-9, 2e-9, 0.0, np.nan, 5.0]
+    arrears = rng.integers(0, 5, n).astype(np.int32)
+    arrears[:6] = 0
+    lender_of = np.where(balance > 0, 2, -1).astype(np.int32)
+    for owing in (np.flatnonzero(balance != 0), np.arange(6), np.zeros(0, np.int64)):
+        k_bal, k_lender = balance.copy(), lender_of.copy()
+        r_bal, r_lender = balance.copy(), lender_of.copy()
+        bad, repaid, clients = kpull.lender_sort_out(owing, k_bal, arrears, k_lender, 3, 1e-9)
+        want = ref_lender_sort_out(owing, r_bal, arrears, r_lender, 3, 1e-9)
+        for got_ids, want_ids in zip((bad, repaid, clients), want, strict=True):
+            np.testing.assert_array_equal(got_ids, want_ids)
+            assert got_ids.dtype == np.int64
+        k_bal[bad], k_lender[bad] = 0.0, -1  # the write-off, left to the lender
+        np.testing.assert_array_equal(k_bal, r_bal)
+        np.testing.assert_array_equal(k_lender, r_lender)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_best_first_selects_the_first_of_the_stable_order(seed):
+    rng = np.random.default_rng(seed)
+    for m in (0, 1, 2, 3, 10, 57, 300):
+        # few distinct keys (many ties), all distinct, sorted and reversed
+        for neg in (
+            -rng.integers(1, 4, m).astype(np.float64),
+            -rng.exponential(1, m),
+            np.sort(-rng.exponential(1, m)),
+            np.sort(-rng.exponential(1, m))[::-1].copy(),
+            np.full(m, -2.0),
+        ):
+            for k in {0, 1, m // 3, m - 1, m, m + 5}:
+                if k < 0:
+                    continue
+                got = kpull._best_first(neg, k)
+                want = np.argsort(neg, kind="stable")[:k]
+                np.testing.assert_array_equal(np.sort(got), np.sort(want))

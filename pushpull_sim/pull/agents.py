@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import Field
 
 from pushpull_sim.components import State
+from pushpull_sim.kernels import pull as kernels
 from pushpull_sim.pull.base import PullActor, PullActorParams, SupportOffer
 from pushpull_sim.units import MAX_VALUE
 
@@ -79,37 +79,6 @@ class AgentParams(PullActorParams):
     )
 
 
-def _village_blocks(adj: sp.csr_array, village: np.ndarray, ids: np.ndarray) -> sp.csr_array:
-    """Ties among households ``ids`` (ascending) within their own village, ``(m, m)``.
-
-    Args:
-        adj: The network, shape ``(n, n)``.
-        village: Village of each household, shape ``(n,)``.
-        ids: Households, ascending, whole villages, shape ``(m,)``.
-
-    Returns:
-        scipy.sparse.csr_array: Canonical, indexed by position in ``ids``; ties across
-        villages dropped.
-    """
-    rows = adj[ids].tocoo()
-    keep = village[ids[rows.row]] == village[rows.col]
-    local = np.searchsorted(ids, rows.col[keep])  # a same-village tie stays among ids
-    m = ids.size
-    out = sp.csr_array((rows.data[keep], (rows.row[keep], local)), shape=(m, m))
-    out.sum_duplicates()
-    return out
-
-
-def _within_reach(adj: sp.csr_array, reach: int) -> sp.csr_array:
-    """Boolean matrix: ``[i, j]`` true when j is within ``reach`` steps of i, (m, m)."""
-    m = adj.shape[0]
-    step = (sp.eye_array(m, format="csr") + (adj > 0).astype(np.int8)).astype(bool).tocsr()
-    out = sp.eye_array(m, format="csr", dtype=bool)
-    for _ in range(reach):
-        out = (out.astype(np.int32) @ step.astype(np.int32)).astype(bool).tocsr()
-    return out
-
-
 class ServiceAgent(PullActor):
     """An input / mobile-money / extension agent (one :class:`mesa.Agent`).
 
@@ -117,7 +86,8 @@ class ServiceAgent(PullActor):
     ``within = (I + A)^reach``; the hub is the household maximising, over the households
     it reaches, total productive assets (``commercial``) or the count of very poor
     (``model.pull_list``) households, ties broken by degree (``network``). The footprint is
-    the hub's reach in every village served, or the villages themselves when ``mobile``.
+    the hub's reach in every village served, or the villages themselves when ``mobile``
+    (compiled: :func:`pushpull_sim.kernels.pull.agent_placement`).
 
     **Decide** (active only): the households served are the footprint plus the linked
     households of its villages (``hh.linked``: registered by the programme's linkage
@@ -146,38 +116,37 @@ class ServiceAgent(PullActor):
     def __init__(self, model: GraduationModel, params: AgentParams, villages: np.ndarray):
         super().__init__(model, params, villages)
         hh = model.hh
-        self.hubs = np.full(self.villages.size, -1, np.int64)
-        footprint = np.zeros(hh.n, bool)
+        # households are sorted by village: each village served is a block of ids
         starts = np.searchsorted(hh.village, self.villages, side="left")
         ends = np.searchsorted(hh.village, self.villages, side="right")
-        # every village served at once: its households' ties within their own village form
-        # a block-diagonal matrix whose blocks are the villages' own networks, so each
-        # block's reach and scores are those of the village alone (in the same order)
-        ids = np.concatenate([np.arange(lo, hi) for lo, hi in zip(starts, ends, strict=True)])
-        offset = np.cumsum(np.r_[0, ends - starts])[:-1]  # position of each village in ids
-        within = _within_reach(_village_blocks(model.network, hh.village, ids), params.reach)
+        adj = model.network
+        if not adj.has_canonical_format:  # the kernel reads sorted ties, each once
+            adj = adj.copy()
+            adj.sum_duplicates()
         if params.placement == "commercial":
-            score = within @ hh.assets[ids]
+            value = hh.assets
         else:
-            score = within @ model.pull_list[ids].astype(np.float64)
-        for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):  # setup: per village
-            if hi <= lo:
-                continue
-            s = score[offset[k] : offset[k] + hi - lo]
-            if params.placement == "commercial":
-                hub = int(np.argmax(s))
-            else:
-                hub = int(np.lexsort((-model.degree[lo:hi], -s))[0])
-            self.hubs[k] = lo + hub
-        served = self.hubs >= 0
-        reached = within[offset[served] + self.hubs[served] - starts[served]]
-        footprint[ids[reached.indices]] = True
+            value = model.pull_list.astype(np.float64)
+        self.hubs, footprint = kernels.agent_placement(
+            adj.indptr,
+            adj.indices,
+            adj.data,
+            hh.village,
+            starts,
+            ends,
+            params.reach,
+            value,
+            model.degree,
+            params.placement == "network",
+        )
         self.reach_mask = footprint
         self._villages_mask = self._footprint
+        self._village_ids = np.flatnonzero(self._villages_mask)  # they hold the footprint
         if not params.mobile:
             self._footprint = footprint  # the base class's whole-village footprint otherwise
         self._served = self.footprint_ids()  # households served this month, ascending
         self._grant = 0.0
+        self._agent_share = params.agent_transaction_cost_share  # read once: frozen
 
     @classmethod
     def apply_levers(
@@ -207,27 +176,37 @@ class ServiceAgent(PullActor):
         )
 
     def decide(self, model: GraduationModel) -> None:
+        """Serve the footprint and the linked households of its villages (compiled:
+        :func:`pushpull_sim.kernels.pull.agent_decide`; see the class docstring)."""
         if not self.active:
             return
-        fp = self.footprint_ids()  # ids rather than a mask: work proportional to them
-        if model.hh.linked.any():  # households the programme registered with the agent
-            fp = np.flatnonzero(self._footprint | (model.hh.linked & self._villages_mask))
-        self._served = fp
-        tc = model.hh.transaction_cost
-        tc[fp] = np.minimum(tc[fp], self.params.agent_transaction_cost_share)
-        model.hh.agent[fp] = self.unique_id
+        hh = model.hh
+        self._served = kernels.agent_decide(
+            self._village_ids,  # work over its villages alone
+            self._footprint,
+            hh.linked,  # households the programme registered with the agent
+            hh.transaction_cost,
+            hh.agent,
+            self._agent_share,
+            self.unique_id,
+        )
 
     def settle(self, model: GraduationModel) -> None:
+        """Book the month's commissions (the clients compiled:
+        :func:`pushpull_sim.kernels.pull.agent_settle`; see the class docstring)."""
         hh, p = model.hh, self.params
         grant = float(self.support.get("grant_usd_ppp_per_month", 0.0)) if self.active else 0.0
         if self.active:
-            clients = self._served[hh.input_cost[self._served] > 0]
-            volume = float(hh.input_cost[clients].sum())
+            clients, inputs, fees_each = kernels.agent_settle(
+                self._served, hh.input_cost, hh.remittance_fees
+            )
+            volume = float(inputs.sum())
+            # remittance fees paid through the agent are its revenue too
+            fees = float(fees_each.sum())
         else:
             clients = np.zeros(0, np.int64)
             volume = 0.0
-        # remittance fees paid through the agent are its revenue too
-        fees = float(hh.remittance_fees[self._served].sum()) if self.active else 0.0
+            fees = 0.0
         commissions = (
             p.commission_rate * volume + p.commission_per_client_usd_ppp * clients.size + fees
         )

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import Field
 
 from pushpull_sim.components import Component, ComponentParams
+from pushpull_sim.kernels import pull as kernels
 from pushpull_sim.units import MAX_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,6 +114,9 @@ class PullActor(Component, mesa.Agent):
     def __init__(self, model: GraduationModel, params: PullActorParams, villages: np.ndarray):
         super().__init__(model)
         self.params = params
+        # read once: a scenario's parameters are frozen, and book() runs every month
+        self._operating_cost = params.operating_cost_usd_ppp_per_month
+        self._exit_window = params.exit_after_loss_months
         self.villages = np.asarray(villages, np.int32)
         self._footprint = np.isin(model.hh.village, self.villages)
         self.use_stream(model.streams)
@@ -217,11 +221,11 @@ class PullActor(Component, mesa.Agent):
             **extra: Further figures to record (e.g. loans made).
         """
         if self.active:  # an actor that has left pays no running cost
-            cost += self.params.operating_cost_usd_ppp_per_month
+            cost += self._operating_cost
         self.revenue_usd_ppp += revenue
         self.cost_usd_ppp += cost
         self._monthly_profit.append(revenue - cost)
-        window = self.params.exit_after_loss_months
+        window = self._exit_window
         if (  # leaves at the end of this month: its record says so
             self.active
             and window
@@ -231,6 +235,7 @@ class PullActor(Component, mesa.Agent):
             self.active = False
             self.exited_month = model.month
         hh = model.hh
+        extreme_poor, eligible = kernels.count_clients(clients, hh.extreme_poor, hh.eligible)
         self.records.append(
             {
                 "month": model.month,
@@ -241,8 +246,8 @@ class PullActor(Component, mesa.Agent):
                 "cost_usd_ppp": cost,
                 "profit_usd_ppp": revenue - cost,
                 "clients": int(clients.size),
-                "clients_extreme_poor": int(hh.extreme_poor[clients].sum()),
-                "clients_eligible": int(hh.eligible[clients].sum()),
+                "clients_extreme_poor": extreme_poor,
+                "clients_eligible": eligible,
                 **extra,
             }
         )

@@ -255,7 +255,8 @@ class Buyer(PullActor):
 
     def decide(self, model: GraduationModel) -> None:
         """Choose this month's suppliers (compiled:
-        :func:`pushpull_sim.kernels.pull.buyer_decide`; see the class docstring)."""
+        :func:`pushpull_sim.kernels.pull.buyer_decide_month`, the expected volumes and
+        :func:`~pushpull_sim.kernels.pull.buyer_decide`; see the class docstring)."""
         hh, p = model.hh, self.params
         self._bought = self._paid = 0.0
         fp = self.footprint_ids()  # its suppliers are always in its footprint
@@ -264,16 +265,29 @@ class Buyer(PullActor):
             self._suppliers = np.zeros(0, np.int64)
             return
         weight = float(self.support.get("kpi_volume_weight", p.kpi_volume_weight))
-        keep = kernels.buyer_decide(
+        tech = model.tech
+        self._suppliers = kernels.buyer_decide_month(
             fp,
-            self.expected_volume(model, fp),
+            hh.assets,
+            hh.ability,
+            hh.skill,
+            hh.quality,
+            tech.asset_threshold_usd_ppp,
+            tech.threshold_width_usd_ppp,
+            tech.return_low_monthly,
+            tech.return_high_monthly,
+            tech.asset_saturation_usd_ppp,
+            tech.input_share,
+            tech.production == "concave",
+            float(tech.concave_alpha),
+            float(model.params.livelihood.skill_productivity_gain),
+            float(p.sell_share),
             hh.buyer,
             hh.savings_group,
             hh.linked,
             hh.village,
             model.pull_list,
-            bool(hh.linked.any()),  # linked households outside a group form producer groups
-            max(int(hh.savings_group.max()) + 1, 0),
+            self.ever_supplied,
             int(self.unique_id),
             p.resale_margin - p.price_premium,
             p.relationship_cost_usd_ppp,
@@ -284,34 +298,42 @@ class Buyer(PullActor):
             p.max_suppliers,
             p.target_volume_usd_ppp,
         )
-        self._suppliers = np.sort(keep)
-        self.ever_supplied[keep] = True
 
     def after_production(self, model: GraduationModel) -> None:
-        hh, p = model.hh, self.params
+        """Buy from this month's suppliers (compiled:
+        :func:`pushpull_sim.kernels.pull.buyer_after_production`; see the class
+        docstring)."""
         s = self._suppliers
         if s.size == 0:
             return
+        hh, p = model.hh, self.params
         # gross output at its village value, then at the spot (market) price
-        local = 1.0 - model.params.livelihood.local_price_discount
-        output = np.maximum(hh.income_own[s] + hh.input_cost[s], 0.0) / local
-        sold = output * hh.quality[s] * p.sell_share
-        paid = sold * (1.0 + p.price_premium)
-        haircut = paid * hh.transaction_cost[s]
-        hh.income_own[s] -= sold * local  # no longer sold or valued in the village
-        hh.income_sales[s] += paid - haircut
-        self.paid_total[s] += paid
-        self.haircut_total[s] += haircut
+        sold, paid = kernels.buyer_after_production(
+            s,
+            hh.income_own,
+            hh.input_cost,
+            hh.quality,
+            hh.transaction_cost,
+            hh.income_sales,
+            self.paid_total,
+            self.haircut_total,
+            1.0 - model.params.livelihood.local_price_discount,
+            p.sell_share,
+            p.price_premium,
+        )
         self._bought = float(sold.sum())
         self._paid = float(paid.sum())
 
     def settle(self, model: GraduationModel) -> None:
-        p = self.params
+        """Book the month's resale, payments and relationships (the counts compiled:
+        :func:`pushpull_sim.kernels.pull.buyer_relationships`; see the class docstring)."""
+        p, hh = self.params, model.hh
         s = self._suppliers
         risk_share = float(self.support.get("risk_share_usd_ppp", 0.0)) if self.active else 0.0
-        very_poor = int(model.pull_list[s].sum())
-        groups = marketing_group(model, s)
-        relationships = int((groups < 0).sum()) + np.unique(groups[groups >= 0]).size
+        # suppliers on the pull list; relationships: one per marketing_group, or alone
+        very_poor, relationships = kernels.buyer_relationships(
+            s, hh.savings_group, hh.linked, hh.village, model.pull_list
+        )
         # support received: what a facilitator actually paid this month, if it says so
         received = float(self.support.get("paid_usd_ppp", risk_share * very_poor))
         if not self.active:

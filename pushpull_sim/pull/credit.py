@@ -358,8 +358,9 @@ class Lender(PullActor):
 
     def settle(self, model: GraduationModel) -> None:
         """Collect what is due, write off loans long in arrears, book the month (the
-        collection compiled: :func:`pushpull_sim.kernels.pull.lender_settle`; see the
-        class docstring)."""
+        collection compiled: :func:`pushpull_sim.kernels.pull.lender_settle`, the
+        borrowers sorted out by :func:`~pushpull_sim.kernels.pull.lender_sort_out`; see
+        the class docstring)."""
         hh, p = model.hh, self.params
         revenue = 0.0
         cost = self._month_cost + self.balance.sum() * p.cost_of_funds_yearly / 12.0
@@ -374,21 +375,19 @@ class Lender(PullActor):
             self.monthly_rate,
             _LATE_TOLERANCE,
         )
-        self._repaid = self._defaulted = owing[:0]
+        # defaulted (written off below), repaid (closed here) and still owing
+        bad, self._repaid, clients = kernels.lender_sort_out(
+            owing, self.balance, self.arrears, hh.lender, p.default_after_months, _LATE_TOLERANCE
+        )
+        self._defaulted = bad
         if owing.size:
             revenue = float(paid_interest.sum())
-            lost, claim = self._default(model, owing)
+            lost, claim = self._default(model, bad)
             cost += lost
             if claim > 0 and self.guarantor is not None:  # the guarantee pays its share
                 paid = self.guarantor.pay_claim(model, claim)
                 self.claims_paid_usd_ppp += paid
                 revenue += paid
-            done = owing[self.balance[owing] <= _LATE_TOLERANCE]
-            self.balance[done] = 0.0
-            hh.lender[done] = -1
-            self._repaid = done[~np.isin(done, self._defaulted)]
-        # only borrowers can still owe: a balance is never raised in settle
-        clients = owing[self.balance[owing] > 0]
         self.book(model, revenue, cost, clients, loans_made=self._loans_made)
 
     def events(self, model: GraduationModel) -> list[EventBatch]:
@@ -401,14 +400,14 @@ class Lender(PullActor):
             EventBatch("loan_defaulted", bad, self._written_off, self._seized, me),
         ]
 
-    def _default(self, model: GraduationModel, owing: np.ndarray) -> tuple[float, float]:
-        """Seize and write off loans long in arrears.
+    def _default(self, model: GraduationModel, bad: np.ndarray) -> tuple[float, float]:
+        """Seize and write off the loans of ``bad`` (ascending ids, shape ``(k,)``),
+        long in arrears.
 
         Returns:
             tuple: The principal lost, and the part of it guarantees cover (USD PPP).
         """
         p, hh = self.params, model.hh
-        bad = owing[self.arrears[owing] >= p.default_after_months]
         if bad.size == 0:
             return 0.0, 0.0
         bal = self.balance[bad]

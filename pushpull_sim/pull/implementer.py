@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from pushpull_sim.model import GraduationModel
     from pushpull_sim.scenario import Scenario
 
+#: The project serves no household itself: its books count no clients (empty, so
+#: nothing can be written to it; left writeable, as the kernels are compiled for).
+_NO_CLIENTS = np.zeros(0, np.int64)
+
 
 class PullImplementerParams(PullActorParams):
     """Parameters of a facilitating pull implementer."""
@@ -219,15 +223,20 @@ class PullImplementer(PullActor):
         self._supported = []
 
     def offer(self) -> SupportOffer:
-        """What the project offers each supported actor this month (its parameters)."""
+        """What the project offers each supported actor this month (its parameters; the
+        same frozen offer every month while they are)."""
         p = self.params
-        return SupportOffer(
-            grant_usd_ppp_per_month=p.agent_grant_usd_ppp_per_month,
-            risk_share_usd_ppp=p.buyer_risk_share_usd_ppp,
-            kpi_volume_weight=p.kpi_volume_weight,
-            guarantee_share=p.lender_guarantee_share,
-            guarantor=self,
-        )
+        cached = getattr(self, "_offer", None)
+        if cached is None or cached[0] is not p:
+            offer = SupportOffer(
+                grant_usd_ppp_per_month=p.agent_grant_usd_ppp_per_month,
+                risk_share_usd_ppp=p.buyer_risk_share_usd_ppp,
+                kpi_volume_weight=p.kpi_volume_weight,
+                guarantee_share=p.lender_guarantee_share,
+                guarantor=self,
+            )
+            cached = self._offer = (p, offer)
+        return cached[1]
 
     def decide(self, model: GraduationModel) -> None:
         self._month_spent = 0.0
@@ -282,7 +291,7 @@ class PullImplementer(PullActor):
             model,
             0.0,
             self._month_spent + self._month_claims,
-            np.zeros(0, np.int64),
+            _NO_CLIENTS,
             support_usd_ppp=self._month_spent,
             guarantee_claims_usd_ppp=self._month_claims,
             supported_actors=len(self._supported),
