@@ -380,6 +380,7 @@ class Lender(PullActor):
             owing, self.balance, self.arrears, hh.lender, p.default_after_months, _LATE_TOLERANCE
         )
         self._defaulted = bad
+        self._written_off, self._seized = np.zeros(0), np.zeros(0, bool)  # set on default
         if owing.size:
             revenue = float(paid_interest.sum())
             lost, claim = self._default(model, bad)
