@@ -259,7 +259,7 @@ def kernel_step(s, grant, emergency_loans):
 
 
 def kernel_after_consumption(s, ids, share, loan_multiple):
-    ask, ending = ksg.savings_groups_after_consumption(
+    ask, asking, ending = ksg.savings_groups_after_consumption(
         ids, s.group_of, s.month, s.cycle_start, s.loan_balance, s.loan_month,
         s.loan_months_left, s.arrears, s.barred, s.member_months, s.instalments_due,
         s.repaid_on_time, s.loans_defaulted, s.cycle_contrib_months, s.savings,
@@ -271,9 +271,11 @@ def kernel_after_consumption(s, ids, share, loan_multiple):
         float(P.max_shares_per_month), loan_multiple, P.loan_demand_base_prob,
         P.cycle_months - P.loan_term_months, P.cycle_months,
     )  # fmt: skip
+    assert asking == bool((ask != 0).any())
     if loan_multiple != 0:
         kernel_disburse(s, ids, ask)
-    return ending
+    assert (np.diff(ending) > 0).all() and np.isin(ending, ids).all()
+    return np.isin(ids, ending)
 
 
 # ------------------------------------------------------------------ tests

@@ -256,7 +256,7 @@ def savings_groups_after_consumption(
     """The monthly meeting up to the loans: repayments, defaults, social fund, shares, and
     each member's loan request
     (:meth:`~pushpull_sim.interventions.savings_groups.SavingsGroups.after_consumption`;
-    the loans are then made by :func:`disburse`, the share-out in numpy).
+    the loans are then made by :func:`disburse` when anyone asks, the share-out in numpy).
 
     Per member, out of the cash left after the month's spending:
 
@@ -308,8 +308,10 @@ def savings_groups_after_consumption(
         cycle_months: Months from one share-out to the next.
 
     Returns:
-        tuple: ``(ask, ending)``: each member's loan request, USD PPP, and whether its
-        group's cycle ends this month (share-out), each shape ``(k,)``.
+        tuple: ``(ask, asking, ending)``: each member's loan request, USD PPP, shape
+        ``(k,)``; whether any request is not zero (else :func:`disburse` would change
+        nothing); and the members whose group's cycle ends this month (share-out),
+        ascending ids, int64, shape ``(e,)``.
     """
     G = fund.size
     k = ids.size
@@ -321,7 +323,9 @@ def savings_groups_after_consumption(
     contrib_g = np.zeros(G)
     shares_g = np.zeros(G)
     ask = np.zeros(k)
-    ending = np.zeros(k, np.bool_)
+    asking = False
+    ending = np.empty(k, np.int64)
+    n_ending = 0
     for j in range(k):
         i = ids[j]
         g = group_of[i]
@@ -394,7 +398,10 @@ def savings_groups_after_consumption(
             )
             if wants and can:
                 ask[j] = loan_multiple * vsla_share[i]
-        ending[j] = cycle_month >= cycle_months
+                asking = asking or ask[j] != 0
+        if cycle_month >= cycle_months:
+            ending[n_ending] = i
+            n_ending += 1
     for g in range(G):
         fund[g] += paid_g[g]
         interest_total[g] += interest_g[g]
@@ -406,7 +413,7 @@ def savings_groups_after_consumption(
         fund[g] += contrib_g[g]
         contributions_total[g] += contrib_g[g]
         balance_sum[g] += shares_g[g]
-    return ask, ending
+    return ask, asking, ending[:n_ending]
 
 
 @jit
