@@ -56,12 +56,15 @@ def build_network(
     degree = np.minimum(p.mean_degree, sizes - 1 - (sizes - 1) % 2)
     wired = (sizes >= 3) & (degree >= 2)
     # order by wealth within each village, random tie-break, so ring neighbours are of
-    # similar wealth: one sort for all villages, and the tie-breaks drawn in one call
-    # (the same numbers as one call per village, village by village)
+    # similar wealth: one sort for all villages (compiled, the order of numpy's lexsort),
+    # and the tie-breaks drawn in one call (the same numbers as one call per village)
     members = np.repeat(wired, sizes)
     tie_break = np.zeros(n)
     tie_break[members] = rng.random(int(sizes[wired].sum()))
-    order = np.lexsort((tie_break, wealth, village))
+    if np.isnan(wealth).any():  # NaN sorts last: numpy's order
+        order = np.lexsort((tie_break, wealth, village))
+    else:
+        order = kernels.wealth_order(village, wealth, tie_break)
     # each village's ring, by position in the village's wealth order, then households
     local = [
         watts_strogatz_edges(
@@ -91,10 +94,11 @@ def build_network(
 def symmetric_adjacency(r: np.ndarray, c: np.ndarray, n: int) -> sp.csr_array:
     """The symmetric 0/1 adjacency of ties ``(r[i], c[i])``, in canonical CSR form.
 
-    Built directly from the sorted, distinct keys ``row * n + col`` of both directions:
-    the same arrays (``indptr``, ``indices``, ``data`` and their dtypes) as
-    ``scipy.sparse.coo_array`` of both directions, ``tocsr()``, ``sum_duplicates()`` and
-    every entry set to 1, without scipy's conversions.
+    Built directly, each row's neighbours sorted and distinct (compiled:
+    :func:`pushpull_sim.kernels.network.symmetric_csr`): the same arrays (``indptr``,
+    ``indices``, ``data`` and their dtypes) as ``scipy.sparse.coo_array`` of both
+    directions, ``tocsr()``, ``sum_duplicates()`` and every entry set to 1, without
+    scipy's conversions.
 
     Args:
         r: One end of each tie, int, shape ``(m,)``; ties may repeat, never ``r == c``.
@@ -108,14 +112,9 @@ def symmetric_adjacency(r: np.ndarray, c: np.ndarray, n: int) -> sp.csr_array:
         return sp.csr_array((n, n))
     # the index dtype scipy keeps for these ties (a sparse array keeps int64 indices)
     index = sp.get_index_dtype((r, c), maxval=max(2 * r.size, n))
-    r = r.astype(np.int64, copy=False)
-    c = c.astype(np.int64, copy=False)
-    keys = np.concatenate([r * n + c, c * n + r])
-    keys.sort()
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    indptr = np.searchsorted(keys, np.arange(n + 1, dtype=np.int64) * n)
+    indptr, indices = kernels.symmetric_csr(r, c, n)
     adj = sp.csr_array(
-        (np.ones(keys.size), (keys % n).astype(index), indptr.astype(index)), shape=(n, n)
+        (np.ones(indices.size), indices.astype(index), indptr.astype(index)), shape=(n, n)
     )
     adj.has_canonical_format = True  # sorted and distinct, as built
     return adj

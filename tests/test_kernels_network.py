@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pushpull_sim.kernels.network import watts_strogatz_ties
+from pushpull_sim.kernels.network import watts_strogatz_ties, wealth_order
 from pushpull_sim.network import _words, symmetric_adjacency, watts_strogatz_edges
 
 
@@ -86,3 +86,41 @@ def test_adjacency_is_scipys_canonical_csr(seed, n, dtype):
         assert a.dtype == b.dtype, name
         np.testing.assert_array_equal(a, b)
     assert got.has_canonical_format and got.has_sorted_indices
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_wealth_order_is_numpys_lexsort(seed):
+    rng = np.random.default_rng(seed)
+    n = [0, 1, 2, 7, 100, 2000, 333, 4097][seed]
+    village = np.sort(rng.integers(0, 9, n)).astype(np.int32)
+    for wealth in (
+        rng.lognormal(size=n),
+        np.round(rng.normal(size=n), 1),  # many equal wealths
+        np.zeros(n),
+    ):
+        for tie_break in (rng.random(n), np.zeros(n)):  # unwired villages: tie-break 0
+            np.testing.assert_array_equal(
+                wealth_order(village, wealth, tie_break), np.lexsort((tie_break, wealth, village))
+            )
+    shuffled = rng.integers(0, 9, n)  # villages in any order
+    w = np.round(rng.normal(size=n), 1)
+    np.testing.assert_array_equal(
+        wealth_order(shuffled, w, np.zeros(n)), np.lexsort((np.zeros(n), w, shuffled))
+    )
+
+
+def test_adjacency_with_hubs_is_scipys():
+    """Rows longer than the insertion sort's limit (a hub tied to most nodes)."""
+    rng = np.random.default_rng(5)
+    n = 200
+    r = np.r_[np.zeros(150, np.int64), rng.integers(0, n, 300)]
+    c = np.r_[rng.integers(1, n, 150), rng.integers(0, n, 300)]
+    keep = r != c
+    got = symmetric_adjacency(r[keep], c[keep], n)
+    want = sp.coo_array(
+        (np.ones(2 * keep.sum()), (np.r_[r[keep], c[keep]], np.r_[c[keep], r[keep]])), shape=(n, n)
+    ).tocsr()
+    want.sum_duplicates()
+    assert np.diff(got.indptr).max() > 32
+    np.testing.assert_array_equal(got.indptr, want.indptr)
+    np.testing.assert_array_equal(got.indices, want.indices)

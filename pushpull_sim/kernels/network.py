@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from pushpull_sim.kernels import jit
+from pushpull_sim.kernels.sorting import stable_argsort
 
+#: Longest row of the adjacency sorted by insertion (longer rows: merge sort).
+_INSERTION_SORT_MAX = 32
 #: ``random()``'s scale: CPython builds a double from 27 + 26 random bits, ``/ 2**53``.
 _TWO_POW_53_INV = 1.0 / 9007199254740992.0
 
@@ -104,3 +107,108 @@ def watts_strogatz_ties(n: int, k: int, p: float, words: np.ndarray) -> tuple[np
         out[i, 0] = keys[i] // n
         out[i, 1] = keys[i] % n
     return out, pos
+
+
+@jit
+def wealth_order(village: np.ndarray, wealth: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
+    """Households by village, then wealth, then tie-break, equal keys in index order: the
+    same as ``np.lexsort((tie_break, wealth, village))`` for keys without NaN (a
+    bottom-up merge sort on the three keys).
+
+    Args:
+        village: Village of each household, int, shape ``(n,)``.
+        wealth: Baseline wealth, USD PPP, shape ``(n,)``, no NaN.
+        tie_break: Random tie-breaks, shape ``(n,)``, no NaN.
+
+    Returns:
+        numpy.ndarray: Household ids in order, int64, shape ``(n,)``.
+    """
+    m = village.size
+    order = np.arange(m)
+    scratch = np.empty(m, np.int64)
+    width = 1
+    while width < m:
+        lo = 0
+        while lo < m:
+            mid = min(lo + width, m)
+            hi = min(lo + 2 * width, m)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                a, b = order[i], order[j]
+                # b before a only if its keys are strictly smaller: the left run first
+                if village[b] != village[a]:
+                    right_first = village[b] < village[a]
+                elif wealth[b] != wealth[a]:
+                    right_first = wealth[b] < wealth[a]
+                else:
+                    right_first = tie_break[b] < tie_break[a]
+                if right_first:
+                    scratch[k] = b
+                    j += 1
+                else:
+                    scratch[k] = a
+                    i += 1
+                k += 1
+            while i < mid:
+                scratch[k] = order[i]
+                i += 1
+                k += 1
+            while j < hi:
+                scratch[k] = order[j]
+                j += 1
+                k += 1
+            lo = hi
+        order, scratch = scratch, order
+        width *= 2
+    return order
+
+
+@jit
+def symmetric_csr(r: np.ndarray, c: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical CSR structure of the symmetric adjacency of ties ``(r[t], c[t])``: each
+    row's neighbours sorted and distinct (a row's ties are few: insertion sort; a row of
+    more than 32, merge sort).
+
+    Args:
+        r: One end of each tie, int, shape ``(m,)``, in ``[0, n)``; never ``r == c``.
+        c: The other end, int, shape ``(m,)``.
+        n: Nodes.
+
+    Returns:
+        tuple: ``(indptr, indices)``, int64, shapes ``(n + 1,)`` and ``(nnz,)``.
+    """
+    m = r.size
+    start = np.zeros(n + 1, np.int64)
+    for t in range(m):
+        start[r[t] + 1] += 1
+        start[c[t] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    fill = start[:n].copy()
+    cols = np.empty(2 * m, np.int64)
+    for t in range(m):
+        a, b = r[t], c[t]
+        cols[fill[a]] = b
+        fill[a] += 1
+        cols[fill[b]] = a
+        fill[b] += 1
+    indptr = np.zeros(n + 1, np.int64)
+    nnz = 0
+    for i in range(n):
+        lo, hi = start[i], start[i + 1]
+        if hi - lo > _INSERTION_SORT_MAX:  # a hub: merge sort
+            cols[lo:hi] = cols[lo:hi][stable_argsort(cols[lo:hi])]
+        else:
+            for s in range(lo + 1, hi):  # insertion sort of the row
+                v = cols[s]
+                t = s - 1
+                while t >= lo and cols[t] > v:
+                    cols[t + 1] = cols[t]
+                    t -= 1
+                cols[t + 1] = v
+        for s in range(lo, hi):  # distinct, compacted in place (nnz <= s)
+            if s == lo or cols[s] != cols[s - 1]:
+                cols[nnz] = cols[s]
+                nnz += 1
+        indptr[i + 1] = nnz
+    return indptr, cols[:nnz].copy()
