@@ -1028,51 +1028,23 @@ class SavingsGroups(Intervention):
         borrower whose part does not cover its loan loses the part and the rest is written
         off, which lowers ``E`` for everybody; with ``D`` such members,
         ``E = (cash + sum_{not D} loans) / (1 - sum_D w)``, found by a fixed point in which
-        ``D`` only grows (vectorised; at most a few passes).
+        ``D`` only grows (at most a few passes; compiled:
+        :func:`pushpull_sim.kernels.savings_groups.share_out`).
         """
         hh = model.hh
-        G = self.n_groups
         groups = np.unique(g)
-        s = hh.vsla_share[ids]
-        loan = self.loan_balance[ids]
-        total = np.bincount(g, s, minlength=G)
-        w = np.divide(s, total[g], out=np.zeros(ids.size), where=total[g] > 0)
-        cash = np.maximum(self.fund, 0.0)
-        deficient = np.zeros(ids.size, bool)
-        while True:
-            num = cash + np.bincount(g, np.where(deficient, 0.0, loan), minlength=G)
-            den = 1.0 - np.bincount(g, np.where(deficient, w, 0.0), minlength=G)
-            value = np.divide(num, den, out=np.zeros(G), where=den > 1e-12)
-            part = w * value[g]
-            now = deficient | (part < loan - _DUST)
-            if np.array_equal(now, deficient):
-                break
-            deficient = now
-        offset = np.where(deficient, part, loan)
-        written = loan - offset
-        payout = np.where(deficient, 0.0, np.maximum(part - loan, 0.0))
-        hh.savings[ids] += payout
-        hh.debt[ids] = np.maximum(hh.debt[ids] - loan, 0.0)  # debt sums lenders' too
-        hh.debt_written_off[ids] += written
-        profit = payout + offset - s
-        self.shareout_shares[ids] = s
-        self.shareout_value[ids] = payout + offset
-        self.shareout_cash[ids] = payout
-        hh.financial_income[ids] += profit
-        hh.vsla_share[ids] = 0.0
-        self.loan_balance[ids] = 0.0
-        self.loan_months_left[ids] = 0
-        self.arrears[ids] = 0
-        self.loans_defaulted[ids] += written > _DUST
-        self.fund -= np.bincount(g, payout, minlength=G)
-        self.loans_out -= np.bincount(g, loan, minlength=G)
-        self.defaults_total += np.bincount(g, written, minlength=G)
-        self.shareout_total += np.bincount(g, payout + offset, minlength=G)
+        profit = kernels.share_out(
+            ids, g, _DUST, hh.vsla_share, self.loan_balance, hh.savings, hh.debt,
+            hh.debt_written_off, hh.financial_income, self.shareout_shares,
+            self.shareout_value, self.shareout_cash, self.loan_months_left, self.arrears,
+            self.loans_defaulted, self.fund, self.loans_out, self.defaults_total,
+            self.shareout_total,
+        )  # fmt: skip
         # the cycle's record
         months = (model.month - self.cycle_start[groups]).astype(float)
         self._cycle_group.append(groups)
         self._cycle_month.append(np.full(groups.size, model.month))
-        self._cycle_profit.append(np.bincount(g, profit, minlength=G)[groups])
+        self._cycle_profit.append(profit[groups])
         self._cycle_avg_balance.append(self.balance_sum[groups] / months)
         self._cycle_months.append(months)
         self.cycles_completed[groups] += 1
