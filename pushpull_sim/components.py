@@ -148,6 +148,7 @@ class Component:
     event_kinds: ClassVar[Mapping[str, EventKind]] = MappingProxyType({})
 
     _rng: np.random.Generator | None = None
+    _streams: RandomStreams | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -165,7 +166,9 @@ class Component:
         """The component's own random stream (for a pull actor, this replaces
         ``mesa.Agent.rng``, which is the model's generator)."""
         if self._rng is None:
-            raise RuntimeError(f"{type(self).__name__}: no random stream attached")
+            if self._streams is None:
+                raise RuntimeError(f"{type(self).__name__}: no random stream attached")
+            self._rng = self._streams.get(self.stream_name())
         return self._rng
 
     @rng.setter
@@ -173,8 +176,12 @@ class Component:
         self._rng = generator
 
     def use_stream(self, streams: RandomStreams) -> None:
-        """Attach the generator of :meth:`stream_name` from the model's streams."""
-        self._rng = streams.get(self.stream_name())
+        """Attach the generator of :meth:`stream_name` from the model's streams. It is
+        made at the component's first draw (the same generator whenever it is made: each
+        stream depends on its name alone), so a component that never draws, as most
+        interventions, costs no generator."""
+        self._streams = streams
+        self._rng = None
 
     # -- declarations ----------------------------------------------------------------------
     @classmethod

@@ -14,6 +14,22 @@ import zlib
 
 import numpy as np
 
+from pushpull_sim.kernels.seeding import seed_sequence_state
+
+#: Words in a :class:`numpy.random.SeedSequence`'s pool (its default).
+_POOL_SIZE = 4
+
+
+def _uint32_words(n: int) -> list[int]:
+    """A non-negative int as 32-bit words, least significant first (0 -> ``[0]``), as
+    :class:`numpy.random.SeedSequence` reads its entropy and spawn key."""
+    words = [n & 0xFFFFFFFF]
+    n >>= 32
+    while n:
+        words.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return words
+
 
 def stream_key(name: str) -> int:
     """Return a stable 32-bit integer for a stream name.
@@ -52,6 +68,10 @@ class RandomStreams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._generators: dict[str, np.random.Generator] = {}
+        # the seed sequences' entropy before the stream's key: the seed's words (padded
+        # to the pool, as a seed sequence with a spawn key pads them), the replication's
+        head = _uint32_words(self.seed)
+        self._entropy_head = head + [0] * (_POOL_SIZE - len(head)) + _uint32_words(self.replication)
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         """Return the :class:`~numpy.random.SeedSequence` behind stream ``name``."""
@@ -81,6 +101,10 @@ class RandomStreams:
             name: Stream name the seed is derived from.
 
         Returns:
-            int: A seed in ``[0, 2**32)``.
+            int: A seed in ``[0, 2**32)``: the first word of
+            ``seed_sequence(name).generate_state``, hashed by a kernel
+            (:func:`pushpull_sim.kernels.seeding.seed_sequence_state`) from the same
+            entropy, without building the seed sequence.
         """
-        return int(self.seed_sequence(name).generate_state(1, dtype=np.uint32)[0])
+        entropy = np.array(self._entropy_head + _uint32_words(stream_key(name)), np.int64)
+        return int(seed_sequence_state(entropy, 1)[0])

@@ -502,6 +502,11 @@ class SavingsGroups(Intervention):
         self.barred = np.zeros(n, bool)
         self.cycle_contrib_months = np.zeros(n, np.int32)
         self.ever_member = np.zeros(n, bool)
+        # the members (ascending ids), kept between the months that change membership
+        # (:meth:`_open_groups`, :meth:`_renew_or_dissolve`); None = to be recomputed
+        self._members: np.ndarray | None = None
+        # months in which groups formed and not yet meeting hold their first meeting
+        self._opening_months: set[int] = set()
         # credit history
         self.member_months = np.zeros(n, np.int32)
         self.instalments_due = np.zeros(n, np.int32)
@@ -538,6 +543,13 @@ class SavingsGroups(Intervention):
         """Number of groups ever formed."""
         return int(self.fund.size)
 
+    def _member_ids(self) -> np.ndarray:
+        """Households in a group now, ascending ids, int64, shape ``(k,)`` (read only:
+        ``flatnonzero(group_of >= 0)``, kept until membership changes)."""
+        if self._members is None:
+            self._members = np.flatnonzero(self.group_of >= 0)
+        return self._members
+
     def group_sizes(self) -> np.ndarray:
         """Current members per group, int, shape ``(G,)``."""
         mem = self.group_of >= 0
@@ -567,7 +579,7 @@ class SavingsGroups(Intervention):
         self._open_groups(model)
         self._emergencies(model)
         if model.programme_active:
-            n_active = int(self.active.sum())
+            n_active = int(np.count_nonzero(self.active))
             if n_active:
                 self.charge(model, n_active * self.params.facilitation_cost_usd_ppp_per_month)
 
@@ -597,12 +609,12 @@ class SavingsGroups(Intervention):
 
         Steps 1-4 and each member's loan request in one pass over the members (compiled:
         :func:`pushpull_sim.kernels.savings_groups.savings_groups_after_consumption`), the
-        loans by :meth:`_disburse`, the share-out in numpy.
+        loans by :meth:`_disburse` (when anyone asks), the share-out in numpy.
         """
         if self.n_groups == 0:
             return
         model.hh.savings_deposits.fill(0.0)
-        ids = np.flatnonzero(self.group_of >= 0)
+        ids = self._member_ids()
         if ids.size == 0:
             return
         p = self.params
@@ -619,7 +631,7 @@ class SavingsGroups(Intervention):
         share = p.contribution_share
         if p.facilitated_contribution_share is not None and model.programme_active:
             share = p.facilitated_contribution_share
-        ask, ending = kernels.savings_groups_after_consumption(
+        ask, asking, ending = kernels.savings_groups_after_consumption(
             ids,
             self.group_of,
             model.month,
@@ -666,13 +678,12 @@ class SavingsGroups(Intervention):
             p.cycle_months - p.loan_term_months,
             p.cycle_months,
         )
-        # 5. loans
-        if lending:
+        # 5. loans (nothing to lend when nobody asks)
+        if lending and asking:
             self._disburse(model, ids, ask)
         # 6. share-out
-        if ending.any():
-            members = ids[ending]
-            self._share_out(model, members, self.group_of[members].astype(np.int64))
+        if ending.size:
+            self._share_out(model, ending, self.group_of[ending].astype(np.int64))
 
     def events(self, model: GraduationModel) -> list[EventBatch]:
         """This month's savings-group events: joined, loans taken, repaid and written off,
@@ -930,11 +941,15 @@ class SavingsGroups(Intervention):
         offset[villages] = self.rng.integers(0, self.params.formation_window_months, villages.size)
         last = model.params.programme.end_month  # every group meets inside the window
         self.opens_month[first:] = np.minimum(model.month + offset[self.village[first:]], last)
+        self._opening_months.update(self.opens_month[first:].tolist())
         self._open_groups(model)
 
     def _open_groups(self, model: GraduationModel) -> None:
         """Groups whose first meeting falls this month start meeting: their members join
         (``hh.savings_group``), their first cycle starts, and formation is paid for."""
+        if model.month not in self._opening_months:  # no group's first meeting is due
+            return
+        self._opening_months.discard(model.month)
         opening = np.flatnonzero(
             ~self.active & (self.dissolved_month < 0) & (self.opens_month == model.month)
         )
@@ -942,6 +957,7 @@ class SavingsGroups(Intervention):
             return
         joined = np.flatnonzero(np.isin(self.pending_of, opening))
         self.group_of[joined] = self.pending_of[joined]
+        self._members = None
         self.pending_of[joined] = -1
         self.active[opening] = True
         self.formed_month[opening] = model.month
@@ -1012,51 +1028,23 @@ class SavingsGroups(Intervention):
         borrower whose part does not cover its loan loses the part and the rest is written
         off, which lowers ``E`` for everybody; with ``D`` such members,
         ``E = (cash + sum_{not D} loans) / (1 - sum_D w)``, found by a fixed point in which
-        ``D`` only grows (vectorised; at most a few passes).
+        ``D`` only grows (at most a few passes; compiled:
+        :func:`pushpull_sim.kernels.savings_groups.share_out`).
         """
         hh = model.hh
-        G = self.n_groups
         groups = np.unique(g)
-        s = hh.vsla_share[ids]
-        loan = self.loan_balance[ids]
-        total = np.bincount(g, s, minlength=G)
-        w = np.divide(s, total[g], out=np.zeros(ids.size), where=total[g] > 0)
-        cash = np.maximum(self.fund, 0.0)
-        deficient = np.zeros(ids.size, bool)
-        while True:
-            num = cash + np.bincount(g, np.where(deficient, 0.0, loan), minlength=G)
-            den = 1.0 - np.bincount(g, np.where(deficient, w, 0.0), minlength=G)
-            value = np.divide(num, den, out=np.zeros(G), where=den > 1e-12)
-            part = w * value[g]
-            now = deficient | (part < loan - _DUST)
-            if np.array_equal(now, deficient):
-                break
-            deficient = now
-        offset = np.where(deficient, part, loan)
-        written = loan - offset
-        payout = np.where(deficient, 0.0, np.maximum(part - loan, 0.0))
-        hh.savings[ids] += payout
-        hh.debt[ids] = np.maximum(hh.debt[ids] - loan, 0.0)  # debt sums lenders' too
-        hh.debt_written_off[ids] += written
-        profit = payout + offset - s
-        self.shareout_shares[ids] = s
-        self.shareout_value[ids] = payout + offset
-        self.shareout_cash[ids] = payout
-        hh.financial_income[ids] += profit
-        hh.vsla_share[ids] = 0.0
-        self.loan_balance[ids] = 0.0
-        self.loan_months_left[ids] = 0
-        self.arrears[ids] = 0
-        self.loans_defaulted[ids] += written > _DUST
-        self.fund -= np.bincount(g, payout, minlength=G)
-        self.loans_out -= np.bincount(g, loan, minlength=G)
-        self.defaults_total += np.bincount(g, written, minlength=G)
-        self.shareout_total += np.bincount(g, payout + offset, minlength=G)
+        profit = kernels.share_out(
+            ids, g, _DUST, hh.vsla_share, self.loan_balance, hh.savings, hh.debt,
+            hh.debt_written_off, hh.financial_income, self.shareout_shares,
+            self.shareout_value, self.shareout_cash, self.loan_months_left, self.arrears,
+            self.loans_defaulted, self.fund, self.loans_out, self.defaults_total,
+            self.shareout_total,
+        )  # fmt: skip
         # the cycle's record
         months = (model.month - self.cycle_start[groups]).astype(float)
         self._cycle_group.append(groups)
         self._cycle_month.append(np.full(groups.size, model.month))
-        self._cycle_profit.append(np.bincount(g, profit, minlength=G)[groups])
+        self._cycle_profit.append(profit[groups])
         self._cycle_avg_balance.append(self.balance_sum[groups] / months)
         self._cycle_months.append(months)
         self.cycles_completed[groups] += 1
@@ -1098,4 +1086,5 @@ class SavingsGroups(Intervention):
             self.dissolved_month[ends] = model.month
         leaving = ids[dissolving | ~regular]
         self.group_of[leaving] = -1
+        self._members = None
         hh.savings_group[leaving] = -1

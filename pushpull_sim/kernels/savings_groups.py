@@ -6,7 +6,7 @@ ascending id order. Sums per group are kept in scratch arrays that start at zero
 in household order, then are added to the group's books, exactly as
 ``group_array += np.bincount(g, values)`` did. The loan-demand draws stay in numpy
 (the component's named stream, the same call and size) and are passed in. Group
-formation and the share-out stay in numpy: they touch few households in few months.
+formation stays in numpy: it touches few households in few months.
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ def savings_groups_after_consumption(
     """The monthly meeting up to the loans: repayments, defaults, social fund, shares, and
     each member's loan request
     (:meth:`~pushpull_sim.interventions.savings_groups.SavingsGroups.after_consumption`;
-    the loans are then made by :func:`disburse`, the share-out in numpy).
+    the loans are then made by :func:`disburse` when anyone asks, the share-out in numpy).
 
     Per member, out of the cash left after the month's spending:
 
@@ -308,8 +308,10 @@ def savings_groups_after_consumption(
         cycle_months: Months from one share-out to the next.
 
     Returns:
-        tuple: ``(ask, ending)``: each member's loan request, USD PPP, and whether its
-        group's cycle ends this month (share-out), each shape ``(k,)``.
+        tuple: ``(ask, asking, ending)``: each member's loan request, USD PPP, shape
+        ``(k,)``; whether any request is not zero (else :func:`disburse` would change
+        nothing); and the members whose group's cycle ends this month (share-out),
+        ascending ids, int64, shape ``(e,)``.
     """
     G = fund.size
     k = ids.size
@@ -321,7 +323,9 @@ def savings_groups_after_consumption(
     contrib_g = np.zeros(G)
     shares_g = np.zeros(G)
     ask = np.zeros(k)
-    ending = np.zeros(k, np.bool_)
+    asking = False
+    ending = np.empty(k, np.int64)
+    n_ending = 0
     for j in range(k):
         i = ids[j]
         g = group_of[i]
@@ -394,7 +398,10 @@ def savings_groups_after_consumption(
             )
             if wants and can:
                 ask[j] = loan_multiple * vsla_share[i]
-        ending[j] = cycle_month >= cycle_months
+                asking = asking or ask[j] != 0
+        if cycle_month >= cycle_months:
+            ending[n_ending] = i
+            n_ending += 1
     for g in range(G):
         fund[g] += paid_g[g]
         interest_total[g] += interest_g[g]
@@ -406,7 +413,139 @@ def savings_groups_after_consumption(
         fund[g] += contrib_g[g]
         contributions_total[g] += contrib_g[g]
         balance_sum[g] += shares_g[g]
-    return ask, ending
+    return ask, asking, ending[:n_ending]
+
+
+@jit
+def share_out(
+    ids: np.ndarray,
+    g: np.ndarray,
+    dust: float,
+    vsla_share: np.ndarray,
+    loan_balance: np.ndarray,
+    savings: np.ndarray,
+    debt: np.ndarray,
+    debt_written_off: np.ndarray,
+    financial_income: np.ndarray,
+    shareout_shares: np.ndarray,
+    shareout_value: np.ndarray,
+    shareout_cash: np.ndarray,
+    loan_months_left: np.ndarray,
+    arrears: np.ndarray,
+    loans_defaulted: np.ndarray,
+    fund: np.ndarray,
+    loans_out: np.ndarray,
+    defaults_total: np.ndarray,
+    shareout_total: np.ndarray,
+) -> np.ndarray:
+    """The share-out of the groups whose cycle ends
+    (:meth:`~pushpull_sim.interventions.savings_groups.SavingsGroups._share_out`).
+
+    Member ``j``'s weight ``w_j`` is its share of its group's shares. The group's value
+    ``E = (max(fund, 0) + sum of loans of members not in D) / (1 - sum of w over D)``
+    (0 where that denominator is at most 1e-12), with ``D`` the members whose part
+    ``w_j E`` falls short of their loan by more than ``dust``: found by passes in which
+    ``D`` only grows. A member in ``D`` loses its part to its loan (the rest is written
+    off); the others have their loan set off and are paid the rest in cash. Shares, loans
+    and arrears are then cleared.
+
+    Args:
+        ids: Members sharing out, ascending ids, int, shape ``(k,)``.
+        g: Their groups, int64, shape ``(k,)``.
+        dust: Shortfall counted as none, USD PPP.
+        vsla_share, loan_balance: Members' shares and group loans, USD PPP, shape
+            ``(n,)``; zeroed.
+        savings, debt, debt_written_off, financial_income: ``hh`` accounts, USD PPP,
+            shape ``(n,)``; updated (profit = value received - shares).
+        shareout_shares, shareout_value, shareout_cash: The members' last share-out,
+            USD PPP, shape ``(n,)``; written.
+        loan_months_left, arrears, loans_defaulted: Members' loan counts, shape ``(n,)``;
+            updated.
+        fund, loans_out, defaults_total, shareout_total: The groups' books, USD PPP,
+            shape ``(G,)``; updated.
+
+    Returns:
+        numpy.ndarray: Profit per group (payouts and set-offs minus shares), USD PPP,
+        shape ``(G,)``.
+    """
+    G = fund.size
+    k = ids.size
+    s = np.empty(k)
+    loan = np.empty(k)
+    total = np.zeros(G)
+    for j in range(k):
+        s[j] = vsla_share[ids[j]]
+        loan[j] = loan_balance[ids[j]]
+        total[g[j]] += s[j]
+    w = np.zeros(k)
+    for j in range(k):
+        if total[g[j]] > 0:
+            w[j] = s[j] / total[g[j]]
+    cash = np.empty(G)
+    for gg in range(G):
+        cash[gg] = fund[gg] if fund[gg] >= 0.0 else 0.0
+    deficient = np.zeros(k, np.bool_)
+    part = np.empty(k)
+    value = np.zeros(G)
+    while True:
+        loans_g = np.zeros(G)
+        lost_g = np.zeros(G)
+        for j in range(k):
+            loans_g[g[j]] += 0.0 if deficient[j] else loan[j]
+            lost_g[g[j]] += w[j] if deficient[j] else 0.0
+        for gg in range(G):
+            den = 1.0 - lost_g[gg]
+            value[gg] = (cash[gg] + loans_g[gg]) / den if den > 1e-12 else 0.0
+        changed = False
+        for j in range(k):
+            part[j] = w[j] * value[g[j]]
+            if not deficient[j] and part[j] < loan[j] - dust:
+                deficient[j] = True
+                changed = True
+        if not changed:
+            break
+    payout_g = np.zeros(G)
+    loan_g = np.zeros(G)
+    written_g = np.zeros(G)
+    value_g = np.zeros(G)
+    profit_g = np.zeros(G)
+    for j in range(k):
+        i = ids[j]
+        gg = g[j]
+        if deficient[j]:
+            offset = part[j]
+            payout = 0.0
+        else:
+            offset = loan[j]
+            gain = part[j] - loan[j]
+            payout = gain if gain >= 0.0 else 0.0
+        written = loan[j] - offset
+        received = payout + offset
+        profit = received - s[j]
+        savings[i] += payout
+        owed = debt[i] - loan[j]  # debt sums lenders' too
+        debt[i] = owed if owed >= 0.0 else 0.0
+        debt_written_off[i] += written
+        shareout_shares[i] = s[j]
+        shareout_value[i] = received
+        shareout_cash[i] = payout
+        financial_income[i] += profit
+        vsla_share[i] = 0.0
+        loan_balance[i] = 0.0
+        loan_months_left[i] = 0
+        arrears[i] = 0
+        loans_defaulted[i] += written > dust
+        payout_g[gg] += payout
+        loan_g[gg] += loan[j]
+        written_g[gg] += written
+        value_g[gg] += received
+        profit_g[gg] += profit
+    for gg in range(G):
+        fund[gg] -= payout_g[gg]
+        loans_out[gg] -= loan_g[gg]
+        defaults_total[gg] += written_g[gg]
+        shareout_total[gg] += value_g[gg]
+    return profit_g
 
 
 @jit

@@ -172,9 +172,25 @@ def poorest(values: np.ndarray, share: float, rng: np.random.Generator) -> np.nd
     """
     n = values.size
     k = int(round(share * n))
-    order = np.lexsort((rng.random(n), values))
-    mask = np.zeros(n, bool)
-    mask[order[:k]] = True
+    tie_break = rng.random(n)
+    if k <= 0 or k >= n:
+        return np.full(n, k >= n and n > 0)
+    # the first k of lexsort((tie_break, values)) without sorting everything: all values
+    # below the k-th smallest, then, of those equal to it, the lowest tie-breaks (equal
+    # tie-breaks in index order, as the stable sort has them)
+    kth = np.partition(values, k - 1)[k - 1]
+    if np.isnan(kth):  # NaN sorts last: keep the full sort's order
+        order = np.lexsort((tie_break, values))
+        mask = np.zeros(n, bool)
+        mask[order[:k]] = True
+        return mask
+    mask = values < kth
+    at = np.flatnonzero(values == kth)
+    need = k - int(np.count_nonzero(mask))
+    if at.size == need:
+        mask[at] = True
+    else:
+        mask[at[np.argsort(tie_break[at], kind="stable")[:need]]] = True
     return mask
 
 
