@@ -174,6 +174,9 @@ class GraduationModel(mesa.Model):
         events: Whether to keep the household event log (:attr:`event_log`; only when
             recording); None = the scenario's ``output.events``. Either way the run's
             numbers are the same.
+        survey: Whether to run the virtual trial's survey (:attr:`survey`; only when
+            recording). Off, the ITT estimates are unavailable; every other number of the
+            run is the same (the survey draws from its own stream).
 
     Raises:
         MemoryLimitError: The run would need more memory than the limit
@@ -211,6 +214,7 @@ class GraduationModel(mesa.Model):
         replication: int = 0,
         record: bool = True,
         events: bool | None = None,
+        survey: bool = True,
     ) -> None:
         keep = scenario.output.events if events is None else events  # the event log
         # before anything is built: a run that cannot fit is refused
@@ -251,8 +255,8 @@ class GraduationModel(mesa.Model):
         self.network = build_network(hh.village, hh.assets + hh.savings, sc.network, self.streams)
         self.degree = np.asarray(self.network.sum(axis=1)).ravel()
 
-        #: The virtual trial's household survey (None when not recording).
-        self.survey = Survey(self) if record else None
+        #: The virtual trial's household survey (None when not recording, or turned off).
+        self.survey = Survey(self) if record and survey else None
         # burn-in: months before the baseline survey, no programme
         self.interventions: list[Intervention] = []
         self.pull_actors: list[PullActor] = []  # they enter at the baseline survey

@@ -59,6 +59,9 @@ class Outcome:
         better: ``"higher"``, ``"lower"``, or None where neither is better.
         fn: ``fn(result) -> float`` (NaN where undefined).
         title: A heading in words for figures and reports (default: the definition).
+        survey: Whether ``fn`` reads the virtual trial's survey (its ITT estimates): a
+            run for outcomes that do not can skip it (:func:`pushpull_sim.results.simulate`
+            with ``survey=False``).
     """
 
     name: str
@@ -69,6 +72,7 @@ class Outcome:
     better: Literal["higher", "lower"] | None
     fn: Callable[[RunResult], float]
     title: str = ""
+    survey: bool = False
 
     @property
     def heading(self) -> str:
@@ -91,6 +95,7 @@ def outcome(
     source: str,
     better: Literal["higher", "lower"] | None = None,
     title: str = "",
+    survey: bool = False,
 ) -> Callable[[Callable[[RunResult], float]], Callable[[RunResult], float]]:
     """Declare an outcome: decorate ``fn(result) -> float`` (the arguments are the
     :class:`Outcome`'s attributes).
@@ -102,7 +107,7 @@ def outcome(
     def register(fn: Callable[[RunResult], float]) -> Callable[[RunResult], float]:
         if name in _OUTCOMES:
             raise ValueError(f"outcome {name!r} is already declared")
-        _OUTCOMES[name] = Outcome(name, label, unit, definition, source, better, fn, title)
+        _OUTCOMES[name] = Outcome(name, label, unit, definition, source, better, fn, title, survey)
         return fn
 
     return register
@@ -722,6 +727,7 @@ for _index in INDICES.values():
             "starts, in control-group standard deviations (pushpull_sim.survey)",
             f"{B15}; index as the paper builds it",
             None if _index.name == "time_working_index" else "higher",
+            survey=True,
         )(_index_itt)
 
 for _m in TRIAL_MONTHS:
@@ -737,6 +743,7 @@ for _m in TRIAL_MONTHS:
         "starts, in percent of the control mean",
         f"{B15} (+5.8 % at 24 months, J-PAL/IPA 2015)",
         "higher",
+        survey=True,
     )(_consumption_pct)
 
 
@@ -749,6 +756,7 @@ for _m in TRIAL_MONTHS:
     "the cost per treatment-arm household (pushpull_sim.evaluation.trial_ratio)",
     f"{B15}, Table 4 method: benefits from non-durable consumption",
     "higher",
+    survey=True,
 )
 def _benefit_cost_ratio(result: RunResult) -> float:
     return trial_ratio(result)["ratio"]

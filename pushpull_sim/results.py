@@ -91,7 +91,8 @@ class RunResult:
             (:func:`pushpull_sim.survey.survey_table`), built from ``survey_rounds`` on
             first use (outcomes that do not read it do not pay for its indices).
         survey_rounds: The survey's rounds as observed, one table per round, without the
-            indices (:attr:`pushpull_sim.survey.Survey.rows`).
+            indices (:attr:`pushpull_sim.survey.Survey.rows`); None when the run kept no
+            survey (then reading ``survey`` raises RuntimeError).
         itt: ITT estimates of every outcome and round (see
             :func:`pushpull_sim.rct.itt_table`; computed on first use by :meth:`itt_at`,
             or by :func:`pushpull_sim.runner.run_replication`).
@@ -120,7 +121,7 @@ class RunResult:
     exclusion_error: float
     credit_take_up: dict[str, float | None] | None = None
     panel: pd.DataFrame | None = None
-    survey_rounds: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    survey_rounds: list[pd.DataFrame] | None = field(default_factory=list, repr=False)
     itt: pd.DataFrame = field(default_factory=pd.DataFrame)
     pull_rows: list[dict] = field(default_factory=list, repr=False)
     events: pd.DataFrame | None = None
@@ -139,6 +140,11 @@ class RunResult:
     def survey(self) -> pd.DataFrame:
         """The survey table (see the class's attributes), built once on first use."""
         if self._survey is None:
+            if self.survey_rounds is None:
+                raise RuntimeError(
+                    "this run kept no survey (simulate(..., survey=False)): its ITT "
+                    "estimates are unavailable; run it with the survey on"
+                )
             self._survey = survey_table(self.survey_rounds)
         return self._survey
 
@@ -214,6 +220,7 @@ def simulate(
     *,
     panel: bool = False,
     events: bool = False,
+    survey: bool = True,
 ) -> RunResult:
     """Build and run one replication to the scenario's horizon.
 
@@ -226,13 +233,18 @@ def simulate(
         events: Keep the household event log (``pushpull run`` writes it when the
             scenario's ``output.events`` is on; outcomes do not need it). It never changes
             the run's numbers.
+        survey: Run the virtual trial's survey (outcomes that read ITT estimates need it,
+            see :attr:`pushpull_sim.outcomes.Outcome.survey`); off, reading the result's
+            survey raises. It never changes the run's other numbers.
 
     Returns:
         RunResult: The run's tables, snapshots, costs and actors.
     """
     if isinstance(scenario, dict):
         scenario = scenario_from_dict(scenario)
-    model = GraduationModel(scenario, seed=seed, replication=replication, events=events)
+    model = GraduationModel(
+        scenario, seed=seed, replication=replication, events=events, survey=survey
+    )
     months = set(snapshot_months(scenario))
     snapshots: dict[int, dict[str, np.ndarray]] = {}
     if model.month in months:
@@ -265,7 +277,7 @@ def simulate(
         exclusion_error=model.targeting.exclusion_error,
         credit_take_up=_credit_take_up(model),
         panel=model.household_panel() if panel else None,
-        survey_rounds=list(model.survey.rows),
+        survey_rounds=None if model.survey is None else list(model.survey.rows),
         pull_rows=model.pull_record_rows(),
         events=None if model.event_log is None else model.event_log.table(),
         paths=None if model.event_log is None else model.event_log.paths_table(),

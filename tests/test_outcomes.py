@@ -54,6 +54,30 @@ def test_every_outcome_is_declared_with_a_unit_a_definition_and_a_source():
         outcome("graduated_end", "x", "share", "x", "x")(lambda result: 0.0)
 
 
+def test_outcomes_that_do_not_declare_the_survey_are_the_same_without_it(run):
+    bare = simulate(scenario(), seed=3, replication=0, survey=False)
+    with pytest.raises(RuntimeError, match="kept no survey"):
+        bare.survey  # noqa: B018
+    full = evaluate(run)
+    readers = [name for name, o in OUTCOMES.items() if o.survey]
+    assert "asset_index_itt_sd_24m" in readers and "benefit_cost_ratio" in readers
+    assert not math.isnan(full["asset_index_itt_sd_24m"])
+    for name, o in OUTCOMES.items():
+        if o.survey:  # declared: it needs the survey, and says so when it is missing
+            with pytest.raises(RuntimeError, match="kept no survey"):
+                evaluate(bare, [name])
+            continue
+        value = evaluate(bare, [name])[name]  # an undeclared read of the survey raises
+        assert value == full[name] or (math.isnan(value) and math.isnan(full[name])), name
+    # a sweep runs the survey only when one of its outcomes reads it
+    data = scenario().to_dict()
+    plain, _ = default_run_fn(data, 3, [], ["treatment"], outcomes=("graduated_end",))
+    trial, _ = default_run_fn(data, 3, [], ["treatment"], outcomes=("consumption_itt_pct_24m",))
+    assert not math.isnan(plain["graduated_end"]) and not math.isnan(
+        trial["consumption_itt_pct_24m"]
+    )
+
+
 def test_every_outcome_is_a_number_or_nan_of_one_run(run):
     values = evaluate(run)
     assert list(values) == list(OUTCOMES)

@@ -113,6 +113,8 @@ def run_outcomes(
     Returns:
         tuple: ``(outcomes, timeseries or None)``.
     """
-    result = simulate(scenario, seed, 0)
+    names = list(OUTCOMES) if outcomes is None else list(outcomes)
+    survey = any(DECLARED[name].survey for name in names if name in DECLARED)
+    result = simulate(scenario, seed, 0, survey=survey)  # the survey only if one reads it
     ts = timeseries_of(result, columns, arms or ["treatment"]) if columns else None
-    return outcomes_of(result, outcomes), ts
+    return outcomes_of(result, names), ts
