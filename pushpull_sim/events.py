@@ -429,12 +429,13 @@ def _changes(before: np.ndarray, now: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return cleared[:k0], entered[:k1]
 
 
-def _stage(item: tuple[int, EventBatch]) -> int:
+def _stage(item: tuple) -> int:
     """The step of a queued batch (the sort key of a month's batches)."""
     return item[0]
 
 
 #: The defaults of :class:`EventBatch` (a batch given these objects leaves the fill).
+_NO_VALUE = EventBatch.value
 _NO_DETAIL = EventBatch.detail
 _NO_COUNTERPART = EventBatch.counterpart
 
@@ -459,7 +460,9 @@ class EventLog:
         self.codes = kind_codes()
         n = model.hh.n
         self._buffer = _Buffer()
-        self._pending: list[tuple[int, EventBatch]] = []
+        self._stages = {name: kind.stage for name, kind in self.kinds.items()}
+        #: this month's queued batches: (step, code, ids, value, detail, counterpart)
+        self._pending: list[tuple] = []
         # last month's state, to compare with this month's
         self._extreme_poor = np.zeros(n, bool)
         self._graduated = np.zeros(n, bool)
@@ -492,7 +495,31 @@ class EventLog:
                 f"event kind {batch.kind!r}: not declared (declared: {', '.join(self.codes)})"
             )
         if len(batch.ids):
-            self._pending.append((self.kinds[batch.kind].stage, batch))
+            self._pending.append(
+                (
+                    self._stages[batch.kind],
+                    self.codes[batch.kind],
+                    batch.ids,
+                    batch.value,
+                    batch.detail,
+                    batch.counterpart,
+                )
+            )
+
+    def _put(
+        self,
+        kind: str,
+        ids: np.ndarray,
+        value: np.ndarray | float = _NO_VALUE,
+        detail: np.ndarray | int = _NO_DETAIL,
+        counterpart: np.ndarray | int = _NO_COUNTERPART,
+    ) -> None:
+        """Queue the log's own events of a declared kind, as :meth:`add` queues a batch
+        (the same fields), without making an :class:`EventBatch` of them."""
+        if ids.size:
+            self._pending.append(
+                (self._stages[kind], self.codes[kind], ids, value, detail, counterpart)
+            )
 
     def _flush(self, month: int) -> None:
         """Write this month's queued batches as one chunk, in step order (stable within
@@ -502,24 +529,23 @@ class EventLog:
         if not pending:
             return
         pending.sort(key=_stage)
-        sizes = [len(batch.ids) for _, batch in pending]
+        sizes = [len(item[2]) for item in pending]
         total = sum(sizes)
         household = np.empty(total, COLUMNS["household"])
         kind = np.empty(total, COLUMNS["kind"])
         value = np.empty(total, COLUMNS["value"])
         detail = np.full(total, _NO_DETAIL, COLUMNS["detail"])
         counterpart = np.full(total, _NO_COUNTERPART, COLUMNS["counterpart"])
-        codes = self.codes
         at = 0
-        for (_, batch), k in zip(pending, sizes, strict=True):
+        for (_, code, ids, values, details, counterparts), k in zip(pending, sizes, strict=True):
             end = at + k
-            household[at:end] = batch.ids
-            kind[at:end] = codes[batch.kind]
-            value[at:end] = batch.value
-            if batch.detail is not _NO_DETAIL:
-                detail[at:end] = batch.detail
-            if batch.counterpart is not _NO_COUNTERPART:
-                counterpart[at:end] = batch.counterpart
+            household[at:end] = ids
+            kind[at:end] = code
+            value[at:end] = values
+            if details is not _NO_DETAIL:
+                detail[at:end] = details
+            if counterparts is not _NO_COUNTERPART:
+                counterpart[at:end] = counterparts
             at = end
         self._buffer.append(
             {
@@ -567,70 +593,77 @@ class EventLog:
         """This month's events: compare the households' state and flows with last
         month's, and ask every component in the market for its own."""
         hh, month = model.hh, model.month
-        add = self.add
-        # 2. shocks
-        ill = np.flatnonzero(hh.ill)
-        add(EventBatch("illness", ill, hh.health_cost[ill]))
+        put = self._put
+        # 2. shocks (``x.nonzero()[0]``: the ids of a flag, as np.flatnonzero)
+        ill = hh.ill.nonzero()[0]
+        put("illness", ill, hh.health_cost[ill])
         left = model.drought_months_left
         struck = left > self._drought_left  # started, or lengthened by a scheduled one
         if struck.any():
-            ids = np.flatnonzero(struck[hh.region])
-            add(EventBatch("drought", ids, left[hh.region[ids]]))
+            ids = struck[hh.region].nonzero()[0]
+            put("drought", ids, left[hh.region[ids]])
         lost = model.asset_deaths
-        ids = np.flatnonzero(lost > 0)
+        ids = (lost > 0).nonzero()[0]
         if ids.size:
             detail = hh.asset_kind[ids]
             if month in self._outbreak_months or model.outbreak.any():
                 detail = detail + 3 * self._in_outbreak(model, ids)
-            add(EventBatch("asset_deaths", ids, lost[ids], detail))
+            put("asset_deaths", ids, lost[ids], detail)
         # 4. hand-over, then the components (push deliveries, pull actors' decisions)
-        handed = np.flatnonzero(model.handover_month == month)
+        handed = (model.handover_month == month).nonzero()[0]
         if handed.size:
-            add(EventBatch("handed_over", handed, model.programme_month, ~hh.linked[handed]))
+            put("handed_over", handed, model.programme_month, ~hh.linked[handed])
         ended, _ = _changes(self._in_push, hh.in_push)
         ended = ended[hh.participant[ended]]
         if ended.size:
             ended = ended[model.handover_month[ended] != month]
-            add(EventBatch("push_ended", ended))
+            put("push_ended", ended)
+        add = self.add
         for intervention in model.interventions:
             for batch in intervention.events(model):
                 add(batch)
-        for name in ("buyer", "agent"):  # the pull actors' decisions come after push
-            self._links(model, name, getattr(hh, name), getattr(self, f"_{name}"))
+        # the pull actors' decisions come after push
+        self._links(model, "buyer", hh.buyer, self._buyer)
+        self._links(model, "agent", hh.agent, self._agent)
         for actor in model.pull_actors:
             for batch in actor.events(model):
                 add(batch)
         # 6. distress sales
-        sold = np.flatnonzero(hh.last_distress_month == month)
-        add(EventBatch("distress_sale", sold, hh.asset_sale_proceeds[sold]))
+        sold = (hh.last_distress_month == month).nonzero()[0]
+        put("distress_sale", sold, hh.asset_sale_proceeds[sold])
         # 8. status
+        consumption = hh.consumption_ppd
         up, down = _changes(self._extreme_poor, hh.extreme_poor)
-        add(EventBatch("left_extreme_poverty", up, hh.consumption_ppd[up]))
-        add(EventBatch("fell_into_extreme_poverty", down, hh.consumption_ppd[down]))
+        put("left_extreme_poverty", up, consumption[up])
+        put("fell_into_extreme_poverty", down, consumption[down])
         back, grad = _changes(self._graduated, hh.graduated)
-        add(EventBatch("graduated", grad, hh.consumption_ppd[grad], self._ever_graduated[grad]))
-        add(EventBatch("fell_back", back, hh.consumption_ppd[back]))
+        put("graduated", grad, consumption[grad], self._ever_graduated[grad])
+        put("fell_back", back, consumption[back])
         self._flush(month)
         self._remember(model)
 
     def _links(self, model: GraduationModel, name: str, now: np.ndarray, before: np.ndarray):
         """Links to a buyer or an agent begun and ended this month."""
-        changed = np.flatnonzero(now != before)
+        changed = (now != before).nonzero()[0]
         if changed.size == 0:
             return
-        hh = model.hh
         ended = changed[before[changed] >= 0]
         if ended.size:
             gone = before[ended]
             if name == "buyer":
-                active = {a.unique_id for a in model.pull_actors if a.active}
-                left = ~np.isin(gone, np.fromiter(active, np.int64, len(active)))
-                self.add(EventBatch("left_buyer", ended, np.nan, left, gone))
+                # whether each lost buyer has left the market: its id is no active
+                # actor's (a lookup by id, as np.isin over the active ids)
+                active = [a.unique_id for a in model.pull_actors if a.active]
+                active_ids = np.array([i for i in active if i >= 0], np.int64)
+                top = int(gone.max()) + 1
+                in_market = np.zeros(top, bool)
+                in_market[active_ids[active_ids < top]] = True
+                self._put("left_buyer", ended, np.nan, ~in_market[gone], gone)
             else:
-                self.add(EventBatch("left_agent", ended, np.nan, 0, gone))
+                self._put("left_agent", ended, np.nan, 0, gone)
         begun = changed[now[changed] >= 0]
         if begun.size:
-            self.add(EventBatch(f"linked_{name}", begun, np.nan, ~hh.linked[begun], now[begun]))
+            self._put(f"linked_{name}", begun, np.nan, ~model.hh.linked[begun], now[begun])
 
     def _in_outbreak(self, model: GraduationModel, ids: np.ndarray) -> np.ndarray:
         """Whether the households ``ids`` lost assets in an outbreak this month (regional

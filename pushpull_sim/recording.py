@@ -588,8 +588,24 @@ class Recorder:
         floats: list[np.ndarray] = []
         flags: list[np.ndarray] = []
         pattern: list[bool] = []
+        shape = (n,)
         for fn in self._reporters:
-            v = _kernel_input(fn(hh), n)
+            v = fn(hh)
+            # the common case, as _kernel_input takes it, without a call: a household
+            # array of float64 or bool, read in place
+            if type(v) is np.ndarray and v.shape == shape:
+                dtype = v.dtype
+                if dtype is _FLOAT or dtype is _BOOL:
+                    f = v.flags
+                    if f.c_contiguous and f.writeable:
+                        if dtype is _FLOAT:
+                            floats.append(v)
+                            pattern.append(False)
+                        else:
+                            flags.append(v.view(np.uint8))
+                            pattern.append(True)
+                        continue
+            v = _kernel_input(v, n)
             flag = v.itemsize == 1  # uint8 (a bool array), else float64
             pattern.append(flag)
             (flags if flag else floats).append(v)

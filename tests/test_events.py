@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -170,6 +171,28 @@ def test_an_undeclared_kind_is_refused_and_the_buffer_keeps_columns():
     assert log.paths_table()["household"].nunique() == hh.eligible.sum()
     assert len(log.path(int(np.flatnonzero(~hh.eligible)[0]))) == 0
     assert len(log.path(int(np.flatnonzero(hh.eligible)[0]))) == 3
+
+
+def test_a_household_whose_buyer_left_the_market_is_told_so_and_one_dropped_is_told_that():
+    model = GraduationModel(small(run={"months": 2}))
+    log = model.event_log
+    start = len(log)
+    # buyers 5 (still trading) and 9 (gone); an agent (12) still trading; 3 never an actor
+    actors = [SimpleNamespace(unique_id=i, active=i != 9) for i in (5, 9, 12)]
+    before = np.array([5, 9, -1, 9, 3, 5], np.int32)
+    now = np.array([-1, -1, 12, 5, -1, 5], np.int32)
+    linked = np.array([False, False, False, True, False, False])
+    stub = SimpleNamespace(pull_actors=actors, hh=SimpleNamespace(linked=linked))
+    log._links(stub, "buyer", now, before)
+    log._flush(7)
+    got = {c: a[start:] for c, a in log.arrays().items()}
+    codes = {name: code for code, name in enumerate(event_kinds())}
+    assert got["household"].tolist() == [0, 1, 3, 4, 2, 3]
+    assert got["kind"].tolist() == [codes["left_buyer"]] * 4 + [codes["linked_buyer"]] * 2
+    assert got["detail"].tolist() == [0, 1, 1, 1, 1, 0]  # 3 never traded: "left the market"
+    assert got["counterpart"].tolist() == [5, 9, 9, 3, 12, 5]
+    assert got["month"].tolist() == [7] * 6
+    assert np.isnan(got["value"]).all()
 
 
 def test_the_log_is_off_when_the_scenario_says_so():
