@@ -700,7 +700,9 @@ def agent_placement(
             if better:
                 best, best_score = r, score
         hubs[v] = best
-        count = _reach_of(best, reach, indptr, indices, data, village, mark, members)
+        # read back from hubs (int64): passing ``best`` itself, which starts as the
+        # literal -1, made numba compile _reach_of a second time for that literal
+        count = _reach_of(hubs[v], reach, indptr, indices, data, village, mark, members)
         for a in range(count):
             reached[members[a]] = True
             mark[members[a]] = False

@@ -224,7 +224,8 @@ class PullActor(Component, mesa.Agent):
             cost += self._operating_cost
         self.revenue_usd_ppp += revenue
         self.cost_usd_ppp += cost
-        self._monthly_profit.append(revenue - cost)
+        profit = revenue - cost
+        self._monthly_profit.append(profit)
         window = self._exit_window
         if (  # leaves at the end of this month: its record says so
             self.active
@@ -234,8 +235,11 @@ class PullActor(Component, mesa.Agent):
         ):
             self.active = False
             self.exited_month = model.month
-        hh = model.hh
-        extreme_poor, eligible = kernels.count_clients(clients, hh.extreme_poor, hh.eligible)
+        if clients.size:
+            hh = model.hh
+            extreme_poor, eligible = kernels.count_clients(clients, hh.extreme_poor, hh.eligible)
+        else:  # a facilitator, or an actor without clients this month: nothing to count
+            extreme_poor = eligible = 0
         self.records.append(
             {
                 "month": model.month,
@@ -244,7 +248,7 @@ class PullActor(Component, mesa.Agent):
                 "active": self.active,
                 "revenue_usd_ppp": revenue,
                 "cost_usd_ppp": cost,
-                "profit_usd_ppp": revenue - cost,
+                "profit_usd_ppp": profit,
                 "clients": int(clients.size),
                 "clients_extreme_poor": extreme_poor,
                 "clients_eligible": eligible,

@@ -218,6 +218,7 @@ class Lender(PullActor):
         # this month's loans, repayments and defaults, for the event log (:meth:`events`)
         self._granted, self._repaid, self._defaulted = none, none, none
         self._written_off, self._seized = np.zeros(0), np.zeros(0, bool)
+        self._ask = np.empty(n)  # this month's application draws (decide)
 
     @property
     def monthly_rate(self) -> float:
@@ -290,7 +291,9 @@ class Lender(PullActor):
         self._loans_made = 0
         self._granted = self._granted[:0]
         hh, p = model.hh, self.params
-        ask = self.rng.random(hh.n)  # one draw per household every month: common random numbers
+        # one draw per household every month (common random numbers), into the same buffer
+        # each month: the same numbers as a new array, without allocating one
+        ask = self.rng.random(out=self._ask)
         if not self.active:
             return
         # only households in its footprint can borrow: work over them alone
@@ -375,20 +378,23 @@ class Lender(PullActor):
             self.monthly_rate,
             _LATE_TOLERANCE,
         )
+        self._written_off, self._seized = np.zeros(0), np.zeros(0, bool)  # set on default
+        if owing.size == 0:  # no borrower: none defaulted, repaid or still owing
+            self._defaulted = self._repaid = owing
+            self.book(model, revenue, cost, owing, loans_made=self._loans_made)
+            return
         # defaulted (written off below), repaid (closed here) and still owing
         bad, self._repaid, clients = kernels.lender_sort_out(
             owing, self.balance, self.arrears, hh.lender, p.default_after_months, _LATE_TOLERANCE
         )
         self._defaulted = bad
-        self._written_off, self._seized = np.zeros(0), np.zeros(0, bool)  # set on default
-        if owing.size:
-            revenue = float(paid_interest.sum())
-            lost, claim = self._default(model, bad)
-            cost += lost
-            if claim > 0 and self.guarantor is not None:  # the guarantee pays its share
-                paid = self.guarantor.pay_claim(model, claim)
-                self.claims_paid_usd_ppp += paid
-                revenue += paid
+        revenue = float(paid_interest.sum())
+        lost, claim = self._default(model, bad)
+        cost += lost
+        if claim > 0 and self.guarantor is not None:  # the guarantee pays its share
+            paid = self.guarantor.pay_claim(model, claim)
+            self.claims_paid_usd_ppp += paid
+            revenue += paid
         self.book(model, revenue, cost, clients, loans_made=self._loans_made)
 
     def events(self, model: GraduationModel) -> list[EventBatch]:
