@@ -24,9 +24,28 @@ def test_an_empty_cache_lacks_every_kernel(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     cold = json.loads(out.stdout)
-    assert {"core.shocks", "core.consume_save_invest", "pull.buyer_decide"} <= set(cold)
+    assert {"core.shocks", "core.consume_save_invest", "pull.buyer_decide_month"} <= set(cold)
     assert "recording.arm_sums" in cold and "savings_groups.network_order" in cold
     assert len(cold) >= 30
+
+
+def test_one_compile_on_a_new_machine_leaves_no_kernel_cold(tmp_path):
+    """Else every later run would find the cache incomplete, say it compiles and step
+    the warm-up model again."""
+    code = (
+        "import io, json\n"
+        "from pushpull_sim.kernels.warmup import cold_kernels, compile_kernels\n"
+        "said = io.StringIO()\n"
+        "compile_kernels(said)\n"
+        "print(json.dumps([said.getvalue(), cold_kernels()]))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    said, cold = json.loads(out.stdout)
+    assert "compiling the model's kernels" in said
+    assert cold == []
 
 
 def test_a_complete_cache_compiles_nothing_and_says_nothing():

@@ -78,7 +78,6 @@ def expected_volume(
     return out
 
 
-@jit
 def buyer_decide(
     fp: np.ndarray,
     vol_fp: np.ndarray,
@@ -100,6 +99,10 @@ def buyer_decide(
     target_volume: float,
 ) -> np.ndarray:
     """A buyer's monthly choice of suppliers (:meth:`pushpull_sim.pull.buyers.Buyer.decide`).
+
+    A plain function over the compiled choice (the model calls it through
+    :func:`buyer_decide_month`), so that a machine's one compile covers every kernel the
+    model runs.
 
     Candidates are the households of its footprint not linked to another buyer. Each
     markets with its savings group, or (``producer_groups``: some household is linked)

@@ -6,7 +6,8 @@ when the package directory is read-only). On a machine without the cache the fir
 model compiles them all, about 20 s with nothing to show for it; the commands that
 build models call :func:`compile_kernels` first, which, only when the cache lacks a
 kernel, says what is happening and compiles them by building and stepping a small model
-(the bench scenario at :data:`WARMUP_HOUSEHOLDS` households, every component there).
+(the bench scenario at :data:`WARMUP_HOUSEHOLDS` households, every component there),
+then the few the first months do not reach.
 """
 
 from __future__ import annotations
@@ -81,6 +82,21 @@ def cold_kernels() -> list[str]:
     return missing
 
 
+def _compile_rare(model) -> None:
+    """Compile the kernels the warm-up months do not reach, on the warm-up model's own
+    arrays (the types its later calls use) and no household: a savings group's
+    share-out, which comes at the end of a cycle, a year in."""
+    import numpy as np
+
+    from pushpull_sim.interventions.savings_groups import SavingsGroups
+
+    none = np.zeros(0, np.int64)  # as the model passes members and groups: int64 ids
+    for intervention in model.interventions:
+        if isinstance(intervention, SavingsGroups):
+            intervention._share_out(model, none, none)
+            return
+
+
 def compile_kernels(stream: TextIO | None = None) -> float | None:
     """Compile every kernel now if the cache lacks any, saying so on ``stream``.
 
@@ -109,6 +125,7 @@ def compile_kernels(stream: TextIO | None = None) -> float | None:
     model = GraduationModel(bench_scenario(WARMUP_HOUSEHOLDS))
     for _ in range(WARMUP_MONTHS):
         model.step()
+    _compile_rare(model)
     elapsed = time.perf_counter() - start
     later = "later runs load them" if CACHED else "not cached"
     print(f"kernels compiled in {elapsed:.0f} s; {later}", file=stream, flush=True)
