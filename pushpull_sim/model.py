@@ -743,21 +743,20 @@ class GraduationModel(mesa.Model):
             if after_switch:
                 hh.in_push[:] = False
         elif levers["transition"] == "readiness":
-            savings = hh.savings + hh.vsla_share
-            candidates = (
-                part
-                & (self.programme_month > levers["readiness_min_months"])
-                & (hh.assets >= levers["readiness_min_assets_usd_ppp"])
-                & (savings >= levers["readiness_min_savings_months"] * self.need)
-                & (hh.income_12m >= levers["readiness_min_income_share"] * self.need)
-            )
+            candidates = np.empty(hh.n, bool)
+            kernels.readiness_candidates(
+                part, self.programme_month > levers["readiness_min_months"], hh.assets,
+                float(levers["readiness_min_assets_usd_ppp"]), hh.savings, hh.vsla_share,
+                float(levers["readiness_min_savings_months"]), self.need, hh.income_12m,
+                float(levers["readiness_min_income_share"]), candidates,
+            )  # fmt: skip
         else:
             candidates = part
         self._handover_info.append(candidates)
         if len(self._handover_info) < self._handover_info.maxlen:
             return
-        new = np.flatnonzero(
-            self._handover_info[0] & (self.handover_month == NEVER) & (u < levers["coordination"])
+        new = kernels.handed_over(
+            self._handover_info[0], self.handover_month, NEVER, u, float(levers["coordination"])
         )
         if new.size == 0:
             return
