@@ -7,6 +7,7 @@ month and describe that month only. Money is USD PPP (2021), per household.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -420,7 +421,7 @@ class Households:
                     total += add(attrs[name])
             for name in self._checked:
                 total += add(attrs[name])
-        if np.isfinite(total):
+        if math.isfinite(total):  # a float64: the scalar test, without a ufunc call
             return
         for name, values in self._checked_arrays():
             bad = ~np.isfinite(values)

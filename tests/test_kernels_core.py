@@ -668,3 +668,48 @@ def test_deaths_are_the_binomial_quantile():
     assert pending == (~settled).sum() > 0
     np.testing.assert_array_equal(died[settled], expected[settled])
     assert (expected[~settled] > 3).mean() > 0.5  # what is left over: mostly many deaths
+
+
+# ---------------------------------------------------------------- the hand-over
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("past_minimum", [True, False])
+def test_readiness_candidates_match_numpy(seed, past_minimum):
+    """The readiness rule's candidates are numpy's, bit for bit (NaNs failing)."""
+    rng = np.random.default_rng(seed)
+    n = 500
+    part = rng.random(n) < 0.6
+    assets, savings, vsla, income = (rng.gamma(1.0, 100.0, n) for _ in range(4))
+    need = rng.gamma(2.0, 30.0, n)
+    for a in (assets, savings, vsla, income):
+        a[rng.random(n) < 0.05] = 0.0
+    savings[rng.random(n) < 0.02] = np.nan
+    min_assets, min_months, min_share = 80.0, 1.5, 0.7
+    want = (
+        part
+        & past_minimum
+        & (assets >= min_assets)
+        & (savings + vsla >= min_months * need)
+        & (income >= min_share * need)
+    )
+    got = np.empty(n, bool)
+    kernels.readiness_candidates(
+        part, past_minimum, assets, min_assets, savings, vsla, min_months, need, income,
+        min_share, got,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got, want)
+    assert want.any() == past_minimum  # the test sees candidates when there can be any
+
+
+@pytest.mark.parametrize("coordination", [1.0, 0.4, 0.0])
+def test_handed_over_matches_numpy(coordination):
+    """The households handed over are numpy's ``flatnonzero`` of the same conditions."""
+    rng = np.random.default_rng(7)
+    n = 400
+    candidates = rng.random(n) < 0.5
+    month = np.where(rng.random(n) < 0.3, 12, NEVER).astype(np.int32)
+    u = rng.random(n)
+    want = np.flatnonzero(candidates & (month == NEVER) & (u < coordination))
+    got = kernels.handed_over(candidates, month, NEVER, u, coordination)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype
+    assert (got.size > 0) == (coordination > 0)

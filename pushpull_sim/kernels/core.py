@@ -789,3 +789,70 @@ def update_status(
         ) * confidence_baseline + confidence_peer_weight * neighbours
     for i in range(n):
         confidence[i] += confidence_decay * (anchor[i] - confidence[i])
+
+
+@jit
+def readiness_candidates(
+    participant,
+    past_minimum,
+    assets,
+    min_assets,
+    savings,
+    vsla_share,
+    min_savings_months,
+    need,
+    income_12m,
+    min_income_share,
+    candidates,
+):
+    """Hand-over: the participants meeting the readiness rule this month.
+
+    A candidate is a participant, after the rule's minimum of programme months, whose
+    productive assets reach ``min_assets``, whose savings and savings-group share reach
+    ``min_savings_months`` of need and whose 12-month earned income reaches
+    ``min_income_share`` of need (the same comparisons as numpy's, a NaN failing each).
+
+    Args:
+        participant: Programme participants, bool, ``(n,)``.
+        past_minimum (bool): Whether the programme month is past the rule's minimum.
+        assets: Productive assets, USD PPP, ``(n,)``; ``min_assets`` (float) their level.
+        savings, vsla_share: Cash savings and savings-group share, USD PPP, ``(n,)``.
+        min_savings_months (float): Savings asked for, in months of need.
+        need: Monthly subsistence need, USD PPP, ``(n,)``.
+        income_12m: 12-month average earned income, USD PPP a month, ``(n,)``.
+        min_income_share (float): Income asked for, as a share of need.
+        candidates: Output, bool, ``(n,)``.
+    """
+    for i in range(participant.size):
+        candidates[i] = (
+            participant[i]
+            and past_minimum
+            and assets[i] >= min_assets
+            and savings[i] + vsla_share[i] >= min_savings_months * need[i]
+            and income_12m[i] >= min_income_share * need[i]
+        )
+
+
+@jit
+def handed_over(candidates, handover_month, never, u, coordination):
+    """Hand-over: the candidates handed over this month.
+
+    Args:
+        candidates: Candidates as the implementers know them, bool, ``(n,)``.
+        handover_month: Month each household was handed over, int, ``(n,)``; ``never``
+            (int) where it has not been.
+        u: This month's uniform draws, ``(n,)``; a candidate not yet handed over is
+            handed over where ``u < coordination`` (float).
+
+    Returns:
+        numpy.ndarray: The households handed over, int64, ascending (as
+        ``numpy.flatnonzero``).
+    """
+    n = candidates.size
+    ids = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        if candidates[i] and handover_month[i] == never and u[i] < coordination:
+            ids[k] = i
+            k += 1
+    return ids[:k]
