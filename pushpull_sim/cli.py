@@ -296,7 +296,7 @@ def _cmd_interventions(args: argparse.Namespace) -> int:
 
 def _compile_kernels() -> None:
     """On a machine without the kernels' cache, compile them now and say so (about
-    20 s, once), rather than leave the first run silent that long."""
+    30 s, once), rather than leave the first run silent that long."""
     from pushpull_sim.kernels.warmup import compile_kernels
 
     compile_kernels()

@@ -3,7 +3,7 @@
 The kernels are compiled on their first call and kept in numba's cache (``cache=True``:
 ``__pycache__`` beside the source, or ``NUMBA_CACHE_DIR``, or numba's user-wide cache
 when the package directory is read-only). On a machine without the cache the first
-model compiles them all, about 20 s with nothing to show for it; the commands that
+model compiles them all, about 30 s with nothing to show for it; the commands that
 build models call :func:`compile_kernels` first, which, only when the cache lacks a
 kernel, says what is happening and compiles them by building and stepping a small model
 (the bench scenario at :data:`WARMUP_HOUSEHOLDS` households, every component there),
@@ -112,9 +112,9 @@ def compile_kernels(stream: TextIO | None = None) -> float | None:
         return None
     stream = sys.stderr if stream is None else stream
     once = (
-        "once; about 20 s"
+        "once; about 30 s"
         if CACHED
-        else "about 20 s, in every run: numba finds no writable place for its cache; set "
+        else "about 30 s, in every run: numba finds no writable place for its cache; set "
         "NUMBA_CACHE_DIR to a writable directory"
     )
     print(f"compiling the model's kernels for this machine ({once}) ...", file=stream, flush=True)
