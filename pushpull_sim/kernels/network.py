@@ -21,6 +21,20 @@ _TWO_POW_53_INV = 1.0 / 9007199254740992.0
 
 
 @jit
+def _choice(words: np.ndarray, pos: int, shift: int, n: int) -> tuple[int, int]:
+    """CPython's ``choice`` of ``n`` nodes from ``words`` at ``pos``: one word per try,
+    ``word >> shift``, until the value is below ``n``. Returns ``(node, next pos)``;
+    the node is -1 when the words ran out."""
+    w = n
+    while w >= n:
+        if pos >= words.size:
+            return -1, pos
+        w = np.int64(words[pos]) >> shift
+        pos += 1
+    return w, pos
+
+
+@jit
 def watts_strogatz_ties(n: int, k: int, p: float, words: np.ndarray) -> tuple[np.ndarray, int]:
     """Ties of ``networkx.watts_strogatz_graph(n, k, p, seed)`` from the seed's words.
 
@@ -73,20 +87,14 @@ def watts_strogatz_ties(n: int, k: int, p: float, words: np.ndarray) -> tuple[np
             if (a * 67108864.0 + b) * _TWO_POW_53_INV >= p:
                 continue
             # w = choice(nodes), then redrawn while it is u or already a neighbour
-            w = n
-            while w >= n:
-                if pos >= size:
-                    return np.zeros((0, 2), np.int64), -1
-                w = np.int64(words[pos]) >> shift
-                pos += 1
+            w, pos = _choice(words, pos, shift, n)
+            if w < 0:
+                return np.zeros((0, 2), np.int64), -1
             rewired = True
             while w == u or min(u, w) * n + max(u, w) in ties:
-                w = n
-                while w >= n:
-                    if pos >= size:
-                        return np.zeros((0, 2), np.int64), -1
-                    w = np.int64(words[pos]) >> shift
-                    pos += 1
+                w, pos = _choice(words, pos, shift, n)
+                if w < 0:
+                    return np.zeros((0, 2), np.int64), -1
                 if degree[u] >= n - 1:
                     rewired = False  # no free node: this tie is not rewired
                     break
