@@ -13,7 +13,6 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-from numpy.random.bit_generator import ISeedSequence
 
 from pushpull_sim.kernels.seeding import seed_sequence_state
 
@@ -43,30 +42,6 @@ def stream_key(name: str) -> int:
         Python's salted ``hash``).
     """
     return zlib.crc32(name.encode("utf-8"))
-
-
-class _SeedState(ISeedSequence):
-    """A seed sequence's state words, already hashed: what :class:`numpy.random.PCG64`
-    asks its seed sequence for (four 64-bit words), computed by a kernel
-    (:func:`pushpull_sim.kernels.seeding.seed_sequence_state`) rather than by building the
-    :class:`numpy.random.SeedSequence`, which costs some 30 us a stream.
-
-    Args:
-        words: ``SeedSequence.generate_state(4, numpy.uint64)``, shape ``(4,)``.
-    """
-
-    def __init__(self, words: np.ndarray) -> None:
-        self.words = words
-
-    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
-        """The state words (only the four 64-bit words :class:`~numpy.random.PCG64` reads).
-
-        Raises:
-            ValueError: If other words are asked for.
-        """
-        if n_words != 4 or np.dtype(dtype) != np.uint64:
-            raise ValueError(f"only 4 uint64 words are kept, got {n_words} {np.dtype(dtype)}")
-        return self.words
 
 
 class RandomStreams:
@@ -114,16 +89,10 @@ class RandomStreams:
             numpy.random.Generator: A PCG64 generator private to this stream.
         """
         gen = self._generators.get(name)
-        if gen is None:  # seeded as PCG64(self.seed_sequence(name)): the same words
-            gen = np.random.Generator(np.random.PCG64(_SeedState(self._state_words(name))))
+        if gen is None:
+            gen = np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
             self._generators[name] = gen
         return gen
-
-    def _state_words(self, name: str) -> np.ndarray:
-        """``seed_sequence(name).generate_state(4, numpy.uint64)``, hashed by a kernel."""
-        entropy = np.array(self._entropy_head + _uint32_words(stream_key(name)), np.int64)
-        # as numpy: the 32-bit words read as little-endian 64-bit words
-        return seed_sequence_state(entropy, 8).astype("<u4").view("<u8").astype(np.uint64)
 
     def integer_seed(self, name: str) -> int:
         """Return a 32-bit integer seed for third-party code (e.g. networkx generators).
