@@ -87,21 +87,6 @@ MONTHLY_STEPS: tuple[tuple[str, str], ...] = (
 )
 
 
-#: The hooks of the month the model calls on its components, in the month's order.
-_HOOKS = ("decide", "after_production", "payments_due", "after_consumption", "settle")
-#: The hooks' do-nothing defaults: a component that keeps one is not called there.
-_NO_OP_HOOKS = frozenset(
-    {
-        PullActor.decide,
-        PullActor.settle,
-        Component.after_production,
-        Component.payments_due,
-        Component.after_consumption,
-        Component.settle,
-    }
-)
-
-
 class GraduationModel(mesa.Model):
     """An agent-based model of graduation out of extreme poverty.
 
@@ -278,8 +263,6 @@ class GraduationModel(mesa.Model):
         self.pull_entrants: list[PullActor] = []  # entering at the end of this month
         self.pull_waiting: list[PullActor] = []  # entering at a fixed push-to-pull switch
         self.participant_ids = np.zeros(0, np.int64)
-        # this month's hooks, as (components, hooks by name): see _month_hooks
-        self._hooks: tuple[tuple[Component, ...], dict[str, list]] | None = None
         # the shocks kernel's working arrays (health demand, units, death probability,
         # deaths), kept between months: see _shocks
         self._shocks_scratch: tuple[np.ndarray, ...] | None = None
@@ -534,22 +517,21 @@ class GraduationModel(mesa.Model):
         health_demand = self._shocks()
         self._risk_sharing(health_demand)
         self._push()
-        hooks = self._month_hooks()
-        for decide in hooks["decide"]:
-            decide(self)
+        for actor in self.pull_actors:
+            actor.decide(self)
         self._produce_and_earn()
-        for after_production in hooks["after_production"]:
-            after_production(self)
+        for component in self.components():
+            component.after_production(self)
         due = np.zeros(self.hh.n)
-        for payments_due in hooks["payments_due"]:
-            owed = payments_due(self)
+        for component in self.components():
+            owed = component.payments_due(self)
             if owed is not None:
                 due += owed
         sold = self._consume_save_invest(health_demand, due)
-        for after_consumption in hooks["after_consumption"]:
-            after_consumption(self)
-        for settle in hooks["settle"]:
-            settle(self)
+        for component in self.components():
+            component.after_consumption(self)
+        for component in self.components():
+            component.settle(self)
         if self.pull_entrants:  # new actors drawn in by high margins start next month
             for actor in self.pull_entrants:
                 actor.setup(self)
@@ -559,28 +541,6 @@ class GraduationModel(mesa.Model):
         self._update_status(sold)
         if self.survey is not None:
             self.survey.observe(self)
-
-    def _month_hooks(self) -> dict[str, list]:
-        """This month's hooks, by name (:data:`_HOOKS`): the bound hook of every component
-        acting this month that does something there, in :meth:`components` order
-        (``decide``: the pull actors only). A hook left as the base class's no-op is not
-        called: most components act in one or two hooks of the five. Rebuilt whenever the
-        components acting change (pull actors entering at a fixed switch or on high
-        margins)."""
-        components = (*self.interventions, *self.pull_actors)
-        cached = self._hooks
-        if cached is not None and cached[0] == components:
-            return cached[1]
-        hooks = {
-            name: [
-                bound
-                for c in (self.pull_actors if name == "decide" else components)
-                if getattr(bound := getattr(c, name), "__func__", None) not in _NO_OP_HOOKS
-            ]
-            for name in _HOOKS
-        }
-        self._hooks = (components, hooks)
-        return hooks
 
     def _shocks(self) -> np.ndarray:
         """Draw this month's shocks; apply asset losses (kernel

@@ -163,3 +163,19 @@ def test_adding_a_component_leaves_other_processes_draws_unchanged(cls, referenc
         assert model.streams.get(name).bit_generator.state == state, (
             f"{cls.kind} changed the draws of {name}"
         )
+
+
+def test_a_hook_set_on_a_component_during_a_run_is_called_from_the_next_hook_on():
+    from conftest import small
+
+    from pushpull_sim.model import GraduationModel
+
+    sc = small(programme={"interventions": [{"type": "asset_transfer"}]})
+    model = GraduationModel(sc, seed=1)
+    for _ in range(2):
+        model.step()
+    calls = []
+    model.interventions[0].after_consumption = lambda m: calls.append(m.month)
+    for _ in range(3):
+        model.step()
+    assert calls == [3, 4, 5]
