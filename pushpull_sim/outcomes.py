@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -59,9 +59,10 @@ class Outcome:
         better: ``"higher"``, ``"lower"``, or None where neither is better.
         fn: ``fn(result) -> float`` (NaN where undefined).
         title: A heading in words for figures and reports (default: the definition).
-        survey: Whether ``fn`` reads the virtual trial's survey (its ITT estimates): a
-            run for outcomes that do not can skip it (:func:`pushpull_sim.results.simulate`
-            with ``survey=False``).
+        survey: Whether ``fn`` reads the virtual trial's survey (its ITT estimates):
+            False lets a run for outcomes that do not skip it
+            (:func:`pushpull_sim.results.simulate` with ``survey=False``); None (not
+            declared, the default of :func:`outcome`) keeps the survey, as True does.
     """
 
     name: str
@@ -72,7 +73,7 @@ class Outcome:
     better: Literal["higher", "lower"] | None
     fn: Callable[[RunResult], float]
     title: str = ""
-    survey: bool = False
+    survey: bool | None = None
 
     @property
     def heading(self) -> str:
@@ -95,7 +96,7 @@ def outcome(
     source: str,
     better: Literal["higher", "lower"] | None = None,
     title: str = "",
-    survey: bool = False,
+    survey: bool | None = None,
 ) -> Callable[[Callable[[RunResult], float]], Callable[[RunResult], float]]:
     """Declare an outcome: decorate ``fn(result) -> float`` (the arguments are the
     :class:`Outcome`'s attributes).
@@ -111,6 +112,13 @@ def outcome(
         return fn
 
     return register
+
+
+def _outcome(*args: Any, survey: bool = False, **kwargs: Any):
+    """:func:`outcome` for the outcomes declared here, each of which says whether it reads
+    the survey (False unless it does; ``tests/test_outcomes.py`` holds every one declared
+    False to the same value with and without the survey)."""
+    return outcome(*args, survey=survey, **kwargs)
 
 
 def evaluate(result: RunResult, names: Iterable[str] | None = None) -> dict[str, float]:
@@ -241,7 +249,7 @@ for _tag, _when in _WHEN.items():
     def _extreme_poor(result: RunResult, tag: str = _tag) -> float:
         return share_of_arm(result, "extreme_poor", _month(result, tag))
 
-    outcome(
+    _outcome(
         f"extreme_poor_{_tag}",
         f"ext.poor {_tag.replace('_', '+')}",
         "share",
@@ -251,7 +259,7 @@ for _tag, _when in _WHEN.items():
     )(_extreme_poor)
 
 
-@outcome(
+@_outcome(
     "extreme_poor_horizon",
     "ext.poor horizon",
     "share",
@@ -269,7 +277,7 @@ for _tag, _when in _WHEN.items():
     def _graduated(result: RunResult, tag: str = _tag) -> float:
         return share_of_arm(result, "graduated", _month(result, tag))
 
-    outcome(
+    _outcome(
         f"graduated_{_tag}",
         f"grad {_tag.replace('_', '+')}",
         "share",
@@ -279,7 +287,7 @@ for _tag, _when in _WHEN.items():
     )(_graduated)
 
 
-@outcome(
+@_outcome(
     "graduated_horizon",
     "grad horizon",
     "share",
@@ -291,7 +299,7 @@ def _graduated_horizon(result: RunResult) -> float:
     return _series_at_horizon(result, "graduated_share", "treatment")
 
 
-@outcome(
+@_outcome(
     "graduation_effect_end",
     "grad effect end",
     "difference of shares",
@@ -303,7 +311,7 @@ def _graduation_effect_end(result: RunResult) -> float:
     return _effect(result, "end")
 
 
-@outcome(
+@_outcome(
     "graduation_effect_end_2y",
     "grad effect end+2y",
     "difference of shares",
@@ -321,7 +329,7 @@ for _years in (2, 5):
         def _retention(result: RunResult, years: int = _years, arm: str = _arm) -> float:
             return retention(result, years, arm)
 
-        outcome(
+        _outcome(
             f"sustained_{_years}y{_suffix}",
             f"retained {_years}y{' (control)' if _suffix else ''}",
             "share",
@@ -332,7 +340,7 @@ for _years in (2, 5):
         )(_retention)
 
 
-@outcome(
+@_outcome(
     "sustained_graduates_2y",
     "sust.grads 2y",
     "share",
@@ -345,7 +353,7 @@ def _sustained_graduates_2y(result: RunResult) -> float:
     return sustained_share(result, (2,))
 
 
-@outcome(
+@_outcome(
     "sustained_graduates_5y",
     "sust.grads 5y",
     "share",
@@ -358,7 +366,7 @@ def _sustained_graduates_5y(result: RunResult) -> float:
     return sustained_share(result, (2, 5))
 
 
-@outcome(
+@_outcome(
     "graduates_end",
     "graduates end",
     "households",
@@ -370,7 +378,7 @@ def _graduates_end(result: RunResult) -> float:
     return graduates(result, _month(result, "end"))
 
 
-@outcome(
+@_outcome(
     "graduates_end_control",
     "graduates end (control)",
     "households",
@@ -381,7 +389,7 @@ def _graduates_end_control(result: RunResult) -> float:
     return graduates(result, _month(result, "end"), "control")
 
 
-@outcome(
+@_outcome(
     "participants_graduated_end",
     "served+grad end",
     "households",
@@ -394,7 +402,7 @@ def _participants_graduated_end(result: RunResult) -> float:
 
 
 # ---------------------------------------------------------------------------- reach
-@outcome(
+@_outcome(
     "treatment_households",
     "treatment",
     "households",
@@ -405,7 +413,7 @@ def _treatment_households(result: RunResult) -> float:
     return float(result.treatment_arm)
 
 
-@outcome(
+@_outcome(
     "participants",
     "served",
     "households",
@@ -416,7 +424,7 @@ def _participants(result: RunResult) -> float:
     return float(result.participants)
 
 
-@outcome(
+@_outcome(
     "consumption_ppd_end_2y",
     "consumption end+2y",
     "USD PPP per AE per day",
@@ -433,7 +441,7 @@ def _consumption_ppd_end_2y(result: RunResult) -> float:
 
 
 # ---------------------------------------------------------------------------- markets
-@outcome(
+@_outcome(
     "market_participation_end",
     "selling end",
     "share",
@@ -446,7 +454,7 @@ def _market_participation_end(result: RunResult) -> float:
     return share_of_arm(result, "income_sales", _month(result, "end"), value="positive")
 
 
-@outcome(
+@_outcome(
     "market_participation_end_2y",
     "selling end+2y",
     "share",
@@ -459,7 +467,7 @@ def _market_participation_end_2y(result: RunResult) -> float:
     return share_of_arm(result, "income_sales", _month(result, "end_2y"), value="positive")
 
 
-@outcome(
+@_outcome(
     "market_participation_extreme_poor_horizon",
     "ext.poor selling horizon",
     "share",
@@ -471,7 +479,7 @@ def _market_participation_extreme_poor_horizon(result: RunResult) -> float:
     return _series_at_horizon(result, "market_participation_extreme_poor", "all")
 
 
-@outcome(
+@_outcome(
     "market_participation_extreme_poor_mean",
     "ext.poor selling mean",
     "share",
@@ -487,7 +495,7 @@ def _market_participation_extreme_poor_mean(result: RunResult) -> float:
     return float(np.nanmean(months[col])) if months[col].notna().any() else math.nan
 
 
-@outcome(
+@_outcome(
     "borrowing_end",
     "borrowing end",
     "share",
@@ -498,7 +506,7 @@ def _borrowing_end(result: RunResult) -> float:
     return share_of_arm(result, "lender", _month(result, "end"), value="linked")
 
 
-@outcome(
+@_outcome(
     "pull_actors",
     "pull actors",
     "actors",
@@ -510,7 +518,7 @@ def _pull_actors(result: RunResult) -> float:
     return float(sum(a.entered for a in result.actors))
 
 
-@outcome(
+@_outcome(
     "pull_actors_viable_horizon",
     "pull viable (count)",
     "actors",
@@ -522,7 +530,7 @@ def _pull_actors_viable_horizon(result: RunResult) -> float:
     return float(sum(a.active for a in result.actors if a.entered))
 
 
-@outcome(
+@_outcome(
     "pull_actors_viable_share",
     "pull viable (share)",
     "share",
@@ -534,7 +542,7 @@ def _pull_actors_viable_share(result: RunResult) -> float:
     return _ratio(_pull_actors_viable_horizon(result), _pull_actors(result))
 
 
-@outcome(
+@_outcome(
     "commercial_actors_viable_share",
     "pull viable",
     "share",
@@ -550,7 +558,7 @@ def _commercial_actors_viable_share(result: RunResult) -> float:
 
 
 # ---------------------------------------------------------------------------- cost
-@outcome(
+@_outcome(
     "total_cost_usd_ppp",
     "spent",
     "USD PPP",
@@ -564,7 +572,7 @@ def _total_cost(result: RunResult) -> float:
     return _total(result)
 
 
-@outcome(
+@_outcome(
     "unspent_usd_ppp",
     "unspent",
     "USD PPP",
@@ -576,7 +584,7 @@ def _unspent(result: RunResult) -> float:
     return budget - _total(result) if budget is not None else math.nan
 
 
-@outcome(
+@_outcome(
     "cost_per_participant_usd_ppp",
     "cost/served",
     "USD PPP",
@@ -588,7 +596,7 @@ def _cost_per_participant(result: RunResult) -> float:
     return _ratio(_total(result), float(result.participants))
 
 
-@outcome(
+@_outcome(
     "cost_per_graduate_usd_ppp",
     "cost/grad",
     "USD PPP",
@@ -618,7 +626,7 @@ def additional_sustained_graduates(result: RunResult) -> float:
     return (treated - control) * float(result.treatment_arm)
 
 
-@outcome(
+@_outcome(
     "additional_sustained_graduates",
     "extra grads",
     "households",
@@ -633,7 +641,7 @@ def _additional_sustained_graduates(result: RunResult) -> float:
     return additional_sustained_graduates(result)
 
 
-@outcome(
+@_outcome(
     "additional_sustained_graduates_per_100k_usd_ppp",
     "extra grads/100k",
     "households per USD PPP 100,000",
@@ -651,7 +659,7 @@ def _additional_per_100k(result: RunResult) -> float:
     return additional_sustained_graduates(result) / total * PER_USD
 
 
-@outcome(
+@_outcome(
     "cost_per_additional_sustained_graduate_usd_ppp",
     "cost/extra grad",
     "USD PPP",
@@ -719,7 +727,7 @@ for _index in INDICES.values():
         def _index_itt(result: RunResult, name: str = _index.name, m: int = _m) -> float:
             return _itt(result, name, m, "effect_sd")
 
-        outcome(
+        _outcome(
             f"{_index.name}_itt_sd_{_m}m",
             f"{_index.label} {_m}m",
             "control SD",
@@ -735,7 +743,7 @@ for _m in TRIAL_MONTHS:
     def _consumption_pct(result: RunResult, m: int = _m) -> float:
         return _itt(result, "consumption", m, "effect_pct")
 
-    outcome(
+    _outcome(
         f"consumption_itt_pct_{_m}m",
         f"consumption {_m}m %",
         "% of control mean",
@@ -747,7 +755,7 @@ for _m in TRIAL_MONTHS:
     )(_consumption_pct)
 
 
-@outcome(
+@_outcome(
     "benefit_cost_ratio",
     "benefit/cost",
     "ratio",
@@ -762,7 +770,7 @@ def _benefit_cost_ratio(result: RunResult) -> float:
     return trial_ratio(result)["ratio"]
 
 
-@outcome(
+@_outcome(
     "benefit_cost_ratio_simulated",
     "benefit/cost (sim.)",
     "ratio",

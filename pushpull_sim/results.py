@@ -143,7 +143,8 @@ class RunResult:
             if self.survey_rounds is None:
                 raise RuntimeError(
                     "this run kept no survey (simulate(..., survey=False)): its ITT "
-                    "estimates are unavailable; run it with the survey on"
+                    "estimates are unavailable; run it with the survey on (an outcome that "
+                    "reads them declares outcome(..., survey=True))"
                 )
             self._survey = survey_table(self.survey_rounds)
         return self._survey

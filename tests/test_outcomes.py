@@ -69,8 +69,22 @@ def test_outcomes_that_do_not_declare_the_survey_are_the_same_without_it(run):
             continue
         value = evaluate(bare, [name])[name]  # an undeclared read of the survey raises
         assert value == full[name] or (math.isnan(value) and math.isnan(full[name])), name
+    # an outcome of one's own that does not declare it keeps the survey in a sweep
+    from pushpull_sim.outcomes import _OUTCOMES
+
+    def own(result):
+        est = result.itt_at("asset_index", 24)
+        return float("nan") if est is None else est["effect_sd"]
+
+    outcome("own_asset_index_24m", "own", "control SD", "x", "x")(own)
+    try:
+        mine, _ = default_run_fn(
+            data := scenario().to_dict(), 3, [], ["treatment"], ("own_asset_index_24m",)
+        )
+        assert mine["own_asset_index_24m"] == full["asset_index_itt_sd_24m"]
+    finally:
+        del _OUTCOMES["own_asset_index_24m"]
     # a sweep runs the survey only when one of its outcomes reads it
-    data = scenario().to_dict()
     plain, _ = default_run_fn(data, 3, [], ["treatment"], outcomes=("graduated_end",))
     trial, _ = default_run_fn(data, 3, [], ["treatment"], outcomes=("consumption_itt_pct_24m",))
     assert not math.isnan(plain["graduated_end"]) and not math.isnan(

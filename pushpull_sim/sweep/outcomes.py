@@ -114,7 +114,8 @@ def run_outcomes(
         tuple: ``(outcomes, timeseries or None)``.
     """
     names = list(OUTCOMES) if outcomes is None else list(outcomes)
-    survey = any(DECLARED[name].survey for name in names if name in DECLARED)
+    # the survey unless every outcome declares it does not read it (None: undeclared)
+    survey = any(DECLARED[name].survey is not False for name in names if name in DECLARED)
     result = simulate(scenario, seed, 0, survey=survey)  # the survey only if one reads it
     ts = timeseries_of(result, columns, arms or ["treatment"]) if columns else None
     return outcomes_of(result, names), ts
