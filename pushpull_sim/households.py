@@ -98,6 +98,7 @@ FLOWS = (
     "durables_purchases",
     "durables_losses",
 )
+_FLOW_NAMES = frozenset(FLOWS)
 
 
 _USD = "USD PPP"
@@ -384,6 +385,10 @@ class Households:
     def begin_month(self) -> None:
         """Reset this month's flows and remember the opening stocks."""
         self._flows.fill(0.0)  # every flow at once (each is a view of a row)
+        attrs, flows = self.__dict__, self._flows
+        for name in FLOWS:
+            if attrs[name].base is not flows:  # replaced by another array: reset it too
+                attrs[name].fill(0.0)
         np.copyto(self.assets_start, self.assets)
         np.copyto(self.durables_start, self.durables)
         np.copyto(self.savings_start, self.savings)
@@ -411,13 +416,16 @@ class Households:
         """
         if self._checked is None:  # the names, once: every state is attached by now
             names = [name for name, _ in self._checked_arrays()][1:]
-            self._checked = [name for name in names if name not in _IN_BLOCK]
+            self._checked = [name for name in names if name not in _IN_BLOCK | _FLOW_NAMES]
         add = np.add.reduce
         attrs, block = self.__dict__, self._state
         with np.errstate(over="ignore"):  # an overflow is examined below, not warned
             total = add(self._flows, axis=None) + add(block, axis=None)
             for name in STATE_BLOCK:
                 if attrs[name].base is not block:  # replaced by another array: sum it too
+                    total += add(attrs[name])
+            for name in FLOWS:
+                if attrs[name].base is not self._flows:
                     total += add(attrs[name])
             for name in self._checked:
                 total += add(attrs[name])
@@ -448,6 +456,9 @@ class Households:
         """``(name, array)`` of every float household array: the flows block, the
         stocks, then the others (component states included)."""
         yield "flows", self._flows
+        for name in FLOWS:  # a flow replaced by another array, no longer in the block
+            if getattr(self, name).base is not self._flows:
+                yield name, getattr(self, name)
         for name in STOCKS:
             yield name, getattr(self, name)
         skip = {*FLOWS, *STOCKS, "_flows", "_state", "_checked"}

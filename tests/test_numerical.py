@@ -125,12 +125,22 @@ def test_check_finite_names_the_month_variable_and_household():
 
 
 def test_check_finite_sees_a_state_array_replaced_after_the_first_check_and_after_pickling():
+    from pushpull_sim.components import household_states
+
     hh = Households(20)
+    hh.attach(household_states())
     hh.check_finite(1)  # the names are fixed at the first check
     hh.labour = np.ones(20)  # no longer a row of the state block: summed on its own
     hh.labour[5] = np.nan
     with pytest.raises(NumericalError, match=r"^month 2: labour of household 5 is nan"):
         hh.check_finite(2)
+    hh.labour = np.ones(20)
+    hh.consumption = np.full(20, 5.0)  # a flow replaced: still reset and still checked
+    hh.begin_month()
+    assert not hh.consumption.any()
+    hh.consumption[2] = np.inf
+    with pytest.raises(NumericalError, match=r"^month 4: consumption of household 2 is inf"):
+        hh.check_finite(4)
     copy = pickle.loads(pickle.dumps(Households(20)))  # blocks and their views rebuilt
     assert copy.assets.base is copy._state and copy.income_own.base is copy._flows
     copy.ability[7] = np.inf
