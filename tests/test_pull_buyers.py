@@ -184,3 +184,34 @@ def test_high_margins_draw_new_buyers_into_the_same_villages():
     assert 1 < len(buyers) <= 3
     assert all(np.array_equal(b.villages, buyers[0].villages) for b in buyers)
     assert min(b.entered_month for b in buyers[1:]) >= 12
+
+
+def test_a_buyer_subclass_draws_in_competitors_of_its_own_kind():
+    from pushpull_sim.pull.buyers import Buyer
+
+    class Trader(Buyer):
+        states: dict = {}
+        reporters: dict = {}
+        event_kinds: dict = {}
+
+    scenario = small(
+        run={"months": 30},
+        programme={"interventions": []},
+        pull={
+            "actors": [
+                {
+                    "type": "buyer",
+                    "count": 1,
+                    "operating_cost_usd_ppp_per_month": 0.0,
+                    "resale_margin": 0.6,
+                    "max_buyers_per_area": 3,
+                    "entry_margin": 0.1,
+                }
+            ]
+        },
+    )
+    model = GraduationModel(scenario)
+    model.pull_actors[0].__class__ = Trader
+    model.run()
+    assert len(model.pull_actors) > 1
+    assert all(type(b) is Trader for b in model.pull_actors)

@@ -358,7 +358,8 @@ class Buyer(PullActor):
             self._suppliers = np.zeros(0, np.int64)
 
     def _maybe_attract_entrant(self, model: GraduationModel) -> None:
-        """High margins draw a competitor into the same villages (it joins next month)."""
+        """High margins draw a competitor of its own kind (class) into the same villages (it
+        joins next month)."""
         p = self.params
         window = p.entry_window_months
         if not (self.active and p.entry_margin > 0 and len(self._revenues) >= window):
@@ -373,4 +374,4 @@ class Buyer(PullActor):
             if isinstance(a, Buyer) and a.active and np.array_equal(a.villages, self.villages)
         ]
         if len(same_area) < p.max_buyers_per_area:
-            model.pull_entrants.append(Buyer(model, p, self.villages))
+            model.pull_entrants.append(type(self)(model, p, self.villages))  # its own kind
