@@ -432,6 +432,10 @@ def test_grid_heatmaps(tmp_path):
             ('outcomes = ["graduated_end",', 'outcomes = ["graduated",'),
             "outcomes = ['graduated']: allowed (one or more): extreme_poor_end,",
         ),
+        (
+            ('outcomes = ["graduated_end",', 'outcomes = ["graduated_end", "graduated_end",'),
+            "outcomes = ['graduated_end']: each outcome at most once",
+        ),
     ],
 )
 def test_bad_specs_give_one_line(tmp_path, capsys, edit, message):

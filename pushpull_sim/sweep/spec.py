@@ -184,6 +184,9 @@ class SweepSettings(_Strict):
             raise ValueError(
                 f"outcomes = {bad or []}: allowed (one or more): {', '.join(ALLOWED_OUTCOMES)}"
             )
+        twice = sorted({o for o in self.outcomes if self.outcomes.count(o) > 1})
+        if twice:
+            raise ValueError(f"outcomes = {twice}: each outcome at most once")
         bad = [c for c in self.timeseries if c not in TIMESERIES_COLUMNS]
         if bad:
             raise ValueError(f"timeseries = {bad}: allowed: {', '.join(TIMESERIES_COLUMNS)}")
