@@ -233,10 +233,14 @@ class Buyer(PullActor):
             numpy.ndarray: Shape ``(k,)``, or ``(n,)`` by default; the same value for a
             household either way (compiled: :func:`pushpull_sim.kernels.pull.expected_volume`).
         """
+        sel = np.arange(model.hh.n) if ids is None else np.asarray(ids, np.int64)
+        return kernels.expected_volume(sel, *self._volume_args(model))
+
+    def _volume_args(self, model: GraduationModel) -> tuple:
+        """The arguments of :func:`pushpull_sim.kernels.pull.expected_volume` after the
+        households: their arrays, the technology, the skill gain and the sell share."""
         hh, tech = model.hh, model.tech
-        sel = np.arange(hh.n) if ids is None else np.asarray(ids, np.int64)
-        return kernels.expected_volume(
-            sel,
+        return (
             hh.assets,
             hh.ability,
             hh.skill,
@@ -265,23 +269,9 @@ class Buyer(PullActor):
             self._suppliers = np.zeros(0, np.int64)
             return
         weight = float(self.support.get("kpi_volume_weight", p.kpi_volume_weight))
-        tech = model.tech
         self._suppliers = kernels.buyer_decide_month(
             fp,
-            hh.assets,
-            hh.ability,
-            hh.skill,
-            hh.quality,
-            tech.asset_threshold_usd_ppp,
-            tech.threshold_width_usd_ppp,
-            tech.return_low_monthly,
-            tech.return_high_monthly,
-            tech.asset_saturation_usd_ppp,
-            tech.input_share,
-            tech.production == "concave",
-            float(tech.concave_alpha),
-            float(model.params.livelihood.skill_productivity_gain),
-            float(p.sell_share),
+            *self._volume_args(model),
             hh.buyer,
             hh.savings_group,
             hh.linked,
