@@ -357,6 +357,21 @@ def _f(x: Any, fmt: str = "{:.3f}") -> str:
     return fmt.format(x)
 
 
+def _fit(x: Any, fmt: str, width: int, bracket: bool = False) -> str:
+    """``x`` formatted with ``fmt`` (``(x)`` with ``bracket``), right-aligned in ``width``
+    characters and never running into the column before it: when too wide, the shorter
+    of it and the ``1.2e+17`` form, after a space (a degenerate estimate, e.g. from a
+    handful of control households, must still read as its own number)."""
+    text = _f(x, fmt)
+    text = f"({text})" if bracket else text
+    if len(text) >= width and isinstance(x, int | float):
+        alt = f"({x:.1e})" if bracket else f"{x:.1e}"
+        text = alt if len(alt) < len(text) else text
+    if len(text) >= width:
+        text = " " + text
+    return text.rjust(width)
+
+
 def format_summary(s: dict[str, Any]) -> str:
     """Render a summary (from :func:`build_summary`) as a plain-text table."""
     lines: list[str] = []
@@ -427,8 +442,8 @@ def format_summary(s: dict[str, Any]) -> str:
                     mark = " *" if _far_from_published(e) else ""
                     far = far or bool(mark)
                     add(
-                        f"  {INDICES[outcome].label:<30}{m:>7}{_f(e['effect_sd']):>9}"
-                        f"{'(' + _f(e['se_sd']) + ')':>9}{_f(e['published_sd']):>11}"
+                        f"  {INDICES[outcome].label:<30}{m:>7}{_fit(e['effect_sd'], '{:.3f}', 9)}"
+                        f"{_fit(e['se_sd'], '{:.3f}', 9, True)}{_f(e['published_sd']):>11}"
                         f"{'(' + _f(e['published_se_sd']) + ')':>9}{mark}"
                     )
             add("  published: Banerjee et al. 2015 (Science), six-country pooled ITT, Table 3.")
@@ -453,11 +468,11 @@ def format_summary(s: dict[str, Any]) -> str:
             for outcome, by_month in measures.items():
                 for m, e in by_month.items():
                     add(
-                        f"  {outcome:<24}{m:>7}{_f(e['effect'], '{:.2f}'):>10}"
-                        f"{'(' + _f(e['se'], '{:.2f}') + ')':>9}{_f(e['effect_sd'], '{:.2f}'):>8}"
-                        f"{'(' + _f(e['se_sd'], '{:.2f}') + ')':>8}"
-                        f"{_f(e['effect_pct'], '{:.1f}'):>7}"
-                        f"{'(' + _f(e['se_pct'], '{:.1f}') + ')':>7}"
+                        f"  {outcome:<24}{m:>7}{_fit(e['effect'], '{:.2f}', 10)}"
+                        f"{_fit(e['se'], '{:.2f}', 9, True)}{_fit(e['effect_sd'], '{:.2f}', 8)}"
+                        f"{_fit(e['se_sd'], '{:.2f}', 8, True)}"
+                        f"{_fit(e['effect_pct'], '{:.1f}', 7)}"
+                        f"{_fit(e['se_pct'], '{:.1f}', 7, True)}"
                         f"{_f(e['published_pct'], '{:.1f}'):>9}"
                     )
             add(

@@ -129,3 +129,22 @@ def test_village_randomisation_with_few_villages_warns_that_clustered_ses_are_to
     assert any(f"only {villages} villages" in n and "Cameron and Miller" in n for n in notes)
     by_household = build_summary(run_experiment(small(programme=PROGRAMME), 1, workers=1))
     assert not any("clustered by village" in n for n in by_household["notes"])
+
+
+def test_a_huge_estimate_never_runs_into_the_next_column():
+    _, s = summarise()
+    index = "asset_index"
+    month = sorted(s["itt"][index], key=int)[0]
+    s["itt"][index][month] = dict(s["itt"][index][month], effect_sd=4.9e17, se_sd=2.5e16)
+    s["itt"]["durables"][month] = dict(s["itt"]["durables"][month], effect_pct=290.1, se_pct=326.8)
+    text = format_summary(s)
+    row = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("  asset index") and line.split()[2] == month
+    )
+    assert row.split()[3:5] == ["4.9e+17", "(2.5e+16)"]
+    durables = next(
+        line for line in text.splitlines() if line.startswith("  durables") and f" {month} " in line
+    )
+    assert "290.1 (326.8)" in durables
