@@ -120,8 +120,9 @@ def watts_strogatz_ties(n: int, k: int, p: float, words: np.ndarray) -> tuple[np
 @jit
 def wealth_order(village: np.ndarray, wealth: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
     """Households by village, then wealth, then tie-break, equal keys in index order: the
-    same as ``np.lexsort((tie_break, wealth, village))`` for keys without NaN (a
-    bottom-up merge sort on the three keys).
+    same as ``np.lexsort((tie_break, wealth, village))`` for keys without NaN (three
+    stable sorts, least significant key first, as lexsort does:
+    :func:`pushpull_sim.kernels.sorting.stable_argsort`).
 
     Args:
         village: Village of each household, int, shape ``(n,)``.
@@ -131,44 +132,9 @@ def wealth_order(village: np.ndarray, wealth: np.ndarray, tie_break: np.ndarray)
     Returns:
         numpy.ndarray: Household ids in order, int64, shape ``(n,)``.
     """
-    m = village.size
-    order = np.arange(m)
-    scratch = np.empty(m, np.int64)
-    width = 1
-    while width < m:
-        lo = 0
-        while lo < m:
-            mid = min(lo + width, m)
-            hi = min(lo + 2 * width, m)
-            i, j, k = lo, mid, lo
-            while i < mid and j < hi:
-                a, b = order[i], order[j]
-                # b before a only if its keys are strictly smaller: the left run first
-                if village[b] != village[a]:
-                    right_first = village[b] < village[a]
-                elif wealth[b] != wealth[a]:
-                    right_first = wealth[b] < wealth[a]
-                else:
-                    right_first = tie_break[b] < tie_break[a]
-                if right_first:
-                    scratch[k] = b
-                    j += 1
-                else:
-                    scratch[k] = a
-                    i += 1
-                k += 1
-            while i < mid:
-                scratch[k] = order[i]
-                i += 1
-                k += 1
-            while j < hi:
-                scratch[k] = order[j]
-                j += 1
-                k += 1
-            lo = hi
-        order, scratch = scratch, order
-        width *= 2
-    return order
+    order = stable_argsort(tie_break)
+    order = order[stable_argsort(wealth[order])]
+    return order[stable_argsort(village[order])]
 
 
 @jit
